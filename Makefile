@@ -1,0 +1,35 @@
+# The platform's commands. Each one installs what is missing first (cached between runs).
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+
+.PHONY: help bootstrap up up-detached down status logs test lint fmt
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+bootstrap: ## install the Python toolchain and dependencies (uv, .venv)
+	@scripts/bootstrap.sh
+
+up: bootstrap ## bring the whole platform up, print its URLs, follow logs (Ctrl-C stops)
+	@$(PY) -m devstack up
+
+up-detached: bootstrap ## bring the platform up in the background and return
+	@$(PY) -m devstack up --detach
+
+down: bootstrap ## stop every process (data is kept in .state/)
+	@$(PY) -m devstack down
+
+status: bootstrap ## each part's process state and a live readiness probe
+	@$(PY) -m devstack status
+
+logs: bootstrap ## follow the logs of every part (make logs S=kafka for one)
+	@$(PY) -m devstack logs --follow $(S)
+
+test: bootstrap ## run the test suite against the real local stack (starts it if needed)
+	@$(PY) -m pytest $(ARGS)
+
+lint: bootstrap ## ruff and mypy
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy .
+
+fmt: bootstrap ## format the code
+	@.venv/bin/ruff format . && .venv/bin/ruff check --fix .

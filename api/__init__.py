@@ -1,0 +1,1 @@
+"""The REST API (FastAPI): thin endpoints over the store and Temporal."""

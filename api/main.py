@@ -1,0 +1,44 @@
+"""The API's composition root: `uvicorn --factory api.main:app_factory`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.problems import install_problem_handlers
+from api.resources import Resources
+from api.routes import health
+from core.logging import configure_logging
+from core.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.resources = Resources.open(settings)
+        try:
+            yield
+        finally:
+            await app.state.resources.close()
+
+    app = FastAPI(
+        title="Service Request Aggregator",
+        version="0.1.0",
+        description="Customers file service requests, managers assign executors, "
+        "executors do the work; every request is a durable Temporal workflow.",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """The served process: settings from the environment, JSON logs."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,71 @@
+"""RFC 9457 problem details: every error leaves the API in this one shape.
+
+Business code raises `ProblemError` subclasses; FastAPI's own validation and HTTP errors
+are re-shaped here too, so a client never sees a bare 500 for bad input.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.logging import get_logger
+
+PROBLEM_JSON = "application/problem+json"
+log = get_logger("api.problems")
+
+
+class ProblemError(Exception):
+    status: int = 400
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+
+def problem_response(
+    request: Request, status: int, detail: str, title: str | None = None, **extensions: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://httpstatuses.io/{status}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": str(request.url.path),
+        **extensions,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def on_problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(request, exc.status, exc.detail, exc.title, **exc.extensions)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"location": list(e.get("loc", ())), "message": e.get("msg", ""),
+             "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        summary = "; ".join(
+            f"{'.'.join(str(p) for p in e['location'])}: {e['message']}" for e in errors
+        )
+        return problem_response(request, 422, summary or "invalid request", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("api.unhandled_error", path=request.url.path)
+        return problem_response(request, 500, "internal error; it has been logged")

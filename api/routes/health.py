@@ -1,0 +1,88 @@
+"""Liveness and readiness. Readiness makes a real round trip to every dependency."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from api.resources import Resources
+from core.health import (
+    Probe,
+    clickhouse_probe,
+    kafka_probe,
+    run_probes,
+    temporal_probe,
+)
+from domain.topics import ALL_TOPICS
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+def get_resources(request: Request) -> Resources:
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+class DependencyOut(BaseModel):
+    name: str
+    ok: bool
+    latency_ms: float
+    detail: str
+
+
+class ReadinessOut(BaseModel):
+    status: str
+    dependencies: list[DependencyOut]
+
+
+@router.get("/live", summary="The process is up and serving")
+async def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/ready",
+    response_model=ReadinessOut,
+    summary="Every dependency answers a real round trip",
+    responses={503: {"model": ReadinessOut, "description": "a dependency is not ready"}},
+)
+async def ready(resources: ResourcesDep) -> JSONResponse:
+    statuses = await run_probes(_probes(resources))
+    ok = all(s.ok for s in statuses)
+    body: dict[str, Any] = {
+        "status": "ready" if ok else "not ready",
+        "dependencies": [s.as_dict() for s in statuses],
+    }
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+def _probes(resources: Resources) -> dict[str, Probe]:
+    settings = resources.settings
+
+    async def postgres() -> str:
+        async with resources.engine.connect() as conn:
+            version = (await conn.execute(text("SHOW server_version"))).scalar_one()
+        return f"PostgreSQL {version}"
+
+    async def redis() -> str:
+        await resources.redis.ping()
+        return "PONG"
+
+    async def clickhouse() -> str:
+        client = await resources.clickhouse()
+        return await clickhouse_probe(lambda: str(client.server_version))()
+
+    return {
+        "postgres": postgres,
+        "redis": redis,
+        "kafka": kafka_probe(settings.kafka.bootstrap_servers, ALL_TOPICS),
+        "temporal": temporal_probe(settings.temporal.address, settings.temporal.namespace),
+        "clickhouse": clickhouse,
+    }

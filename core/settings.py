@@ -1,0 +1,117 @@
+"""The one place that reads configuration.
+
+Every process (API, worker, bridges, the local-stack launcher, the tests) builds a
+`Settings` from the environment (prefix `SRA_`, nested with `__`) and an optional `.env`
+file at the repository root; nothing else reads environment variables.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class PostgresSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 55432
+    user: str = "postgres"
+    password: str = ""
+    database: str = "aggregator"
+
+    def url(self, database: str | None = None, *, driver: str = "postgresql+psycopg") -> str:
+        auth = self.user if not self.password else f"{self.user}:{self.password}"
+        return f"{driver}://{auth}@{self.host}:{self.port}/{database or self.database}"
+
+
+class RedisSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 56379
+    db: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"redis://{self.host}:{self.port}/{self.db}"
+
+
+class KafkaSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 59092
+    controller_port: int = 59093
+    topic_partitions: int = Field(default=6, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+    heap: str = "512m"
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class TemporalSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 57233
+    ui_port: int = 58233
+    http_port: int = 57243
+    metrics_port: int = 57244
+    namespace: str = "default"
+    task_queue: str = "service-requests"
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://{self.host}:{self.ui_port}"
+
+
+class ClickHouseSettings(BaseModel):
+    # Empty means "embedded chDB under the state directory"; any ClickHouse server DSN
+    # (e.g. http://user:pass@host:8123/db) works unchanged through clickhouse-connect.
+    dsn: str = ""
+    database: str = "analytics"
+
+
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 58000
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SRA_",
+        env_nested_delimiter="__",
+        env_file=REPO_ROOT / ".env",
+        extra="ignore",
+    )
+
+    environment: str = "local"
+    log_level: str = "INFO"
+    # Service data of the local stack (database clusters, Kafka log, Temporal's SQLite).
+    state_dir: Path = REPO_ROOT / ".state"
+    # Downloaded and built tools (Kafka jars, Temporal binary); survives fresh clones.
+    cache_dir: Path = Path.home() / ".cache" / "service-aggregator"
+
+    postgres: PostgresSettings = PostgresSettings()
+    redis: RedisSettings = RedisSettings()
+    kafka: KafkaSettings = KafkaSettings()
+    temporal: TemporalSettings = TemporalSettings()
+    clickhouse: ClickHouseSettings = ClickHouseSettings()
+    api: ApiSettings = ApiSettings()
+
+    @property
+    def clickhouse_dsn(self) -> str:
+        return self.clickhouse.dsn or f"chdb://{self.state_dir.resolve() / 'clickhouse'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

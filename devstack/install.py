@@ -1,0 +1,160 @@
+"""Installs the stack's parts from the package registries this machine reaches.
+
+- PostgreSQL 15 and Redis 7: Debian packages.
+- Apache Kafka: the broker's jars from Maven Central (deploy/local/kafka/pom.xml).
+- Temporal: the Temporal CLI (server + Web UI) built with Go from the module proxy.
+
+Everything downloaded or built lands in the cache directory, keyed by what pins it, so a
+second run only checks that it is there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.settings import REPO_ROOT, Settings
+from devstack.errors import StackError
+from devstack.progress import run_logged, say, step
+
+# v1.5.x is the newest CLI whose `temporalcli` package is public and whose go.mod has
+# no replace directives, so `go install` builds it straight from the module proxy.
+TEMPORAL_CLI_PACKAGE = "github.com/temporalio/cli/cmd/temporal"
+TEMPORAL_CLI_VERSION = "v1.5.1"
+KAFKA_POM = REPO_ROOT / "deploy" / "local" / "kafka" / "pom.xml"
+PG_MAJOR = 15
+PG_BIN = Path(f"/usr/lib/postgresql/{PG_MAJOR}/bin")
+DEBIAN_PACKAGES = {
+    "postgres": (f"postgresql-{PG_MAJOR}", PG_BIN / "postgres"),
+    "redis": ("redis-server", Path("/usr/bin/redis-server")),
+}
+TEST_TOOL_PACKAGES = {"docker-compose": ("docker-compose", Path("/usr/bin/docker-compose"))}
+
+
+@dataclass(frozen=True)
+class Toolset:
+    kafka_libs: Path
+    temporal_bin: Path
+
+
+def toolset(settings: Settings) -> Toolset:
+    """Where the tools are (or will be), without installing anything."""
+    return Toolset(kafka_libs=_kafka_home(settings) / "libs", temporal_bin=_temporal_bin(settings))
+
+
+def ensure_all(settings: Settings, *, test_tools: bool = False) -> Toolset:
+    packages = dict(DEBIAN_PACKAGES)
+    if test_tools:
+        packages |= TEST_TOOL_PACKAGES
+    ensure_debian_packages(settings, packages)
+    ensure_java()
+    ensure_kafka(settings)
+    ensure_temporal(settings)
+    return toolset(settings)
+
+
+def ensure_debian_packages(settings: Settings, packages: dict[str, tuple[str, Path]]) -> None:
+    missing = {part: pkg for part, (pkg, exe) in packages.items() if not exe.exists()}
+    if not missing:
+        return
+    names = sorted(set(missing.values()))
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise StackError(
+            ", ".join(missing),
+            f"Debian packages {' '.join(names)} are not installed",
+            f"sudo apt-get install -y {' '.join(names)}",
+        )
+    _keep_debian_from_creating_default_cluster()
+    log = settings.cache_dir / "logs" / "apt.log"
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    fix = "check the log; `apt-get update` needs Debian's package mirror to be reachable"
+    run_logged(["apt-get", "update", "-q"], part="apt", label="apt-get update",
+               log_file=log, fix=fix, env=env)
+    run_logged(
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *names],
+        part=", ".join(missing), label=f"installing {' '.join(names)}", log_file=log,
+        fix=fix, env=env,
+    )
+
+
+def _keep_debian_from_creating_default_cluster() -> None:
+    # Our cluster lives in the project's state directory; the package's default
+    # cluster on port 5432 would only cost memory and confuse port checks.
+    conf = Path("/etc/postgresql-common/createcluster.conf")
+    if not conf.exists():
+        conf.parent.mkdir(parents=True, exist_ok=True)
+        conf.write_text("create_main_cluster = false\n")
+
+
+def ensure_java() -> None:
+    java = shutil.which("java")
+    if not java:
+        raise StackError("kafka", "Java is not installed (Kafka needs Java 17+)",
+                         "sudo apt-get install -y openjdk-17-jre-headless")
+    out = subprocess.run([java, "-version"], capture_output=True, text=True, check=False).stderr
+    match = re.search(r'version "(\d+)', out)
+    if not match or int(match.group(1)) < 17:
+        raise StackError("kafka", f"Java 17+ is required, found: {out.splitlines()[:1]}",
+                         "sudo apt-get install -y openjdk-17-jre-headless")
+
+
+def _kafka_home(settings: Settings) -> Path:
+    # Keyed by the pom's content: changing a pinned version fetches a fresh classpath.
+    pom = KAFKA_POM.read_bytes()
+    version = re.search(rb"<kafka.version>([^<]+)<", pom)
+    key = hashlib.sha256(pom).hexdigest()[:12]
+    return settings.cache_dir / f"kafka-{version.group(1).decode() if version else 'x'}-{key}"
+
+
+def ensure_kafka(settings: Settings) -> None:
+    home = _kafka_home(settings)
+    if (home / ".complete").exists():
+        return
+    if not shutil.which("mvn"):
+        raise StackError("kafka", "Maven (mvn) is needed once to fetch the Kafka jars",
+                         "sudo apt-get install -y maven")
+    staging = home.with_name(home.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    run_logged(
+        ["mvn", "-B", "-f", str(KAFKA_POM), "dependency:copy-dependencies",
+         "-DincludeScope=runtime", f"-DoutputDirectory={staging / 'libs'}"],
+        part="kafka", label="fetching Apache Kafka jars from Maven Central (first time only)",
+        log_file=settings.cache_dir / "logs" / "kafka-mvn.log",
+        fix="check that Maven Central is reachable; rerun `make up`",
+    )
+    (staging / ".complete").touch()
+    shutil.rmtree(home, ignore_errors=True)
+    staging.rename(home)
+
+
+def _temporal_bin(settings: Settings) -> Path:
+    return settings.cache_dir / "bin" / f"temporal-{TEMPORAL_CLI_VERSION}"
+
+
+def ensure_temporal(settings: Settings) -> None:
+    binary = _temporal_bin(settings)
+    if binary.exists():
+        return
+    go = shutil.which("go")
+    if not go:
+        raise StackError("temporal", "Go is needed once to build the Temporal server",
+                         "install Go 1.25+ (https://go.dev/doc/install) and rerun")
+    staging = settings.cache_dir / "build" / "temporal"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    say("  the Temporal server is built from source once; about 4 minutes on 2 cores")
+    run_logged(
+        [go, "install", f"{TEMPORAL_CLI_PACKAGE}@{TEMPORAL_CLI_VERSION}"],
+        part="temporal", label=f"building Temporal CLI {TEMPORAL_CLI_VERSION} with Go",
+        log_file=settings.cache_dir / "logs" / "temporal-build.log",
+        fix="check that the Go module proxy is reachable and `go version` is 1.25+",
+        env=dict(os.environ, GOBIN=str(staging), CGO_ENABLED="0"),
+    )
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    (staging / "temporal").rename(binary)
+    step(f"Temporal CLI ready: {binary}")

@@ -1,0 +1,1 @@
+"""Pure domain model: states, transitions, roles, event types. No I/O lives here."""

@@ -1,0 +1,97 @@
+"""The Temporal worker's composition root: builds the clients and activities, registers
+workflows, and serves the task queue until SIGTERM/SIGINT.
+
+    python worker.py          serve
+    python worker.py ready    exit 0 when a worker serves the queue end to end
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import uuid
+from datetime import timedelta
+
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.diagnostics import DiagnosticsActivities
+from core.logging import configure_logging, get_logger
+from core.settings import Settings, get_settings
+from workflows.diagnostics import DependencyCheckInput, DependencyCheckWorkflow
+
+log = get_logger("worker")
+
+
+def build_worker(client: Client, settings: Settings, task_queue: str | None = None) -> Worker:
+    diagnostics = DiagnosticsActivities(settings)
+    return Worker(
+        client,
+        task_queue=task_queue or settings.temporal.task_queue,
+        workflows=[DependencyCheckWorkflow],
+        activities=[diagnostics.check_dependencies],
+        graceful_shutdown_timeout=timedelta(seconds=10),
+    )
+
+
+async def serve(settings: Settings) -> None:
+    client = await Client.connect(settings.temporal.address, namespace=settings.temporal.namespace)
+    worker = build_worker(client, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker.start", task_queue=settings.temporal.task_queue)
+    async with worker:
+        await stop.wait()
+        log.info("worker.stop")
+
+
+async def check_worker_ready(settings: Settings, task_queue: str | None = None) -> str:
+    """A worker polls the queue and runs a workflow with an activity to completion."""
+    queue = task_queue or settings.temporal.task_queue
+    client = await Client.connect(settings.temporal.address, namespace=settings.temporal.namespace)
+    described = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=settings.temporal.namespace,
+            task_queue=TaskQueue(name=queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    if not described.pollers:
+        raise RuntimeError(f"no worker polls task queue {queue!r}")
+    result = await client.execute_workflow(
+        DependencyCheckWorkflow.run,
+        DependencyCheckInput(),
+        id=f"readiness-{uuid.uuid4()}",
+        task_queue=queue,
+        execution_timeout=timedelta(seconds=15),
+    )
+    failed = [r for r in result.reports if not r.ok]
+    if failed:
+        raise RuntimeError("; ".join(f"{r.name}: {r.detail}" for r in failed))
+    return f"{len(described.pollers)} poller(s); " + ", ".join(
+        f"{r.name} {r.latency_ms:.0f} ms" for r in result.reports
+    )
+
+
+def main(argv: list[str]) -> int:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    if argv[1:] == ["ready"]:
+        try:
+            print(asyncio.run(check_worker_ready(settings)))
+        except Exception as exc:  # readiness reports, it does not crash
+            print(f"not ready: {exc}")
+            return 1
+        return 0
+    asyncio.run(serve(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,1 @@
+"""Temporal workflows. Deterministic code only: they import domain/ and activity stubs."""

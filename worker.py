@@ -17,6 +17,7 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities.diagnostics import DiagnosticsActivities
@@ -38,8 +39,17 @@ def build_worker(client: Client, settings: Settings, task_queue: str | None = No
     )
 
 
+def metrics_runtime(settings: Settings) -> Runtime:
+    address = f"{settings.worker.metrics_host}:{settings.worker.metrics_port}"
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
+
+
 async def serve(settings: Settings) -> None:
-    client = await Client.connect(settings.temporal.address, namespace=settings.temporal.namespace)
+    client = await Client.connect(
+        settings.temporal.address,
+        namespace=settings.temporal.namespace,
+        runtime=metrics_runtime(settings),
+    )
     worker = build_worker(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -26,9 +26,11 @@ class DiagnosticsActivities:
     @activity.defn
     async def check_dependencies(self) -> list[DependencyReport]:
         s = self.settings
-        statuses = await run_probes({
-            "postgres": postgres_probe(s.postgres.url(driver="postgresql")),
-            "redis": redis_probe(s.redis.url),
-            "kafka": kafka_probe(s.kafka.bootstrap_servers, ALL_TOPICS),
-        })
+        statuses = await run_probes(
+            {
+                "postgres": postgres_probe(s.postgres.url(driver="postgresql")),
+                "redis": redis_probe(s.redis.url),
+                "kafka": kafka_probe(s.kafka.bootstrap_servers, ALL_TOPICS),
+            }
+        )
         return [DependencyReport(x.name, x.ok, x.latency_ms, x.detail) for x in statuses]

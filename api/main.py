@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.metrics import install_metrics
 from api.problems import install_problem_handlers
 from api.resources import Resources
 from api.routes import health
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    install_metrics(app)
     app.include_router(health.router)
     return app
 

@@ -52,8 +52,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"location": list(e.get("loc", ())), "message": e.get("msg", ""),
-             "type": e.get("type", "")}
+            {
+                "location": list(e.get("loc", ())),
+                "message": e.get("msg", ""),
+                "type": e.get("type", ""),
+            }
             for e in exc.errors()
         ]
         summary = "; ".join(

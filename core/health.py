@@ -36,7 +36,9 @@ class DependencyStatus:
 Probe = Callable[[], Awaitable[str]]
 
 
-async def run_probe(name: str, probe: Probe, timeout_s: float = PROBE_TIMEOUT_S) -> DependencyStatus:
+async def run_probe(
+    name: str, probe: Probe, timeout_s: float = PROBE_TIMEOUT_S
+) -> DependencyStatus:
     started = time.perf_counter()
     try:
         detail = await asyncio.wait_for(probe(), timeout_s)
@@ -46,7 +48,9 @@ async def run_probe(name: str, probe: Probe, timeout_s: float = PROBE_TIMEOUT_S)
     except Exception as exc:  # a probe reports any failure instead of raising it
         detail, ok = f"{type(exc).__name__}: {exc}".strip(), False
     latency_ms = round((time.perf_counter() - started) * 1000, 1)
-    return DependencyStatus(name=name, ok=ok, latency_ms=latency_ms, detail=" ".join(detail.split()))
+    return DependencyStatus(
+        name=name, ok=ok, latency_ms=latency_ms, detail=" ".join(detail.split())
+    )
 
 
 async def run_probes(probes: dict[str, Probe]) -> list[DependencyStatus]:
@@ -80,9 +84,7 @@ def redis_probe(url: str) -> Probe:
 
 def kafka_probe(bootstrap_servers: str, expected_topics: tuple[str, ...] = ()) -> Probe:
     async def probe() -> str:
-        admin = AIOKafkaAdminClient(
-            bootstrap_servers=bootstrap_servers, request_timeout_ms=3000
-        )
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=3000)
         await admin.start()
         try:
             topics = set(await admin.list_topics())

@@ -45,10 +45,12 @@ class KafkaSettings(BaseModel):
     topic_partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)
     heap: str = "512m"
+    # A comma-separated broker list for clusters (docker-compose); empty = host:port.
+    brokers: str = ""
 
     @property
     def bootstrap_servers(self) -> str:
-        return f"{self.host}:{self.port}"
+        return self.brokers or f"{self.host}:{self.port}"
 
 
 class TemporalSettings(BaseModel):
@@ -67,6 +69,12 @@ class TemporalSettings(BaseModel):
     @property
     def ui_url(self) -> str:
         return f"http://{self.host}:{self.ui_port}"
+
+
+class WorkerSettings(BaseModel):
+    # The Temporal SDK's Prometheus exporter (workflow/activity task metrics).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 59464
 
 
 class ClickHouseSettings(BaseModel):
@@ -104,6 +112,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings()
     kafka: KafkaSettings = KafkaSettings()
     temporal: TemporalSettings = TemporalSettings()
+    worker: WorkerSettings = WorkerSettings()
     clickhouse: ClickHouseSettings = ClickHouseSettings()
     api: ApiSettings = ApiSettings()
 

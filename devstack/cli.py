@@ -75,7 +75,11 @@ def _bring_up(stack: Stack, *, infra_only: bool) -> None:
         services = stack.tier(tier)
         step(f"starting {', '.join(s.name for s in services)}")
         for service in services:
-            stack.supervisor.start(service.name)
+            if tier == APP:
+                # Our own processes always run the checked-out code; infra is left alone.
+                stack.supervisor.restart(service.name)
+            else:
+                stack.supervisor.start(service.name)
         asyncio.run(_wait_ready(stack, services))
         if tier == INFRA:
             asyncio.run(_provision(stack.settings))
@@ -108,13 +112,17 @@ async def _wait_one(stack: Stack, service: Service) -> None:
     while time.monotonic() < deadline:
         state = stack.supervisor.info().get(service.name, {}).get("statename", "?")
         if state in FAILED_STATES or (state == "BACKOFF" and time.monotonic() - began > 20):
-            raise StackError(service.name, f"the process is {state}; its log ends with:\n"
-                             f"{tail(stack.layout.log_of(service.name))}",
-                             f"read {stack.layout.log_of(service.name)} and fix the cause")
+            raise StackError(
+                service.name,
+                f"the process is {state}; its log ends with:\n"
+                f"{tail(stack.layout.log_of(service.name))}",
+                f"read {stack.layout.log_of(service.name)} and fix the cause",
+            )
         last = await run_probe(service.name, service.probe, timeout_s=5)
         if last.ok:
-            say(f"  ✓ {service.name:<9} ready in {time.monotonic() - began:4.1f} s  "
-                f"({last.detail})")
+            say(
+                f"  ✓ {service.name:<9} ready in {time.monotonic() - began:4.1f} s  ({last.detail})"
+            )
             return
         await asyncio.sleep(POLL_S)
     raise StackError(
@@ -132,6 +140,9 @@ async def _provision(settings: Settings) -> None:
     created = await provision.ensure_topics(settings)
     if created:
         say(f"  ✓ created topics {', '.join(created)}")
+    registered = await provision.ensure_search_attributes(settings)
+    if registered:
+        say(f"  ✓ registered search attributes {', '.join(registered)}")
     from store.migrate import upgrade_to_head
 
     await asyncio.to_thread(upgrade_to_head, settings)
@@ -147,8 +158,15 @@ def _print_urls(stack: Stack, *, infra_only: bool) -> None:
         ("Kafka bootstrap", s.kafka.bootstrap_servers),
         ("PostgreSQL", s.postgres.url(driver="postgresql")),
         ("Redis", s.redis.url),
-        ("ClickHouse", s.clickhouse_dsn + ("  (embedded, owned by the api process)"
-                                           if s.clickhouse_dsn.startswith("chdb") else "")),
+        (
+            "ClickHouse",
+            s.clickhouse_dsn
+            + (
+                "  (embedded, owned by the api process)"
+                if s.clickhouse_dsn.startswith("chdb")
+                else ""
+            ),
+        ),
         ("Logs", str(stack.layout.logs)),
     ]
     if infra_only:
@@ -207,29 +225,41 @@ def status(settings: Settings, *, as_json: bool) -> int:
     rows = []
     for service, result in zip(services, results, strict=True):
         proc = processes.get(service.name, {})
-        rows.append({
-            "part": service.name,
-            "process": proc.get("statename", "not started"),
-            "pid": proc.get("pid") or None,
-            "ready": result.ok,
-            "latency_ms": result.latency_ms,
-            "detail": result.detail,
-            "url": service.url,
-        })
+        rows.append(
+            {
+                "part": service.name,
+                "process": proc.get("statename", "not started"),
+                "pid": proc.get("pid") or None,
+                "ready": result.ok,
+                "latency_ms": result.latency_ms,
+                "detail": result.detail,
+                "url": service.url,
+            }
+        )
     for dependency in ready:
         if dependency["name"] == "clickhouse":
-            rows.append({"part": "clickhouse", "process": "embedded in api"
-                         if settings.clickhouse_dsn.startswith("chdb") else "external",
-                         "pid": None, "ready": dependency["ok"],
-                         "latency_ms": dependency["latency_ms"],
-                         "detail": dependency["detail"], "url": settings.clickhouse_dsn})
+            rows.append(
+                {
+                    "part": "clickhouse",
+                    "process": "embedded in api"
+                    if settings.clickhouse_dsn.startswith("chdb")
+                    else "external",
+                    "pid": None,
+                    "ready": dependency["ok"],
+                    "latency_ms": dependency["latency_ms"],
+                    "detail": dependency["detail"],
+                    "url": settings.clickhouse_dsn,
+                }
+            )
     if as_json:
         print(json.dumps(rows, indent=2))
     else:
         say(f"{'part':<11}{'process':<14}{'pid':>8}  {'ready':<6}{'ms':>8}  detail")
         for row in rows:
-            say(f"{row['part']:<11}{row['process']:<14}{row['pid'] or '':>8}  "
-                f"{'yes' if row['ready'] else 'NO':<6}{row['latency_ms']:>8}  {row['detail']}")
+            say(
+                f"{row['part']:<11}{row['process']:<14}{row['pid'] or '':>8}  "
+                f"{'yes' if row['ready'] else 'NO':<6}{row['latency_ms']:>8}  {row['detail']}"
+            )
     return 0 if all(r["ready"] for r in rows) else 1
 
 
@@ -248,8 +278,11 @@ def _api_dependencies(settings: Settings) -> list[dict[str, object]]:
 
 def logs(settings: Settings, names: list[str], follow: bool) -> int:
     layout = Layout.of(settings)
-    files = [str(layout.log_of(n)) for n in names] if names else sorted(
-        str(p) for p in layout.logs.glob("*.log"))
+    files = (
+        [str(layout.log_of(n)) for n in names]
+        if names
+        else sorted(str(p) for p in layout.logs.glob("*.log"))
+    )
     if not files:
         say(f"no logs yet in {layout.logs}")
         return 1
@@ -268,29 +301,44 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     up_cmd = commands.add_parser("up", help="install what is missing, start, wait until ready")
     up_cmd.add_argument("--detach", "-d", action="store_true", help="return once ready")
-    up_cmd.add_argument("--infra-only", action="store_true",
-                        help="only PostgreSQL, Redis, Kafka and Temporal (what tests need)")
-    up_cmd.add_argument("--test-tools", action="store_true",
-                        help="also install tools the tests use (docker-compose)")
+    up_cmd.add_argument(
+        "--infra-only",
+        action="store_true",
+        help="only PostgreSQL, Redis, Kafka and Temporal (what tests need)",
+    )
+    up_cmd.add_argument(
+        "--test-tools",
+        action="store_true",
+        help="also install tools the tests use (docker-compose)",
+    )
     commands.add_parser("down", help="stop every process; data is kept")
     status_cmd = commands.add_parser("status", help="each part's process and readiness")
     status_cmd.add_argument("--json", action="store_true")
     logs_cmd = commands.add_parser("logs", help="show (and follow) the parts' logs")
     logs_cmd.add_argument("names", nargs="*")
     logs_cmd.add_argument("--follow", "-f", action="store_true")
+    commands.add_parser(
+        "provision",
+        help="create the database, topics and schema in "
+        "already running services (the docker-compose init step)",
+    )
     install_cmd = commands.add_parser("install", help="only install what is missing")
     install_cmd.add_argument("--test-tools", action="store_true")
     args = parser.parse_args(argv)
     settings = get_settings()
     if args.command == "up":
-        return up(settings, detach=args.detach, infra_only=args.infra_only,
-                  test_tools=args.test_tools)
+        return up(
+            settings, detach=args.detach, infra_only=args.infra_only, test_tools=args.test_tools
+        )
     if args.command == "down":
         return down(settings)
     if args.command == "status":
         return status(settings, as_json=args.json)
     if args.command == "logs":
         return logs(settings, args.names, args.follow)
+    if args.command == "provision":
+        asyncio.run(_provision(settings))
+        return 0
     try:
         install.ensure_all(settings, test_tools=args.test_tools)
     except StackError as error:

@@ -73,12 +73,21 @@ def ensure_debian_packages(settings: Settings, packages: dict[str, tuple[str, Pa
     log = settings.cache_dir / "logs" / "apt.log"
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     fix = "check the log; `apt-get update` needs Debian's package mirror to be reachable"
-    run_logged(["apt-get", "update", "-q"], part="apt", label="apt-get update",
-               log_file=log, fix=fix, env=env)
+    run_logged(
+        ["apt-get", "update", "-q"],
+        part="apt",
+        label="apt-get update",
+        log_file=log,
+        fix=fix,
+        env=env,
+    )
     run_logged(
         ["apt-get", "install", "-y", "-q", "--no-install-recommends", *names],
-        part=", ".join(missing), label=f"installing {' '.join(names)}", log_file=log,
-        fix=fix, env=env,
+        part=", ".join(missing),
+        label=f"installing {' '.join(names)}",
+        log_file=log,
+        fix=fix,
+        env=env,
     )
 
 
@@ -94,13 +103,19 @@ def _keep_debian_from_creating_default_cluster() -> None:
 def ensure_java() -> None:
     java = shutil.which("java")
     if not java:
-        raise StackError("kafka", "Java is not installed (Kafka needs Java 17+)",
-                         "sudo apt-get install -y openjdk-17-jre-headless")
+        raise StackError(
+            "kafka",
+            "Java is not installed (Kafka needs Java 17+)",
+            "sudo apt-get install -y openjdk-17-jre-headless",
+        )
     out = subprocess.run([java, "-version"], capture_output=True, text=True, check=False).stderr
     match = re.search(r'version "(\d+)', out)
     if not match or int(match.group(1)) < 17:
-        raise StackError("kafka", f"Java 17+ is required, found: {out.splitlines()[:1]}",
-                         "sudo apt-get install -y openjdk-17-jre-headless")
+        raise StackError(
+            "kafka",
+            f"Java 17+ is required, found: {out.splitlines()[:1]}",
+            "sudo apt-get install -y openjdk-17-jre-headless",
+        )
 
 
 def _kafka_home(settings: Settings) -> Path:
@@ -116,14 +131,25 @@ def ensure_kafka(settings: Settings) -> None:
     if (home / ".complete").exists():
         return
     if not shutil.which("mvn"):
-        raise StackError("kafka", "Maven (mvn) is needed once to fetch the Kafka jars",
-                         "sudo apt-get install -y maven")
+        raise StackError(
+            "kafka",
+            "Maven (mvn) is needed once to fetch the Kafka jars",
+            "sudo apt-get install -y maven",
+        )
     staging = home.with_name(home.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     run_logged(
-        ["mvn", "-B", "-f", str(KAFKA_POM), "dependency:copy-dependencies",
-         "-DincludeScope=runtime", f"-DoutputDirectory={staging / 'libs'}"],
-        part="kafka", label="fetching Apache Kafka jars from Maven Central (first time only)",
+        [
+            "mvn",
+            "-B",
+            "-f",
+            str(KAFKA_POM),
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={staging / 'libs'}",
+        ],
+        part="kafka",
+        label="fetching Apache Kafka jars from Maven Central (first time only)",
         log_file=settings.cache_dir / "logs" / "kafka-mvn.log",
         fix="check that Maven Central is reachable; rerun `make up`",
     )
@@ -142,15 +168,19 @@ def ensure_temporal(settings: Settings) -> None:
         return
     go = shutil.which("go")
     if not go:
-        raise StackError("temporal", "Go is needed once to build the Temporal server",
-                         "install Go 1.25+ (https://go.dev/doc/install) and rerun")
+        raise StackError(
+            "temporal",
+            "Go is needed once to build the Temporal server",
+            "install Go 1.25+ (https://go.dev/doc/install) and rerun",
+        )
     staging = settings.cache_dir / "build" / "temporal"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     say("  the Temporal server is built from source once; about 4 minutes on 2 cores")
     run_logged(
         [go, "install", f"{TEMPORAL_CLI_PACKAGE}@{TEMPORAL_CLI_VERSION}"],
-        part="temporal", label=f"building Temporal CLI {TEMPORAL_CLI_VERSION} with Go",
+        part="temporal",
+        label=f"building Temporal CLI {TEMPORAL_CLI_VERSION} with Go",
         log_file=settings.cache_dir / "logs" / "temporal-build.log",
         fix="check that the Go module proxy is reachable and `go version` is 1.25+",
         env=dict(os.environ, GOBIN=str(staging), CGO_ENABLED="0"),

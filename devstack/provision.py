@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import psycopg
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
 
 from core.settings import Settings
+from domain.search_attributes import SEARCH_ATTRIBUTES
 from domain.topics import ALL_TOPICS
 
 
@@ -38,8 +45,14 @@ async def ensure_topics(settings: Settings) -> list[str]:
         missing = [t for t in ALL_TOPICS if t not in existing]
         if missing:
             await admin.create_topics(
-                [NewTopic(t, num_partitions=k.topic_partitions,
-                          replication_factor=k.replication_factor) for t in missing]
+                [
+                    NewTopic(
+                        t,
+                        num_partitions=k.topic_partitions,
+                        replication_factor=k.replication_factor,
+                    )
+                    for t in missing
+                ]
             )
         present = [t for t in ALL_TOPICS if t in existing]
         if present:
@@ -54,3 +67,22 @@ async def ensure_topics(settings: Settings) -> list[str]:
         return missing
     finally:
         await admin.close()
+
+
+async def ensure_search_attributes(settings: Settings) -> list[str]:
+    """Register the platform's custom search attributes; returns the ones added."""
+    t = settings.temporal
+    client = await Client.connect(t.address, namespace=t.namespace)
+    existing = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=t.namespace)
+    )
+    missing = {
+        name: IndexedValueType.Value(f"INDEXED_VALUE_TYPE_{kind.upper()}")
+        for name, kind in SEARCH_ATTRIBUTES.items()
+        if name not in existing.custom_attributes
+    }
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=t.namespace, search_attributes=missing)
+        )
+    return sorted(missing)

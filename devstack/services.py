@@ -21,14 +21,6 @@ from devstack.install import PG_BIN, Toolset
 
 INFRA = "infra"
 APP = "app"
-# Search attributes the platform's visibility queries rely on (ops views in Temporal UI).
-SEARCH_ATTRIBUTES = {
-    "RequestState": "Keyword",
-    "RequestCategory": "Keyword",
-    "CustomerId": "Keyword",
-    "ExecutorId": "Keyword",
-    "SlaBreached": "Bool",
-}
 
 
 @dataclass(frozen=True)
@@ -71,23 +63,50 @@ def postgres_service(settings: Settings) -> Service:
         data.mkdir(parents=True, exist_ok=True)
         if user:
             shutil.chown(data, user)
-        cmd = [str(PG_BIN / "initdb"), "-D", str(data), "-U", settings.postgres.user,
-               "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-instructions"]
+        cmd = [
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            settings.postgres.user,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-locale",
+            "--no-instructions",
+        ]
         if user:
             cmd = ["runuser", "-u", user, "--", *cmd]
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             shutil.rmtree(data, ignore_errors=True)
-            raise StackError("postgres", f"initdb failed: {result.stderr.strip()}",
-                             f"check that {data.parent} is writable by the postgres user")
+            raise StackError(
+                "postgres",
+                f"initdb failed: {result.stderr.strip()}",
+                f"check that {data.parent} is writable by the postgres user",
+            )
 
     return Service(
         name="postgres",
         tier=INFRA,
-        command=[str(PG_BIN / "postgres"), "-D", str(data), "-p", str(settings.postgres.port),
-                 "-k", str(sockets), "-c", f"listen_addresses={settings.postgres.host}",
-                 "-c", "max_connections=300", "-c", "shared_buffers=256MB",
-                 "-c", "fsync=on", "-c", "synchronous_commit=on"],
+        command=[
+            str(PG_BIN / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(settings.postgres.port),
+            "-k",
+            str(sockets),
+            "-c",
+            f"listen_addresses={settings.postgres.host}",
+            "-c",
+            "max_connections=300",
+            "-c",
+            "shared_buffers=256MB",
+            "-c",
+            "fsync=on",
+            "-c",
+            "synchronous_commit=on",
+        ],
         ports=((settings.postgres.port, "SRA_POSTGRES__PORT"),),
         probe=postgres_probe(settings.postgres.url("postgres", driver="postgresql")),
         url=settings.postgres.url(driver="postgresql"),
@@ -103,9 +122,21 @@ def redis_service(settings: Settings) -> Service:
     return Service(
         name="redis",
         tier=INFRA,
-        command=["/usr/bin/redis-server", "--port", str(settings.redis.port),
-                 "--bind", settings.redis.host, "--dir", str(data), "--appendonly", "yes",
-                 "--save", "", "--protected-mode", "no"],
+        command=[
+            "/usr/bin/redis-server",
+            "--port",
+            str(settings.redis.port),
+            "--bind",
+            settings.redis.host,
+            "--dir",
+            str(data),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--protected-mode",
+            "no",
+        ],
         ports=((settings.redis.port, "SRA_REDIS__PORT"),),
         probe=redis_probe(settings.redis.url),
         url=settings.redis.url,
@@ -129,21 +160,46 @@ def kafka_service(settings: Settings, tools: Toolset) -> Service:
             return
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         result = subprocess.run(
-            [java, "-Xmx256m", "-cp", classpath, f"-Dlog4j2.configurationFile={log4j}",
-             "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)],
-            capture_output=True, text=True, check=False,
+            [
+                java,
+                "-Xmx256m",
+                "-cp",
+                classpath,
+                f"-Dlog4j2.configurationFile={log4j}",
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(config),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
-            raise StackError("kafka", f"formatting the KRaft log failed: {result.stdout}"
-                             f"{result.stderr}", f"remove {home} and rerun `make up`")
+            raise StackError(
+                "kafka",
+                f"formatting the KRaft log failed: {result.stdout}{result.stderr}",
+                f"remove {home} and rerun `make up`",
+            )
 
     return Service(
         name="kafka",
         tier=INFRA,
-        command=[java, f"-Xms{k.heap}", f"-Xmx{k.heap}", "-XX:+UseG1GC",
-                 "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
-                 f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath,
-                 "kafka.Kafka", str(config)],
+        command=[
+            java,
+            f"-Xms{k.heap}",
+            f"-Xmx{k.heap}",
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={log4j}",
+            "-cp",
+            classpath,
+            "kafka.Kafka",
+            str(config),
+        ],
         ports=((k.port, "SRA_KAFKA__PORT"), (k.controller_port, "SRA_KAFKA__CONTROLLER_PORT")),
         probe=kafka_probe(k.bootstrap_servers),
         url=f"kafka://{k.bootstrap_servers}",
@@ -155,29 +211,31 @@ def kafka_service(settings: Settings, tools: Toolset) -> Service:
 def _kafka_properties(settings: Settings, data: Path) -> str:
     k = settings.kafka
     rf = k.replication_factor
-    return "\n".join([
-        "process.roles=broker,controller",
-        "node.id=1",
-        f"controller.quorum.voters=1@{k.host}:{k.controller_port}",
-        f"listeners=PLAINTEXT://{k.host}:{k.port},CONTROLLER://{k.host}:{k.controller_port}",
-        f"advertised.listeners=PLAINTEXT://{k.host}:{k.port}",
-        "controller.listener.names=CONTROLLER",
-        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-        "inter.broker.listener.name=PLAINTEXT",
-        f"log.dirs={data}",
-        f"num.partitions={k.topic_partitions}",
-        f"default.replication.factor={rf}",
-        f"offsets.topic.replication.factor={rf}",
-        f"transaction.state.log.replication.factor={rf}",
-        "transaction.state.log.min.isr=1",
-        f"share.coordinator.state.topic.replication.factor={rf}",
-        "share.coordinator.state.topic.min.isr=1",
-        "group.initial.rebalance.delay.ms=0",
-        # Topics are part of the contract: created by the launcher, never by a typo.
-        "auto.create.topics.enable=false",
-        "log.retention.hours=168",
-        "",
-    ])
+    return "\n".join(
+        [
+            "process.roles=broker,controller",
+            "node.id=1",
+            f"controller.quorum.voters=1@{k.host}:{k.controller_port}",
+            f"listeners=PLAINTEXT://{k.host}:{k.port},CONTROLLER://{k.host}:{k.controller_port}",
+            f"advertised.listeners=PLAINTEXT://{k.host}:{k.port}",
+            "controller.listener.names=CONTROLLER",
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name=PLAINTEXT",
+            f"log.dirs={data}",
+            f"num.partitions={k.topic_partitions}",
+            f"default.replication.factor={rf}",
+            f"offsets.topic.replication.factor={rf}",
+            f"transaction.state.log.replication.factor={rf}",
+            "transaction.state.log.min.isr=1",
+            f"share.coordinator.state.topic.replication.factor={rf}",
+            "share.coordinator.state.topic.min.isr=1",
+            "group.initial.rebalance.delay.ms=0",
+            # Topics are part of the contract: created by the launcher, never by a typo.
+            "auto.create.topics.enable=false",
+            "log.retention.hours=168",
+            "",
+        ]
+    )
 
 
 _KAFKA_LOG4J = """\
@@ -196,19 +254,36 @@ logger.kafka.level = INFO
 def temporal_service(settings: Settings, tools: Toolset) -> Service:
     t = settings.temporal
     data = state_path(settings, "temporal")
-    attributes = [arg for name, kind in SEARCH_ATTRIBUTES.items()
-                  for arg in ("--search-attribute", f"{name}={kind}")]
     return Service(
         name="temporal",
         tier=INFRA,
-        command=[str(tools.temporal_bin), "server", "start-dev", "--ip", t.host,
-                 "--port", str(t.port), "--ui-port", str(t.ui_port),
-                 "--http-port", str(t.http_port), "--metrics-port", str(t.metrics_port),
-                 "--db-filename", str(data / "temporal.db"), "--namespace", t.namespace,
-                 "--log-level", "warn", *attributes],
-        ports=((t.port, "SRA_TEMPORAL__PORT"), (t.ui_port, "SRA_TEMPORAL__UI_PORT"),
-               (t.http_port, "SRA_TEMPORAL__HTTP_PORT"),
-               (t.metrics_port, "SRA_TEMPORAL__METRICS_PORT")),
+        command=[
+            str(tools.temporal_bin),
+            "server",
+            "start-dev",
+            "--ip",
+            t.host,
+            "--port",
+            str(t.port),
+            "--ui-port",
+            str(t.ui_port),
+            "--http-port",
+            str(t.http_port),
+            "--metrics-port",
+            str(t.metrics_port),
+            "--db-filename",
+            str(data / "temporal.db"),
+            "--namespace",
+            t.namespace,
+            "--log-level",
+            "warn",
+        ],
+        ports=(
+            (t.port, "SRA_TEMPORAL__PORT"),
+            (t.ui_port, "SRA_TEMPORAL__UI_PORT"),
+            (t.http_port, "SRA_TEMPORAL__HTTP_PORT"),
+            (t.metrics_port, "SRA_TEMPORAL__METRICS_PORT"),
+        ),
         probe=temporal_probe(t.address, t.namespace),
         url=t.ui_url,
         stop_wait_s=20,
@@ -223,15 +298,26 @@ def api_service(settings: Settings) -> Service:
         async with httpx.AsyncClient(timeout=5) as client:
             response = await client.get(f"{settings.api.base_url}/health/ready")
         if response.status_code != 200:
-            raise RuntimeError(f"/health/ready answered {response.status_code}: "
-                               f"{response.text[:300]}")
+            raise RuntimeError(
+                f"/health/ready answered {response.status_code}: {response.text[:300]}"
+            )
         return "all dependencies ready"
 
     return Service(
         name="api",
         tier=APP,
-        command=[sys.executable, "-m", "uvicorn", "--factory", "api.main:app_factory", "--host", settings.api.host,
-                 "--port", str(settings.api.port), "--no-access-log"],
+        command=[
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "api.main:app_factory",
+            "--host",
+            settings.api.host,
+            "--port",
+            str(settings.api.port),
+            "--no-access-log",
+        ],
         ports=((settings.api.port, "SRA_API__PORT"),),
         probe=probe,
         url=f"{settings.api.base_url}/docs",
@@ -250,8 +336,9 @@ def worker_service(settings: Settings) -> Service:
         name="worker",
         tier=APP,
         command=[sys.executable, str(REPO_ROOT / "worker.py")],
-        ports=(),
+        ports=((settings.worker.metrics_port, "SRA_WORKER__METRICS_PORT"),),
         probe=probe,
+        url=f"http://{settings.worker.metrics_host}:{settings.worker.metrics_port}/metrics",
         environment={"PYTHONPATH": str(REPO_ROOT)},
         ready_timeout_s=60,
     )
@@ -266,4 +353,3 @@ def all_services(settings: Settings, tools: Toolset) -> list[Service]:
         api_service(settings),
         worker_service(settings),
     ]
-

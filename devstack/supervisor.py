@@ -43,8 +43,9 @@ class Layout:
         if len(str(socket)) > MAX_SOCKET_PATH:
             digest = hashlib.sha1(str(state).encode()).hexdigest()[:10]  # noqa: S324 - a name, not security
             socket = Path(f"/tmp/sra-{digest}.sock")  # noqa: S108
-        return cls(state, state / "logs", run, state / "supervisord.conf", socket,
-                   run / "supervisord.pid")
+        return cls(
+            state, state / "logs", run, state / "supervisord.conf", socket, run / "supervisord.pid"
+        )
 
     def log_of(self, name: str) -> Path:
         return self.logs / f"{name}.log"
@@ -123,13 +124,18 @@ class Supervisor:
         self.layout.socket.unlink(missing_ok=True)
         result = subprocess.run(
             [sys.executable, "-m", "supervisor.supervisord", "-c", str(self.layout.config)],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         deadline = time.monotonic() + 15
         while not self.is_running():
             if time.monotonic() > deadline:
-                raise StackError("supervisord", f"did not start: {result.stderr.strip()}",
-                                 f"see {self.layout.logs / 'supervisord.log'}")
+                raise StackError(
+                    "supervisord",
+                    f"did not start: {result.stderr.strip()}",
+                    f"see {self.layout.logs / 'supervisord.log'}",
+                )
             time.sleep(0.1)
 
     def _apply_config_changes(self) -> None:

@@ -37,6 +37,4 @@ class DependencyCheckWorkflow:
             start_to_close_timeout=timedelta(seconds=20),
             retry_policy=RetryPolicy(maximum_attempts=2),
         )
-        return DependencyCheckResult(
-            worker_identity=workflow.info().task_queue, reports=reports
-        )
+        return DependencyCheckResult(worker_identity=workflow.info().task_queue, reports=reports)

@@ -1,0 +1,101 @@
+"""Session fixtures: the real local stack, and a run isolated inside it.
+
+The stack is started with the same launcher as `make up` when it is not already up.
+Each run gets its own PostgreSQL database (migrated to head), its own embedded
+ClickHouse directory, its own Temporal task queue and its own Kafka consumer groups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client
+
+from core.health import kafka_probe, postgres_probe, redis_probe, run_probes, temporal_probe
+from core.settings import REPO_ROOT, Settings, get_settings
+from devstack.provision import drop_database, ensure_database
+from domain.topics import ALL_TOPICS
+from store.migrate import upgrade_to_head
+
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+def _stack_ready(settings: Settings) -> bool:
+    statuses = asyncio.run(
+        run_probes(
+            {
+                "postgres": postgres_probe(settings.postgres.url("postgres", driver="postgresql")),
+                "redis": redis_probe(settings.redis.url),
+                "kafka": kafka_probe(settings.kafka.bootstrap_servers, ALL_TOPICS),
+                "temporal": temporal_probe(settings.temporal.address, settings.temporal.namespace),
+            }
+        )
+    )
+    return all(s.ok for s in statuses)
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def local_stack(base_settings: Settings) -> Settings:
+    """The real services, started by the launcher if they are not up yet."""
+    if not _stack_ready(base_settings):
+        result = subprocess.run(
+            [sys.executable, "-m", "devstack", "up", "--detach", "--infra-only", "--test-tools"],
+            cwd=REPO_ROOT,
+            check=False,
+        )
+        if result.returncode != 0:
+            pytest.exit(
+                "the local stack did not come up; see the launcher's message above", returncode=3
+            )
+    return base_settings
+
+
+@pytest.fixture(scope="session")
+def settings(local_stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Settings of this test run: same services, isolated names."""
+    database = f"test_{RUN_ID}"
+    isolated = local_stack.model_copy(
+        update={
+            "postgres": local_stack.postgres.model_copy(update={"database": database}),
+            "temporal": local_stack.temporal.model_copy(update={"task_queue": f"test-{RUN_ID}"}),
+            "clickhouse": local_stack.clickhouse.model_copy(
+                update={"dsn": f"chdb://{tmp_path_factory.mktemp('clickhouse')}"}
+            ),
+        }
+    )
+    asyncio.run(ensure_database(isolated, database))
+    upgrade_to_head(isolated, database)
+    yield isolated
+    asyncio.run(drop_database(isolated, database))
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return RUN_ID
+
+
+@pytest.fixture
+def unique(request: pytest.FixtureRequest) -> str:
+    """A name unique to this test in this run (consumer groups, workflow ids, keys)."""
+    return f"{RUN_ID}-{request.node.name}-{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture(scope="session")
+async def temporal(settings: Settings) -> Client:
+    return await Client.connect(settings.temporal.address, namespace=settings.temporal.namespace)
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT

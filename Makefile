@@ -26,6 +26,7 @@ logs: bootstrap ## follow the logs of every part (make logs S=kafka for one)
 	@$(PY) -m devstack logs --follow $(S)
 
 test: bootstrap ## run the test suite against the real local stack (starts it if needed)
+	@$(PY) -m devstack up --detach --infra-only --test-tools
 	@$(PY) -m pytest $(ARGS)
 
 lint: bootstrap ## ruff and mypy

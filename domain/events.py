@@ -1,0 +1,35 @@
+"""Event types of the contract and the topic each one goes to (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+from domain.topics import Topic
+
+SCHEMA_VERSION = 1
+
+EVENT_TOPICS: dict[str, Topic] = {
+    "request.created": Topic.REQUEST_EVENTS,
+    "request.updated": Topic.REQUEST_EVENTS,
+    "request.cancelled": Topic.REQUEST_EVENTS,
+    "request.assigned": Topic.WORKFLOW_EVENTS,
+    "request.accepted": Topic.WORKFLOW_EVENTS,
+    "request.declined": Topic.WORKFLOW_EVENTS,
+    "request.unassigned": Topic.WORKFLOW_EVENTS,
+    "request.started": Topic.WORKFLOW_EVENTS,
+    "request.completed": Topic.WORKFLOW_EVENTS,
+    "request.confirmed": Topic.WORKFLOW_EVENTS,
+    "request.disputed": Topic.WORKFLOW_EVENTS,
+    "request.resolved": Topic.WORKFLOW_EVENTS,
+    "request.closed": Topic.WORKFLOW_EVENTS,
+    "sla.breached": Topic.WORKFLOW_EVENTS,
+    "hr.paperwork_recorded": Topic.HR_EVENTS,
+    "auth.login_failed": Topic.SECURITY_EVENTS,
+    "access.denied": Topic.SECURITY_EVENTS,
+    "audit.action": Topic.AUDIT_EVENTS,
+}
+
+
+def topic_of(event_type: str) -> Topic:
+    try:
+        return EVENT_TOPICS[event_type]
+    except KeyError:
+        raise ValueError(f"event type {event_type!r} is not in the contract") from None

@@ -11,8 +11,12 @@ import asyncio
 import signal
 import sys
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -21,22 +25,46 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities.diagnostics import DiagnosticsActivities
+from activities.requests import RequestActivities
 from core.logging import configure_logging, get_logger
 from core.settings import Settings, get_settings
 from workflows.diagnostics import DependencyCheckInput, DependencyCheckWorkflow
+from workflows.service_request import ServiceRequestWorkflow
 
 log = get_logger("worker")
 
 
-def build_worker(client: Client, settings: Settings, task_queue: str | None = None) -> Worker:
+@asynccontextmanager
+async def running_worker(
+    client: Client, settings: Settings, task_queue: str | None = None
+) -> AsyncIterator[Worker]:
+    """Build the activities with their clients and serve the queue until the block ends."""
+    engine = create_async_engine(
+        settings.postgres.url(), pool_size=10, max_overflow=10, pool_pre_ping=True
+    )
+    redis = Redis.from_url(settings.redis.url)
     diagnostics = DiagnosticsActivities(settings)
-    return Worker(
+    requests = RequestActivities(async_sessionmaker(engine, expire_on_commit=False), redis)
+    worker = Worker(
         client,
         task_queue=task_queue or settings.temporal.task_queue,
-        workflows=[DependencyCheckWorkflow],
-        activities=[diagnostics.check_dependencies],
+        workflows=[DependencyCheckWorkflow, ServiceRequestWorkflow],
+        activities=[
+            diagnostics.check_dependencies,
+            requests.create_request,
+            requests.apply_transition,
+            requests.record_sla_breach,
+            requests.check_executor,
+            requests.record_paperwork,
+        ],
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
+    try:
+        async with worker:
+            yield worker
+    finally:
+        await redis.aclose()
+        await engine.dispose()
 
 
 def metrics_runtime(settings: Settings) -> Runtime:
@@ -50,13 +78,12 @@ async def serve(settings: Settings) -> None:
         namespace=settings.temporal.namespace,
         runtime=metrics_runtime(settings),
     )
-    worker = build_worker(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log.info("worker.start", task_queue=settings.temporal.task_queue)
-    async with worker:
+    async with running_worker(client, settings):
         await stop.wait()
         log.info("worker.stop")
 

@@ -13,14 +13,14 @@ from core.health import run_probe, temporal_probe
 from core.settings import Settings
 from devstack.supervisor import Layout, Supervisor
 from tests.smoke.approval_workflow import ApprovalWorkflow, record_step
-from worker import build_worker, check_worker_ready
+from worker import check_worker_ready, running_worker
 from workflows.diagnostics import DependencyCheckInput, DependencyCheckWorkflow
 
 
 async def test_workflow_with_activity_runs_and_is_visible(
     temporal: Client, settings: Settings, unique: str
 ) -> None:
-    async with build_worker(temporal, settings, task_queue=unique):
+    async with running_worker(temporal, settings, task_queue=unique):
         result = await temporal.execute_workflow(
             DependencyCheckWorkflow.run,
             DependencyCheckInput("smoke"),
@@ -49,7 +49,7 @@ async def test_worker_readiness_needs_a_polling_worker(
 ) -> None:
     with pytest.raises(RuntimeError, match="no worker polls"):
         await check_worker_ready(settings, task_queue=unique)
-    async with build_worker(temporal, settings, task_queue=unique):
+    async with running_worker(temporal, settings, task_queue=unique):
         summary = await _eventually_ready(settings, unique)
     assert summary.startswith("1 poller(s); postgres")
 

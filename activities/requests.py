@@ -1,0 +1,261 @@
+"""Activities of the request workflow: every state change is one PostgreSQL transaction
+that writes the read model, the history row and the outbox rows together.
+
+Each write is keyed by the workflow-made event id, so a retried activity (after a
+timeout, a worker crash, a lost response) finds its own earlier commit and returns the
+same result instead of writing twice."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from domain.lifecycle import STAFF_ROLES, Role
+from domain.requests import (
+    EligibilityQuery,
+    ExecutorEligibility,
+    PaperworkInput,
+    RequestCreation,
+    RequestView,
+    SlaBreach,
+    TransitionRecord,
+)
+from store import cache, outbox
+from store import requests as repo
+from store.models import ExecutorProfile, User
+from store.outbox import EventDraft
+
+
+class RequestActivities:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], redis: Redis) -> None:
+        self.sessions = sessions
+        self.redis = redis
+
+    @activity.defn
+    async def create_request(self, creation: RequestCreation) -> RequestView:
+        new = creation.request
+        async with self.sessions.begin() as session:
+            if await outbox.already_recorded(session, creation.event_id):
+                return await self._view(session, new.request_id)
+            row = repo.add_new(
+                session,
+                new,
+                sla_stage=creation.sla_stage,
+                sla_due_at=creation.sla_due_at,
+                created_at=creation.occurred_at,
+            )
+            await session.flush()
+            seq = await outbox.next_seq(session, new.request_id)
+            data: dict[str, Any] = {
+                "category": new.category,
+                "description": new.description,
+                "address": new.address,
+                "budget": new.budget,
+                "window_start": new.window_start.isoformat() if new.window_start else None,
+                "window_end": new.window_end.isoformat() if new.window_end else None,
+            }
+            repo.add_history(
+                session,
+                request_id=new.request_id,
+                event_id=creation.event_id,
+                seq=seq,
+                action="create",
+                from_state=None,
+                to_state="new",
+                actor_id=new.customer_id,
+                actor_role=Role.CUSTOMER,
+                occurred_at=creation.occurred_at,
+                data=data,
+            )
+            await outbox.append(
+                session,
+                EventDraft(
+                    event_id=creation.event_id,
+                    type="request.created",
+                    aggregate_id=new.request_id,
+                    occurred_at=creation.occurred_at,
+                    actor_id=new.customer_id,
+                    actor_role=Role.CUSTOMER,
+                    to_state="new",
+                    data=data,
+                    trace_id=creation.trace_id,
+                ),
+                seq,
+            )
+            view = repo.to_view(row)
+        return view
+
+    @activity.defn
+    async def apply_transition(self, record: TransitionRecord) -> RequestView:
+        async with self.sessions.begin() as session:
+            if await outbox.already_recorded(session, record.event_id):
+                return await self._view(session, record.request_id)
+            row = await repo.get(session, record.request_id, lock=True)
+            if row is None:
+                raise LookupError(f"request {record.request_id} is not in the store")
+            before = {"state": row.state, "assignee_id": _str(row.assignee_id)}
+            repo.apply(row, record)
+            seq = await outbox.next_seq(session, record.request_id)
+            repo.add_history(
+                session,
+                request_id=record.request_id,
+                event_id=record.event_id,
+                seq=seq,
+                action=record.action,
+                from_state=record.from_state,
+                to_state=record.to_state,
+                actor_id=record.actor_id,
+                actor_role=record.actor_role,
+                occurred_at=record.occurred_at,
+                data=record.data,
+            )
+            await outbox.append(
+                session,
+                EventDraft(
+                    event_id=record.event_id,
+                    type=record.event_type,
+                    aggregate_id=record.request_id,
+                    occurred_at=record.occurred_at,
+                    actor_id=record.actor_id,
+                    actor_role=record.actor_role,
+                    from_state=record.from_state,
+                    to_state=record.to_state,
+                    data={**record.data, "assignee_id": record.assignee_id},
+                    trace_id=record.trace_id,
+                ),
+                seq,
+            )
+            if record.actor_role in STAFF_ROLES:
+                await self._audit(session, record, before)
+            await session.flush()
+            view = repo.to_view(row)
+        await cache.invalidate_request(self.redis, record.request_id)
+        return view
+
+    async def _audit(
+        self, session: AsyncSession, record: TransitionRecord, before: dict[str, Any]
+    ) -> None:
+        audit_id = str(uuid.uuid5(uuid.UUID(record.event_id), "audit"))
+        after = {"state": record.to_state, "assignee_id": record.assignee_id}
+        repo.add_audit(
+            session,
+            event_id=audit_id,
+            actor_id=record.actor_id,
+            actor_role=record.actor_role,
+            action=f"request.{record.action}",
+            target_type="request",
+            target_id=record.request_id,
+            outcome="allowed",
+            before=before,
+            after=after,
+        )
+        await outbox.append(
+            session,
+            EventDraft(
+                event_id=audit_id,
+                type="audit.action",
+                aggregate_id=record.request_id,
+                occurred_at=record.occurred_at,
+                actor_id=record.actor_id,
+                actor_role=record.actor_role,
+                data={
+                    "action": f"request.{record.action}",
+                    "target": {"type": "request", "id": record.request_id},
+                    "before": before,
+                    "after": after,
+                },
+                trace_id=record.trace_id,
+            ),
+        )
+
+    @activity.defn
+    async def record_sla_breach(self, breach: SlaBreach) -> None:
+        async with self.sessions.begin() as session:
+            if await outbox.already_recorded(session, breach.event_id):
+                return
+            row = await repo.get(session, breach.request_id, lock=True)
+            if row is None:
+                raise LookupError(f"request {breach.request_id} is not in the store")
+            row.sla_breached = True
+            await outbox.append(
+                session,
+                EventDraft(
+                    event_id=breach.event_id,
+                    type="sla.breached",
+                    aggregate_id=breach.request_id,
+                    occurred_at=breach.occurred_at,
+                    actor_id="system",
+                    actor_role=Role.SYSTEM,
+                    from_state=breach.state,
+                    to_state=breach.state,
+                    data={
+                        "sla": breach.sla,
+                        "tier": breach.tier,
+                        "escalation": breach.escalation,
+                        "due_at": breach.due_at.isoformat(),
+                    },
+                    trace_id=breach.trace_id,
+                ),
+            )
+        await cache.invalidate_request(self.redis, breach.request_id)
+
+    @activity.defn
+    async def check_executor(self, query: EligibilityQuery) -> ExecutorEligibility:
+        async with self.sessions() as session:
+            found = (
+                await session.execute(
+                    select(User, ExecutorProfile)
+                    .join(ExecutorProfile, ExecutorProfile.user_id == User.id)
+                    .where(User.id == uuid.UUID(query.executor_id))
+                )
+            ).first()
+        if found is None:
+            return ExecutorEligibility(query.executor_id, False, False, "no such executor")
+        user, profile = found
+        if not user.is_active:
+            return ExecutorEligibility(query.executor_id, False, False, "executor is inactive")
+        if query.category not in profile.skills:
+            return ExecutorEligibility(
+                query.executor_id,
+                False,
+                False,
+                f"executor has no '{query.category}' skill (has: {', '.join(profile.skills)})",
+            )
+        verified = profile.verification_status == "verified" and (
+            profile.verified_until is not None and profile.verified_until > query.as_of
+        )
+        return ExecutorEligibility(query.executor_id, True, verified)
+
+    @activity.defn
+    async def record_paperwork(self, paperwork: PaperworkInput) -> None:
+        # The HR hook: issue 6 generates the documents here; for now it records the run.
+        async with self.sessions.begin() as session:
+            if await outbox.already_recorded(session, paperwork.event_id):
+                return
+            await outbox.append(
+                session,
+                EventDraft(
+                    event_id=paperwork.event_id,
+                    type="hr.paperwork_recorded",
+                    aggregate_id=paperwork.request_id,
+                    occurred_at=paperwork.occurred_at,
+                    actor_id="system",
+                    actor_role=Role.SYSTEM,
+                    data={"documents": []},
+                ),
+            )
+
+    async def _view(self, session: AsyncSession, request_id: str) -> RequestView:
+        row = await repo.get(session, request_id)
+        if row is None:
+            raise LookupError(f"request {request_id} is not in the store")
+        return repo.to_view(row)
+
+
+def _str(value: object) -> str | None:
+    return str(value) if value is not None else None

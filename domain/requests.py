@@ -1,0 +1,131 @@
+"""Typed inputs and results of the request workflow, its activities and the API.
+
+Plain dataclasses of JSON-friendly values, so Temporal's default converter carries them
+and workflow histories stay readable in the Web UI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from domain.sla import SlaPolicy
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    request_id: str
+    customer_id: str
+    idempotency_key: str
+    category: str
+    description: str
+    address: str
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    budget: str | None = None  # decimal as text, never a float
+
+
+@dataclass(frozen=True)
+class RequestWorkflowInput:
+    request: NewRequest
+    sla: SlaPolicy = field(default_factory=SlaPolicy)
+    trace_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    """One actor's action on a request; only the fields the action needs are set."""
+
+    actor_id: str
+    actor_role: str
+    executor_id: str | None = None
+    reason: str | None = None
+    report: str | None = None
+    trace_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: str
+    customer_id: str
+    category: str
+    description: str
+    address: str
+    state: str
+    assignee_id: str | None
+    window_start: datetime | None
+    window_end: datetime | None
+    budget: str | None
+    report: str | None
+    sla_stage: str | None
+    sla_due_at: datetime | None
+    sla_breached: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TransitionRecord:
+    """A transition decided by the workflow, for the store to apply exactly once."""
+
+    event_id: str
+    request_id: str
+    action: str
+    event_type: str
+    from_state: str
+    to_state: str
+    actor_id: str
+    actor_role: str
+    occurred_at: datetime
+    assignee_id: str | None
+    sla_stage: str | None
+    sla_due_at: datetime | None
+    report: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    trace_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SlaBreach:
+    event_id: str
+    request_id: str
+    sla: str
+    tier: int
+    escalation: str
+    due_at: datetime
+    occurred_at: datetime
+    state: str
+    trace_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ExecutorEligibility:
+    executor_id: str
+    eligible: bool
+    verified: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class EligibilityQuery:
+    executor_id: str
+    category: str
+    as_of: datetime
+
+
+@dataclass(frozen=True)
+class PaperworkInput:
+    event_id: str
+    request_id: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class RequestCreation:
+    request: NewRequest
+    event_id: str
+    occurred_at: datetime
+    sla_stage: str
+    sla_due_at: datetime
+    trace_id: str | None = None

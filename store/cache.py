@@ -1,0 +1,28 @@
+"""Redis cache of request views. Writers invalidate after commit; readers fill on miss."""
+
+from __future__ import annotations
+
+from pydantic import TypeAdapter
+from redis.asyncio import Redis
+
+from domain.requests import RequestView
+
+TTL_S = 300
+_views = TypeAdapter(RequestView)
+
+
+def request_key(request_id: str) -> str:
+    return f"sra:request:{request_id}"
+
+
+async def get_request(redis: Redis, request_id: str) -> RequestView | None:
+    raw = await redis.get(request_key(request_id))
+    return _views.validate_json(raw) if raw else None
+
+
+async def put_request(redis: Redis, view: RequestView) -> None:
+    await redis.set(request_key(view.id), _views.dump_json(view), ex=TTL_S)
+
+
+async def invalidate_request(redis: Redis, request_id: str) -> None:
+    await redis.delete(request_key(request_id))

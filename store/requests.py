@@ -1,0 +1,157 @@
+"""Repository of service requests: the read model, its history and its audit trail.
+Functions only flush; the caller owns the transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.requests import NewRequest, RequestView, TransitionRecord
+from store.models import AuditEntry, RequestTransition, ServiceRequest
+
+
+def to_view(row: ServiceRequest) -> RequestView:
+    return RequestView(
+        id=str(row.id),
+        customer_id=str(row.customer_id),
+        category=row.category,
+        description=row.description,
+        address=row.address,
+        state=row.state,
+        assignee_id=str(row.assignee_id) if row.assignee_id else None,
+        window_start=row.window_start,
+        window_end=row.window_end,
+        budget=str(row.budget) if row.budget is not None else None,
+        report=row.report,
+        sla_stage=row.sla_stage,
+        sla_due_at=row.sla_due_at,
+        sla_breached=row.sla_breached,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def get(
+    session: AsyncSession, request_id: str, *, lock: bool = False
+) -> ServiceRequest | None:
+    statement = select(ServiceRequest).where(ServiceRequest.id == uuid.UUID(request_id))
+    if lock:
+        statement = statement.with_for_update()
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+def add_new(
+    session: AsyncSession,
+    new: NewRequest,
+    *,
+    sla_stage: str,
+    sla_due_at: datetime,
+    created_at: datetime,
+) -> ServiceRequest:
+    row = ServiceRequest(
+        id=uuid.UUID(new.request_id),
+        customer_id=uuid.UUID(new.customer_id),
+        idempotency_key=new.idempotency_key,
+        category=new.category,
+        description=new.description,
+        address=new.address,
+        window_start=new.window_start,
+        window_end=new.window_end,
+        budget=Decimal(new.budget) if new.budget is not None else None,
+        state="new",
+        sla_stage=sla_stage,
+        sla_due_at=sla_due_at,
+        sla_breached=False,
+        version=1,
+        created_at=created_at,
+        updated_at=created_at,
+    )
+    session.add(row)
+    return row
+
+
+def apply(row: ServiceRequest, record: TransitionRecord) -> None:
+    row.state = record.to_state
+    row.assignee_id = uuid.UUID(record.assignee_id) if record.assignee_id else None
+    row.sla_stage = record.sla_stage
+    row.sla_due_at = record.sla_due_at
+    row.sla_breached = False  # a new stage starts with a clean SLA
+    if record.report is not None:
+        row.report = record.report
+    row.version += 1
+    row.updated_at = record.occurred_at
+
+
+def add_history(
+    session: AsyncSession,
+    *,
+    request_id: str,
+    event_id: str,
+    seq: int,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    actor_id: str,
+    actor_role: str,
+    occurred_at: datetime,
+    data: dict[str, object],
+) -> None:
+    session.add(
+        RequestTransition(
+            request_id=uuid.UUID(request_id),
+            event_id=uuid.UUID(event_id),
+            seq=seq,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            occurred_at=occurred_at,
+            data=data,
+        )
+    )
+
+
+def add_audit(
+    session: AsyncSession,
+    *,
+    event_id: str,
+    actor_id: str,
+    actor_role: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    outcome: str,
+    detail: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            event_id=uuid.UUID(event_id),
+            actor_id=actor_id,
+            actor_role=actor_role,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            outcome=outcome,
+            detail=detail,
+            before=before,
+            after=after,
+        )
+    )
+
+
+async def history(session: AsyncSession, request_id: str) -> list[RequestTransition]:
+    rows = await session.execute(
+        select(RequestTransition)
+        .where(RequestTransition.request_id == uuid.UUID(request_id))
+        .order_by(RequestTransition.seq)
+    )
+    return list(rows.scalars())

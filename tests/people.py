@@ -1,0 +1,53 @@
+"""People for tests: real rows in the run's database."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.lifecycle import Actor, Role
+from store import users
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    email: str
+    role: Role
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.id, self.role)
+
+
+async def make_person(
+    sessions: async_sessionmaker[AsyncSession],
+    role: Role,
+    *,
+    skills: list[str] | None = None,
+    verified: bool = True,
+    password_hash: str = "not-a-login",
+) -> Person:
+    email = f"{role}-{uuid.uuid4().hex[:10]}@example.test"
+    async with sessions.begin() as session:
+        user = await users.add(
+            session,
+            email=email,
+            password_hash=password_hash,
+            full_name=f"Test {role}",
+            role=role.value,
+        )
+        if role == Role.EXECUTOR:
+            await users.add_executor_profile(
+                session,
+                user,
+                skills=skills or ["plumbing"],
+                verification_status="verified" if verified else "unverified",
+                verified_until=datetime.now(UTC) + timedelta(days=365) if verified else None,
+            )
+        if role == Role.CUSTOMER:
+            await users.add_customer_profile(session, user)
+    return Person(str(user.id), email, role)

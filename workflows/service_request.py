@@ -1,0 +1,446 @@
+"""One workflow per service request, from creation to closing (DESIGN.md §2).
+
+Every actor action is a workflow update whose validator asks `domain.lifecycle.decide`
+(the same table the API uses), so a wrong actor or a wrong state is rejected before
+anything is written. The run method watches the SLA of the current stage and escalates
+in tiers; a confirmed request gets its paperwork and is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.requests import RequestActivities
+    from domain.lifecycle import (
+        SYSTEM_ACTOR,
+        TERMINAL_STATES,
+        Action,
+        Actor,
+        RequestFacts,
+        Role,
+        State,
+        TransitionError,
+        decide,
+    )
+    from domain.requests import (
+        ActionInput,
+        EligibilityQuery,
+        PaperworkInput,
+        RequestCreation,
+        RequestView,
+        RequestWorkflowInput,
+        SlaBreach,
+        TransitionRecord,
+    )
+    from domain.sla import SLA_OF_STATE, TIERS, TIMEOUT_ACTION, Escalation, Sla
+
+STATE_KEY = SearchAttributeKey.for_keyword("RequestState")
+CATEGORY_KEY = SearchAttributeKey.for_keyword("RequestCategory")
+CUSTOMER_KEY = SearchAttributeKey.for_keyword("CustomerId")
+EXECUTOR_KEY = SearchAttributeKey.for_keyword("ExecutorId")
+BREACHED_KEY = SearchAttributeKey.for_bool("SlaBreached")
+
+# Store calls are idempotent (keyed by event id), so retrying them forever is safe:
+# a database outage delays the request instead of failing it.
+STORE_TIMEOUT = timedelta(seconds=15)
+STORE_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=10),
+    non_retryable_error_types=["LookupError"],
+)
+
+
+def workflow_id(request_id: str) -> str:
+    return f"request-{request_id}"
+
+
+def refusal(error: TransitionError) -> ApplicationError:
+    return ApplicationError(error.message, type=error.kind, non_retryable=True)
+
+
+@workflow.defn
+class ServiceRequestWorkflow:
+    def __init__(self) -> None:
+        self._view: RequestView | None = None
+        self._assignee_verified = False
+        self._stage_entered_at: datetime | None = None
+        self._lock = asyncio.Lock()
+        self._params: RequestWorkflowInput | None = None
+
+    # ---- run: creation, SLA watch, closing -------------------------------------------
+
+    @workflow.run
+    async def run(self, params: RequestWorkflowInput) -> RequestView:
+        self._params = params
+        now = workflow.now()
+        sla_stage, due = self._sla_for(State.NEW, now)
+        self._view = await workflow.execute_activity_method(
+            RequestActivities.create_request,
+            RequestCreation(
+                request=params.request,
+                event_id=str(workflow.uuid4()),
+                occurred_at=now,
+                sla_stage=sla_stage or "",
+                sla_due_at=due or now,
+                trace_id=params.trace_id,
+            ),
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+        )
+        self._stage_entered_at = now
+        self._publish_search_attributes()
+        while self.view.state not in TERMINAL_STATES:
+            if self.view.state == State.CONFIRMED:
+                await self._close()
+            else:
+                await self._watch_stage()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.view
+
+    @property
+    def view(self) -> RequestView:
+        assert self._view is not None, "the request is not created yet"
+        return self._view
+
+    @property
+    def params(self) -> RequestWorkflowInput:
+        assert self._params is not None
+        return self._params
+
+    def _facts(self) -> RequestFacts:
+        return RequestFacts(
+            state=State(self.view.state),
+            customer_id=self.view.customer_id,
+            assignee_id=self.view.assignee_id,
+            assignee_verified=self._assignee_verified,
+        )
+
+    def _sla_for(self, state: State, entered_at: datetime) -> tuple[str | None, datetime | None]:
+        sla = SLA_OF_STATE.get(state)
+        if sla is None:
+            return None, None
+        due = entered_at + self.params.sla.duration(sla)
+        window_start = self.params.request.window_start
+        if sla == Sla.START and window_start is not None and window_start > entered_at:
+            due = window_start  # "time to start" is the scheduled slot when there is one
+        return sla.value, due
+
+    async def _watch_stage(self) -> None:
+        """Wait until the state moves on, escalating the stage's SLA tier by tier."""
+        version = self.view.version
+
+        def moved() -> bool:
+            return self.view.version != version
+
+        sla_name, due = self.view.sla_stage, self.view.sla_due_at
+        if sla_name is None or due is None:
+            await workflow.wait_condition(moved)
+            return
+        sla = Sla(sla_name)
+        for tier, escalation in enumerate(TIERS[sla]):
+            fire_at = due + self.params.sla.tier_offset(tier)
+            wait = (fire_at - workflow.now()).total_seconds()
+            if moved():
+                return
+            if wait > 0:
+                try:
+                    await workflow.wait_condition(moved, timeout=timedelta(seconds=wait))
+                    return
+                except TimeoutError:
+                    pass
+            if await self._escalate(sla, tier, escalation, due):
+                return
+        await workflow.wait_condition(moved)
+
+    async def _escalate(self, sla: Sla, tier: int, escalation: Escalation, due: datetime) -> bool:
+        """Act on a missed SLA; True when the escalation moved the request."""
+        async with self._lock:
+            if self.view.sla_stage != sla.value or self.view.state in TERMINAL_STATES:
+                return True  # an update moved it while the timer fired
+            if sla != Sla.AUTO_CONFIRM:  # auto-confirm is the plan, not a breach
+                await workflow.execute_activity_method(
+                    RequestActivities.record_sla_breach,
+                    SlaBreach(
+                        event_id=str(workflow.uuid4()),
+                        request_id=self.view.id,
+                        sla=sla.value,
+                        tier=tier + 1,
+                        escalation=escalation.value,
+                        due_at=due,
+                        occurred_at=workflow.now(),
+                        state=self.view.state,
+                        trace_id=self.params.trace_id,
+                    ),
+                    start_to_close_timeout=STORE_TIMEOUT,
+                    retry_policy=STORE_RETRY,
+                )
+                self._view = replace(self.view, sla_breached=True)
+                workflow.upsert_search_attributes([BREACHED_KEY.value_set(True)])
+            if escalation == Escalation.ACT:
+                await self._apply(
+                    TIMEOUT_ACTION[sla], SYSTEM_ACTOR, reason=f"{sla.value} SLA expired"
+                )
+                return True
+            if escalation == Escalation.REQUEUE:
+                await self._apply(
+                    Action.REQUEUE, SYSTEM_ACTOR, reason=f"{sla.value} SLA expired after escalation"
+                )
+                return True
+        return False
+
+    async def _close(self) -> None:
+        async with self._lock:
+            await workflow.execute_activity_method(
+                RequestActivities.record_paperwork,
+                PaperworkInput(
+                    event_id=str(workflow.uuid4()),
+                    request_id=self.view.id,
+                    occurred_at=workflow.now(),
+                ),
+                start_to_close_timeout=STORE_TIMEOUT,
+                retry_policy=STORE_RETRY,
+            )
+            await self._apply(Action.CLOSE, SYSTEM_ACTOR)
+
+    # ---- transitions -----------------------------------------------------------------
+
+    async def _apply(
+        self,
+        action: Action,
+        actor: Actor,
+        *,
+        assignee_id: str | None = None,
+        reason: str | None = None,
+        report: str | None = None,
+    ) -> RequestView:
+        """Decide again under the lock (another handler may have moved the request
+        while this one waited) and persist the transition. Caller holds the lock."""
+        try:
+            rule = decide(self._facts(), action, actor)
+        except TransitionError as error:
+            raise refusal(error) from None
+        now = workflow.now()
+        new_assignee = self._assignee_after(action, assignee_id)
+        sla_stage, due = self._sla_for(rule.to_state, now)
+        data: dict[str, object] = {}
+        if reason:
+            data["reason"] = reason
+        if action == Action.CANCEL and self.view.assignee_id:
+            data["released_executor_id"] = self.view.assignee_id  # compensation: tell them
+        if report is not None:
+            data["report"] = report
+        self._view = await workflow.execute_activity_method(
+            RequestActivities.apply_transition,
+            TransitionRecord(
+                event_id=str(workflow.uuid4()),
+                request_id=self.view.id,
+                action=action.value,
+                event_type=rule.event_type,
+                from_state=self.view.state,
+                to_state=rule.to_state.value,
+                actor_id=actor.id,
+                actor_role=actor.role.value,
+                occurred_at=now,
+                assignee_id=new_assignee,
+                sla_stage=sla_stage,
+                sla_due_at=due,
+                report=report,
+                data=data,
+                trace_id=self.params.trace_id,
+            ),
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+        )
+        self._stage_entered_at = now
+        if new_assignee is None:
+            self._assignee_verified = False
+        self._publish_search_attributes()
+        return self.view
+
+    def _assignee_after(self, action: Action, assignee_id: str | None) -> str | None:
+        if action == Action.ASSIGN:
+            return assignee_id
+        if action in (
+            Action.DECLINE,
+            Action.ACCEPT_TIMEOUT,
+            Action.REQUEUE,
+            Action.VERIFICATION_REJECTED,
+        ):
+            return None
+        return self.view.assignee_id
+
+    def _publish_search_attributes(self) -> None:
+        updates: list[SearchAttributeUpdate[Any]] = [
+            STATE_KEY.value_set(self.view.state),
+            CATEGORY_KEY.value_set(self.view.category),
+            CUSTOMER_KEY.value_set(self.view.customer_id),
+            BREACHED_KEY.value_set(self.view.sla_breached),
+            EXECUTOR_KEY.value_set(self.view.assignee_id)
+            if self.view.assignee_id
+            else EXECUTOR_KEY.value_unset(),
+        ]
+        workflow.upsert_search_attributes(updates)
+
+    async def _act(self, action: Action, cmd: ActionInput, **kwargs: str | None) -> RequestView:
+        await workflow.wait_condition(lambda: self._view is not None)
+        async with self._lock:
+            return await self._apply(action, Actor(cmd.actor_id, Role(cmd.actor_role)), **kwargs)
+
+    def _validate(self, action: Action, cmd: ActionInput) -> None:
+        if self._view is None:
+            raise ApplicationError(
+                "the request is still being created", type="state_conflict", non_retryable=True
+            )
+        try:
+            decide(self._facts(), action, Actor(cmd.actor_id, Role(cmd.actor_role)))
+        except TransitionError as error:
+            raise refusal(error) from None
+        except ValueError as error:
+            raise ApplicationError(str(error), type="actor_not_allowed") from None
+
+    # ---- updates (one per action) and their validators -------------------------------
+
+    @workflow.update
+    async def submitted(self) -> RequestView:
+        """The creation round trip of update-with-start: answers once stored."""
+        await workflow.wait_condition(lambda: self._view is not None)
+        return self.view
+
+    @workflow.update
+    async def assign(self, cmd: ActionInput) -> RequestView:
+        if not cmd.executor_id:
+            raise ApplicationError(
+                "assign needs executor_id", type="invalid_input", non_retryable=True
+            )
+        eligibility = await workflow.execute_activity_method(
+            RequestActivities.check_executor,
+            EligibilityQuery(
+                executor_id=cmd.executor_id, category=self.view.category, as_of=workflow.now()
+            ),
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+        )
+        if not eligibility.eligible:
+            raise ApplicationError(
+                f"cannot assign executor {cmd.executor_id}: {eligibility.reason}",
+                type="executor_not_eligible",
+                non_retryable=True,
+            )
+        async with self._lock:
+            view = await self._apply(
+                Action.ASSIGN,
+                Actor(cmd.actor_id, Role(cmd.actor_role)),
+                assignee_id=cmd.executor_id,
+            )
+            # An unverified executor keeps the request waiting (no accept) until the
+            # verification decision arrives through `verification_decided`.
+            self._assignee_verified = eligibility.verified
+        return view
+
+    @assign.validator
+    def _assign_ok(self, cmd: ActionInput) -> None:
+        self._validate(Action.ASSIGN, cmd)
+
+    @workflow.update
+    async def accept(self, cmd: ActionInput) -> RequestView:
+        return await self._act(Action.ACCEPT, cmd)
+
+    @accept.validator
+    def _accept_ok(self, cmd: ActionInput) -> None:
+        self._validate(Action.ACCEPT, cmd)
+
+    @workflow.update
+    async def decline(self, cmd: ActionInput) -> RequestView:
+        return await self._act(Action.DECLINE, cmd, reason=cmd.reason)
+
+    @decline.validator
+    def _decline_ok(self, cmd: ActionInput) -> None:
+        self._validate(Action.DECLINE, cmd)
+
+    @workflow.update
+    async def start(self, cmd: ActionInput) -> RequestView:
+        return await self._act(Action.START, cmd)
+
+    @start.validator
+    def _start_ok(self, cmd: ActionInput) -> None:
+        self._validate(Action.START, cmd)
+
+    @workflow.update
+    async def complete(self, cmd: ActionInput) -> RequestView:
+        return await self._act(Action.COMPLETE, cmd, report=cmd.report or "")
+
+    @complete.validator
+    def _complete_ok(self, cmd: ActionInput) -> None:
+        self._validate(Action.COMPLETE, cmd)
+
+    @workflow.update
+    async def confirm(self, cmd: ActionInput) -> RequestView:
+        return await self._act(Action.CONFIRM, cmd)
+
+    @confirm.validator
+    def _confirm_ok(self, cmd: ActionInput) -> None:
+        self._validate(Action.CONFIRM, cmd)
+
+    @workflow.update
+    async def dispute(self, cmd: ActionInput) -> RequestView:
+        return await self._act(Action.DISPUTE, cmd, reason=cmd.reason)
+
+    @dispute.validator
+    def _dispute_ok(self, cmd: ActionInput) -> None:
+        self._validate(Action.DISPUTE, cmd)
+
+    @workflow.update
+    async def resolve_rework(self, cmd: ActionInput) -> RequestView:
+        return await self._act(Action.RESOLVE_REWORK, cmd, reason=cmd.reason)
+
+    @resolve_rework.validator
+    def _resolve_rework_ok(self, cmd: ActionInput) -> None:
+        self._validate(Action.RESOLVE_REWORK, cmd)
+
+    @workflow.update
+    async def resolve_accept(self, cmd: ActionInput) -> RequestView:
+        return await self._act(Action.RESOLVE_ACCEPT, cmd, reason=cmd.reason)
+
+    @resolve_accept.validator
+    def _resolve_accept_ok(self, cmd: ActionInput) -> None:
+        self._validate(Action.RESOLVE_ACCEPT, cmd)
+
+    @workflow.update
+    async def cancel(self, cmd: ActionInput) -> RequestView:
+        return await self._act(Action.CANCEL, cmd, reason=cmd.reason)
+
+    @cancel.validator
+    def _cancel_ok(self, cmd: ActionInput) -> None:
+        self._validate(Action.CANCEL, cmd)
+
+    # ---- the verification hook (issue 6 sends this from the executor's workflow) ------
+
+    @workflow.signal
+    async def verification_decided(self, executor_id: str, approved: bool) -> None:
+        await workflow.wait_condition(lambda: self._view is not None)
+        async with self._lock:
+            if self.view.assignee_id != executor_id or self.view.state != State.ASSIGNED:
+                return
+            if approved:
+                self._assignee_verified = True
+            else:
+                await self._apply(
+                    Action.VERIFICATION_REJECTED,
+                    SYSTEM_ACTOR,
+                    reason="executor failed security verification",
+                )
+
+    # ---- queries ------------------------------------------------------------------------
+
+    @workflow.query
+    def current(self) -> RequestView:
+        return self.view

@@ -72,10 +72,13 @@ def test_the_table_has_no_move_the_design_lacks() -> None:
                 assert (rule.action, as_role, source) in design, (rule.action, role, source)
 
 
-@pytest.mark.parametrize("state", list(State))
-@pytest.mark.parametrize(
-    ("action", "actor"), sorted({(a, x) for a, x, _, _ in ALLOWED}, key=lambda p: (p[0], p[1].id))
+ACTION_ACTORS: list[tuple[Action, Actor]] = sorted(
+    {(a, x) for a, x, _, _ in ALLOWED}, key=lambda pair: (pair[0], pair[1].id)
 )
+
+
+@pytest.mark.parametrize("state", list(State))
+@pytest.mark.parametrize(("action", "actor"), ACTION_ACTORS)
 def test_every_other_state_is_a_conflict_naming_the_transition(
     action: Action, actor: Actor, state: State
 ) -> None:

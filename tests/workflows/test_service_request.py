@@ -118,7 +118,7 @@ async def test_happy_path_to_closed(
         "request.closed",
     ]
     assigned = next(e for e in stored if e.type == "request.assigned")
-    assert assigned.topic == "workflow-events" and assigned.key == rid
+    assert (assigned.topic, assigned.key) == ("workflow-events", rid)
     assert assigned.envelope["actor"] == {"id": cast["manager"].id, "role": "manager"}
     assert (assigned.envelope["from_state"], assigned.envelope["to_state"]) == ("new", "assigned")
 

@@ -26,6 +26,15 @@ from store.migrate import upgrade_to_head
 RUN_ID = uuid.uuid4().hex[:8]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record-histories",
+        action="store_true",
+        help="save workflow histories of the lifecycle tests into "
+        "tests/workflows/histories (the replay test replays them)",
+    )
+
+
 def _stack_ready(settings: Settings) -> bool:
     statuses = asyncio.run(
         run_probes(

@@ -1,4 +1,5 @@
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import (
@@ -15,6 +16,7 @@ from domain.sla import SlaPolicy
 from services.requests import RequestCommands
 from tests.people import Person, make_person
 from worker import running_worker
+from workflows.service_request import workflow_id
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +48,25 @@ def commands(
         return RequestCommands(temporal, sessions, settings.temporal.task_queue, sla or SlaPolicy())
 
     return build
+
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+@pytest.fixture
+def record_history(
+    request: pytest.FixtureRequest, temporal: Client
+) -> Callable[[str, str], Awaitable[None]]:
+    """Save a finished workflow's history for the replay test (with --record-histories)."""
+
+    async def save(request_id: str, name: str) -> None:
+        if not request.config.getoption("--record-histories"):
+            return
+        history = await temporal.get_workflow_handle(workflow_id(request_id)).fetch_history()
+        HISTORIES.mkdir(exist_ok=True)
+        (HISTORIES / f"{name}.json").write_text(history.to_json())
+
+    return save
 
 
 PersonFactory = Callable[..., Awaitable[Person]]

@@ -77,7 +77,11 @@ async def result(temporal: Client, request_id: str) -> RequestView:
 
 
 async def test_happy_path_to_closed(
-    commands: Commands, cast: dict[str, Person], sessions: Any, temporal: Client
+    commands: Commands,
+    cast: dict[str, Person],
+    sessions: Any,
+    temporal: Client,
+    record_history: Any,
 ) -> None:
     cmd = commands()
     view = await create(cmd, cast["customer"])
@@ -95,6 +99,7 @@ async def test_happy_path_to_closed(
 
     final = await result(temporal, rid)
     assert final.state == "closed"
+    await record_history(rid, "happy_path")
     assert await history(sessions, rid) == [
         "create",
         "assign",
@@ -165,7 +170,11 @@ async def test_refusals_change_nothing(
 
 
 async def test_customer_cancels_before_work_and_the_executor_is_released(
-    commands: Commands, cast: dict[str, Person], sessions: Any, temporal: Client
+    commands: Commands,
+    cast: dict[str, Person],
+    sessions: Any,
+    temporal: Client,
+    record_history: Any,
 ) -> None:
     cmd = commands()
     rid = (await create(cmd, cast["customer"])).id
@@ -173,6 +182,7 @@ async def test_customer_cancels_before_work_and_the_executor_is_released(
     view = await cmd.act(rid, Action.CANCEL, cast["customer"].actor, reason="changed my mind")
     assert view.state == "cancelled"
     assert (await result(temporal, rid)).state == "cancelled"
+    await record_history(rid, "customer_cancels")
     cancelled = next(e for e in await events(sessions, rid) if e.type == "request.cancelled")
     assert cancelled.topic == "request-events"
     assert cancelled.envelope["data"]["released_executor_id"] == cast["executor"].id
@@ -194,7 +204,11 @@ async def test_only_a_manager_cancels_work_in_progress(
 
 
 async def test_dispute_rework_then_dispute_accept(
-    commands: Commands, cast: dict[str, Person], sessions: Any, temporal: Client
+    commands: Commands,
+    cast: dict[str, Person],
+    sessions: Any,
+    temporal: Client,
+    record_history: Any,
 ) -> None:
     cmd = commands()
     rid = (await create(cmd, cast["customer"])).id
@@ -209,6 +223,7 @@ async def test_dispute_rework_then_dispute_accept(
     await cmd.act(rid, Action.DISPUTE, customer, reason="dripping")
     assert (await cmd.act(rid, Action.RESOLVE_ACCEPT, manager)).state == "confirmed"
     assert (await result(temporal, rid)).state == "closed"
+    await record_history(rid, "dispute_rework_then_accept")
     assert await history(sessions, rid) == [
         "create",
         "assign",

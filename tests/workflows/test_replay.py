@@ -1,0 +1,25 @@
+"""Committed histories replay against today's workflow code: a change that is not
+deterministic for requests already in flight fails here, not in production.
+
+Record new ones with `make test ARGS="tests/workflows --record-histories"`."""
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from workflows.service_request import ServiceRequestWorkflow
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def test_there_are_histories_to_replay() -> None:
+    assert len(HISTORIES) >= 4, "record them with --record-histories"
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_history_replays_deterministically(path: Path) -> None:
+    history = WorkflowHistory.from_json(f"request-{path.stem}", path.read_text())
+    replayed = await Replayer(workflows=[ServiceRequestWorkflow]).replay_workflow(history)
+    assert replayed.replay_failure is None

@@ -11,15 +11,17 @@ from temporalio.worker import Replayer
 
 from workflows.service_request import ServiceRequestWorkflow
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+HISTORIES = {
+    p.stem: p.read_text() for p in sorted((Path(__file__).parent / "histories").glob("*.json"))
+}
 
 
 def test_there_are_histories_to_replay() -> None:
     assert len(HISTORIES) >= 4, "record them with --record-histories"
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
-async def test_history_replays_deterministically(path: Path) -> None:
-    history = WorkflowHistory.from_json(f"request-{path.stem}", path.read_text())
+@pytest.mark.parametrize("name", HISTORIES)
+async def test_history_replays_deterministically(name: str) -> None:
+    history = WorkflowHistory.from_json(f"request-{name}", HISTORIES[name])
     replayed = await Replayer(workflows=[ServiceRequestWorkflow]).replay_workflow(history)
     assert replayed.replay_failure is None

@@ -88,6 +88,7 @@ class RequestActivities:
                 seq,
             )
             view = repo.to_view(row)
+        await cache.put_request(self.redis, view)
         return view
 
     @activity.defn
@@ -134,7 +135,7 @@ class RequestActivities:
                 await self._audit(session, record, before)
             await session.flush()
             view = repo.to_view(row)
-        await cache.invalidate_request(self.redis, record.request_id)
+        await cache.put_request(self.redis, view)
         return view
 
     async def _audit(
@@ -182,6 +183,8 @@ class RequestActivities:
             if row is None:
                 raise LookupError(f"request {breach.request_id} is not in the store")
             row.sla_breached = True
+            await session.flush()
+            view = repo.to_view(row)
             await outbox.append(
                 session,
                 EventDraft(
@@ -202,7 +205,7 @@ class RequestActivities:
                     trace_id=breach.trace_id,
                 ),
             )
-        await cache.invalidate_request(self.redis, breach.request_id)
+        await cache.put_request(self.redis, view)
 
     @activity.defn
     async def check_executor(self, query: EligibilityQuery) -> ExecutorEligibility:

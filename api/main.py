@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api.metrics import install_metrics
 from api.problems import install_problem_handlers
 from api.resources import Resources
-from api.routes import health
+from api.routes import auth, executors, health, requests, users
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 
@@ -36,6 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_metrics(app)
     app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(requests.router)
+    app.include_router(executors.router)
+    app.include_router(users.router)
     return app
 
 

@@ -15,6 +15,16 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.logging import get_logger
+from domain.lifecycle import ActorNotAllowed, StateConflict, TransitionError
+from services.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceError,
+    TooManyRequests,
+    Unauthorized,
+    Unprocessable,
+)
 
 PROBLEM_JSON = "application/problem+json"
 log = get_logger("api.problems")
@@ -44,10 +54,45 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+# The one mapping from the typed error hierarchy to HTTP.
+SERVICE_STATUS: dict[type[Exception], int] = {
+    Unauthorized: 401,
+    Forbidden: 403,
+    ActorNotAllowed: 403,
+    NotFound: 404,
+    Conflict: 409,
+    StateConflict: 409,
+    Unprocessable: 422,
+    TooManyRequests: 429,
+}
+
+
+def status_of(exc: Exception) -> int:
+    for kind, status in SERVICE_STATUS.items():
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def on_problem(request: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(request, exc.status, exc.detail, exc.title, **exc.extensions)
+
+    @app.exception_handler(ServiceError)
+    async def on_service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        response = problem_response(
+            request, status_of(exc), exc.message, code=exc.kind, **exc.extensions
+        )
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+        if isinstance(exc, Unauthorized):
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(TransitionError)
+    async def on_transition_refused(request: Request, exc: TransitionError) -> JSONResponse:
+        return problem_response(request, status_of(exc), exc.message, code=exc.kind)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""Long-lived clients of the API process, opened in the app's lifespan."""
+"""Long-lived clients and services of the API process, opened in the app's lifespan."""
 
 from __future__ import annotations
 
@@ -7,32 +7,74 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from temporalio.client import Client
 
 from core.clickhouse import connect_clickhouse
 from core.settings import Settings
+from services.auth import AuthService
+from services.queries import ExecutorQueries, RequestQueries
+from services.requests import RequestCommands
+from services.users import UserAdmin
 
 
 @dataclass
 class Resources:
     settings: Settings
     engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
     redis: Redis
+    auth: AuthService
+    requests: RequestQueries
+    executors: ExecutorQueries
+    users: UserAdmin
+    _temporal: Client | None = None
     _clickhouse: Any = None
-    _clickhouse_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
         engine = create_async_engine(
-            settings.postgres.url(), pool_size=10, max_overflow=20, pool_pre_ping=True
+            settings.postgres.url(), pool_size=20, max_overflow=20, pool_pre_ping=True
         )
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
         redis = Redis.from_url(settings.redis.url, socket_connect_timeout=3)
-        return cls(settings=settings, engine=engine, redis=redis)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            redis=redis,
+            auth=AuthService(sessions, redis, settings.auth),
+            requests=RequestQueries(sessions, redis),
+            executors=ExecutorQueries(sessions),
+            users=UserAdmin(sessions),
+        )
+
+    async def temporal(self) -> Client:
+        # Connected on first use: the API starts (and reports readiness) without Temporal.
+        async with self._lock:
+            if self._temporal is None:
+                t = self.settings.temporal
+                self._temporal = await Client.connect(t.address, namespace=t.namespace)
+        return self._temporal
+
+    async def commands(self) -> RequestCommands:
+        return RequestCommands(
+            await self.temporal(),
+            self.sessions,
+            self.settings.temporal.task_queue,
+            self.settings.sla.policy(),
+        )
 
     async def clickhouse(self) -> Any:
         # Opened on first use: a missing or locked analytics store must not stop the
         # API from starting; readiness reports it instead.
-        async with self._clickhouse_lock:
+        async with self._lock:
             if self._clickhouse is None:
                 self._clickhouse = await asyncio.to_thread(connect_clickhouse, self.settings)
         return self._clickhouse

@@ -10,8 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.sla import SlaPolicy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,6 +95,31 @@ class ApiSettings(BaseModel):
         return f"http://{self.host}:{self.port}"
 
 
+class AuthSettings(BaseModel):
+    # The default only suits the local stack; any other environment must set its own.
+    jwt_secret: SecretStr = SecretStr("local-development-secret-change-me-0123456789")
+    jwt_algorithm: str = "HS256"
+    access_ttl_s: int = 15 * 60
+    refresh_ttl_s: int = 30 * 24 * 3600
+    login_window_s: int = 15 * 60
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_ip: int = 30
+
+
+class SlaSettings(BaseModel):
+    """Stage durations in seconds (DESIGN.md §2); tests use second-scale values."""
+
+    assign_s: float = 4 * 3600
+    accept_s: float = 2 * 3600
+    start_s: float = 24 * 3600
+    complete_s: float = 72 * 3600
+    auto_confirm_s: float = 48 * 3600
+    escalation_step_s: float = 3600
+
+    def policy(self) -> SlaPolicy:
+        return SlaPolicy(**self.model_dump())
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SRA_",
@@ -115,6 +142,8 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     clickhouse: ClickHouseSettings = ClickHouseSettings()
     api: ApiSettings = ApiSettings()
+    auth: AuthSettings = AuthSettings()
+    sla: SlaSettings = SlaSettings()
 
     @property
     def clickhouse_dsn(self) -> str:

@@ -21,7 +21,14 @@ async def get_request(redis: Redis, request_id: str) -> RequestView | None:
 
 
 async def put_request(redis: Redis, view: RequestView) -> None:
+    """Write-through after a committed change: replaces whatever was cached."""
     await redis.set(request_key(view.id), _views.dump_json(view), ex=TTL_S)
+
+
+async def fill_request(redis: Redis, view: RequestView) -> None:
+    """Fill on a read miss, only if absent: a read that raced a write never overwrites
+    the writer's newer view with its older one."""
+    await redis.set(request_key(view.id), _views.dump_json(view), ex=TTL_S, nx=True)
 
 
 async def invalidate_request(redis: Redis, request_id: str) -> None:

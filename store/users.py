@@ -45,6 +45,7 @@ async def add(
     )
     session.add(user)
     await session.flush()
+    await session.refresh(user)  # load server defaults (created_at) while in the session
     return user
 
 

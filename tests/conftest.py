@@ -11,17 +11,26 @@ import asyncio
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from temporalio.client import Client
 
 from core.health import kafka_probe, postgres_probe, redis_probe, run_probes, temporal_probe
 from core.settings import REPO_ROOT, Settings, get_settings
 from devstack.provision import drop_database, ensure_database
+from domain.lifecycle import Role
 from domain.topics import ALL_TOPICS
 from store.migrate import upgrade_to_head
+from tests.people import Person, PersonFactory, make_person
+from worker import running_worker
 
 RUN_ID = uuid.uuid4().hex[:8]
 
@@ -108,3 +117,29 @@ async def temporal(settings: Settings) -> Client:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(settings.postgres.url())
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@pytest.fixture(scope="session")
+async def worker(temporal: Client, settings: Settings) -> AsyncIterator[None]:
+    async with running_worker(temporal, settings):
+        yield
+
+
+@pytest.fixture
+def person(sessions: async_sessionmaker[AsyncSession]) -> PersonFactory:
+    async def make(role: Role, **kwargs: object) -> Person:
+        return await make_person(sessions, role, **kwargs)  # type: ignore[arg-type]
+
+    return make

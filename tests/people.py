@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -51,3 +52,6 @@ async def make_person(
         if role == Role.CUSTOMER:
             await users.add_customer_profile(session, user)
     return Person(str(user.id), email, role)
+
+
+PersonFactory = Callable[..., Awaitable[Person]]

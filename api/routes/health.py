@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from api.deps import ResourcesDep
 from api.resources import Resources
 from core.health import (
     Probe,
@@ -20,14 +21,6 @@ from core.health import (
 from domain.topics import ALL_TOPICS
 
 router = APIRouter(prefix="/health", tags=["health"])
-
-
-def get_resources(request: Request) -> Resources:
-    resources: Resources = request.app.state.resources
-    return resources
-
-
-ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
 class DependencyOut(BaseModel):

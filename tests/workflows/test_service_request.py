@@ -19,8 +19,7 @@ from domain.requests import RequestView
 from services.errors import Unprocessable
 from services.requests import RequestCommands, RequestDraft
 from store.models import OutboxEvent, RequestTransition
-from tests.people import Person
-from tests.workflows.conftest import PersonFactory
+from tests.people import Person, PersonFactory
 from workflows.service_request import workflow_id
 
 DRAFT = RequestDraft(

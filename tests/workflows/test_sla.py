@@ -17,8 +17,7 @@ from domain.requests import RequestView
 from domain.sla import SlaPolicy
 from services.requests import RequestCommands
 from store import requests as repo
-from tests.people import Person
-from tests.workflows.conftest import PersonFactory
+from tests.people import Person, PersonFactory
 from tests.workflows.test_service_request import DRAFT, events, result
 
 HOUR = 3600.0

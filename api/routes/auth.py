@@ -1,0 +1,79 @@
+"""Sign-up, OAuth2 password sign-in, refresh rotation, sign-out, `me`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.deps import AccessToken, ClientIp, CurrentUser, ResourcesDep
+from api.presenters import user_public
+from api.schemas import RefreshIn, TokenPairOut, UserPublic, UserRegister
+from services.auth import TokenPair
+from services.errors import Unauthorized
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def _pair(pair: TokenPair) -> TokenPairOut:
+    return TokenPairOut(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPublic,
+    summary="Create a customer account",
+    responses={409: {"description": "the email is taken"}},
+)
+async def register(body: UserRegister, resources: ResourcesDep) -> UserPublic:
+    user = await resources.auth.register_customer(
+        body.email, body.password, body.full_name, body.locale
+    )
+    return user_public(user)
+
+
+@router.post(
+    "/token",
+    response_model=TokenPairOut,
+    summary="Sign in (OAuth2 password flow): an access and a refresh token",
+    responses={
+        401: {"description": "wrong email or password"},
+        429: {"description": "too many failed attempts; see Retry-After"},
+    },
+)
+async def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    resources: ResourcesDep,
+    ip: ClientIp,
+) -> TokenPairOut:
+    return _pair(await resources.auth.login(form.username, form.password, ip))
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenPairOut,
+    summary="Trade a refresh token for a new pair (the old one is spent)",
+)
+async def refresh(body: RefreshIn, resources: ResourcesDep) -> TokenPairOut:
+    return _pair(await resources.auth.refresh(body.refresh_token))
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Sign out: revokes this access token and its refresh tokens",
+)
+async def logout(resources: ResourcesDep, token: AccessToken, _user: CurrentUser) -> None:
+    if not token:
+        raise Unauthorized("sign in first")
+    await resources.auth.logout(resources.auth.claims(token))
+
+
+@router.get("/me", response_model=UserPublic, summary="The signed-in account")
+async def me(user: CurrentUser, resources: ResourcesDep) -> UserPublic:
+    executor = await resources.executors.get(str(user.id))
+    return user_public(user, executor)

@@ -1,0 +1,342 @@
+"""Service requests: create, list, read, history, and one endpoint per action.
+
+Order of checks on an action: the request exists and the caller may see it (404
+otherwise, and the refusal is audited), the transition table allows this actor now
+(403 / 409 with the transition named), then the workflow update, whose validator asks
+the same table again against the authoritative state.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from api.deps import CurrentActor, ResourcesDep
+from api.presenters import request_public
+from api.resources import Resources
+from api.schemas import (
+    AssignBody,
+    CompleteBody,
+    ReasonBody,
+    RequestCreate,
+    RequestPage,
+    RequestPublic,
+    ResolveBody,
+    TransitionPublic,
+)
+from domain.access import can_create_request, can_view_request
+from domain.lifecycle import (
+    Action,
+    Actor,
+    ActorNotAllowed,
+    RequestFacts,
+    State,
+    decide,
+)
+from domain.requests import RequestView
+from services.audit import record_denial
+from services.errors import Forbidden, NotFound
+from services.queries import RequestFilter
+from services.requests import RequestDraft
+
+router = APIRouter(prefix="/requests", tags=["requests"])
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=200,
+        description="a client-made unique key (e.g. a UUID); repeating it returns the same request",
+    ),
+]
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "this actor may not take this action"},
+    404: {"description": "no such request, or not yours to see"},
+    409: {"description": "not possible in the request's current state"},
+}
+
+
+async def visible_request(
+    resources: Resources, actor: Actor, request_id: str, action: str
+) -> RequestView:
+    view = await resources.requests.get(request_id) if _is_uuid(request_id) else None
+    if view is None:
+        raise NotFound(f"request {request_id} does not exist")
+    if not can_view_request(actor, view.customer_id, view.assignee_id):
+        await record_denial(
+            resources.sessions,
+            actor,
+            action=action,
+            target_type="request",
+            target_id=request_id,
+            detail="not the caller's request",
+        )
+        raise NotFound(f"request {request_id} does not exist")
+    return view
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RequestPublic,
+    summary="File a request (customers); idempotent on Idempotency-Key",
+    responses={
+        200: {"model": RequestPublic, "description": "the key was used before: the stored request"},
+        403: {"description": "only customers file requests"},
+        422: {"description": "invalid body, or the key was used for a different request"},
+    },
+)
+async def create_request(
+    body: RequestCreate,
+    key: IdempotencyKey,
+    actor: CurrentActor,
+    resources: ResourcesDep,
+    response: Response,
+) -> RequestPublic:
+    if not can_create_request(actor):
+        await record_denial(
+            resources.sessions,
+            actor,
+            action="request.create",
+            target_type="request",
+            target_id="-",
+            detail="not a customer",
+        )
+        raise Forbidden(f"only customers file requests; a {actor.role} may not")
+    draft = RequestDraft(
+        category=body.category,
+        description=body.description,
+        address=body.address,
+        window_start=body.window_start,
+        window_end=body.window_end,
+        budget=str(body.budget) if body.budget is not None else None,
+    )
+    commands = await resources.commands()
+    view, created = await commands.create(actor.id, key, draft)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return request_public(view, actor)
+
+
+@router.get("", response_model=RequestPage, summary="List requests the caller may see")
+async def list_requests(
+    actor: CurrentActor,
+    resources: ResourcesDep,
+    state: Annotated[list[State] | None, Query(description="repeat for several")] = None,
+    category: str | None = None,
+    assignee_id: Annotated[str | None, Query(pattern=r"^[0-9a-fA-F-]{36}$")] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    sla_breached: bool | None = None,
+    sort: Annotated[str, Query(pattern=r"^-?(created_at|updated_at|sla_due_at)$")] = "-created_at",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> RequestPage:
+    page = await resources.requests.list(
+        actor,
+        RequestFilter(
+            state=[s.value for s in state] if state else None,
+            category=category,
+            assignee_id=assignee_id,
+            created_from=created_from,
+            created_to=created_to,
+            sla_breached=sla_breached,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
+        ),
+    )
+    return RequestPage(
+        items=[request_public(v, actor) for v in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/{request_id}", response_model=RequestPublic, responses={404: REFUSALS[404]})
+async def get_request(
+    request_id: str, actor: CurrentActor, resources: ResourcesDep
+) -> RequestPublic:
+    return request_public(
+        await visible_request(resources, actor, request_id, "request.read"), actor
+    )
+
+
+@router.get(
+    "/{request_id}/history",
+    response_model=list[TransitionPublic],
+    responses={404: REFUSALS[404]},
+    summary="Every transition, oldest first",
+)
+async def request_history(
+    request_id: str, actor: CurrentActor, resources: ResourcesDep
+) -> list[TransitionPublic]:
+    await visible_request(resources, actor, request_id, "request.history")
+    return [
+        TransitionPublic(
+            seq=t.seq,
+            action=t.action,
+            from_state=t.from_state,
+            to_state=t.to_state,
+            actor_id=t.actor_id,
+            actor_role=t.actor_role,
+            occurred_at=t.occurred_at,
+            data=t.data,
+        )
+        for t in await resources.requests.history(request_id)
+    ]
+
+
+async def _act(
+    resources: Resources,
+    actor: Actor,
+    request_id: str,
+    action: Action,
+    *,
+    executor_id: str | None = None,
+    reason: str | None = None,
+    report: str | None = None,
+) -> RequestPublic:
+    view = await visible_request(resources, actor, request_id, f"request.{action}")
+    facts = RequestFacts(
+        state=State(view.state),
+        customer_id=view.customer_id,
+        assignee_id=view.assignee_id,
+        assignee_verified=True,
+    )
+    try:
+        decide(facts, action, actor)
+        commands = await resources.commands()
+        updated = await commands.act(
+            request_id, action, actor, executor_id=executor_id, reason=reason, report=report
+        )
+    except ActorNotAllowed as refused:
+        await record_denial(
+            resources.sessions,
+            actor,
+            action=f"request.{action}",
+            target_type="request",
+            target_id=request_id,
+            detail=refused.message,
+        )
+        raise
+    return request_public(updated, actor)
+
+
+@router.post(
+    "/{request_id}/assign",
+    response_model=RequestPublic,
+    responses={**REFUSALS, 422: {"description": "executor lacks the skill"}},
+    summary="Assign an executor (managers)",
+)
+async def assign(
+    request_id: str, body: AssignBody, actor: CurrentActor, resources: ResourcesDep
+) -> RequestPublic:
+    return await _act(resources, actor, request_id, Action.ASSIGN, executor_id=body.executor_id)
+
+
+@router.post(
+    "/{request_id}/accept",
+    response_model=RequestPublic,
+    responses=REFUSALS,
+    summary="Accept the job (the assigned executor, once verified)",
+)
+async def accept(request_id: str, actor: CurrentActor, resources: ResourcesDep) -> RequestPublic:
+    return await _act(resources, actor, request_id, Action.ACCEPT)
+
+
+@router.post(
+    "/{request_id}/decline",
+    response_model=RequestPublic,
+    responses=REFUSALS,
+    summary="Decline the job; it goes back to the queue (the assigned executor)",
+)
+async def decline(
+    request_id: str, actor: CurrentActor, resources: ResourcesDep, body: ReasonBody | None = None
+) -> RequestPublic:
+    return await _act(
+        resources, actor, request_id, Action.DECLINE, reason=body.reason if body else None
+    )
+
+
+@router.post(
+    "/{request_id}/start",
+    response_model=RequestPublic,
+    responses=REFUSALS,
+    summary="Start the work (the assigned executor)",
+)
+async def start(request_id: str, actor: CurrentActor, resources: ResourcesDep) -> RequestPublic:
+    return await _act(resources, actor, request_id, Action.START)
+
+
+@router.post(
+    "/{request_id}/complete",
+    response_model=RequestPublic,
+    responses=REFUSALS,
+    summary="Report the work done (the assigned executor)",
+)
+async def complete(
+    request_id: str, body: CompleteBody, actor: CurrentActor, resources: ResourcesDep
+) -> RequestPublic:
+    return await _act(resources, actor, request_id, Action.COMPLETE, report=body.report)
+
+
+@router.post(
+    "/{request_id}/confirm",
+    response_model=RequestPublic,
+    responses=REFUSALS,
+    summary="Confirm the work (the customer)",
+)
+async def confirm(request_id: str, actor: CurrentActor, resources: ResourcesDep) -> RequestPublic:
+    return await _act(resources, actor, request_id, Action.CONFIRM)
+
+
+@router.post(
+    "/{request_id}/dispute",
+    response_model=RequestPublic,
+    responses=REFUSALS,
+    summary="Dispute the work (the customer)",
+)
+async def dispute(
+    request_id: str, actor: CurrentActor, resources: ResourcesDep, body: ReasonBody | None = None
+) -> RequestPublic:
+    return await _act(
+        resources, actor, request_id, Action.DISPUTE, reason=body.reason if body else None
+    )
+
+
+@router.post(
+    "/{request_id}/resolve",
+    response_model=RequestPublic,
+    responses=REFUSALS,
+    summary="Resolve a dispute: rework (back to in_progress) or accept (managers)",
+)
+async def resolve(
+    request_id: str, body: ResolveBody, actor: CurrentActor, resources: ResourcesDep
+) -> RequestPublic:
+    action = Action.RESOLVE_REWORK if body.outcome == "rework" else Action.RESOLVE_ACCEPT
+    return await _act(resources, actor, request_id, action, reason=body.reason)
+
+
+@router.post(
+    "/{request_id}/cancel",
+    response_model=RequestPublic,
+    responses=REFUSALS,
+    summary="Cancel (the customer before work starts; managers until completion)",
+)
+async def cancel(
+    request_id: str, actor: CurrentActor, resources: ResourcesDep, body: ReasonBody | None = None
+) -> RequestPublic:
+    return await _act(
+        resources, actor, request_id, Action.CANCEL, reason=body.reason if body else None
+    )

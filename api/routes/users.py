@@ -1,0 +1,98 @@
+"""Account administration (admins): create executors and staff, change, deactivate."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, status
+
+from api.deps import CurrentActor, ResourcesDep
+from api.presenters import user_public
+from api.schemas import UserCreate, UserPublic, UserUpdate
+from domain.access import can_manage_users
+from domain.lifecycle import Actor, Role
+from services.audit import record_denial
+from services.errors import Forbidden
+from services.users import AccountChange, NewAccount
+
+router = APIRouter(prefix="/users", tags=["users"])
+ADMIN_ONLY: dict[int | str, dict[str, Any]] = {403: {"description": "admins only"}}
+
+
+async def require_admin(actor: CurrentActor, resources: ResourcesDep) -> Actor:
+    if not can_manage_users(actor):
+        await record_denial(
+            resources.sessions,
+            actor,
+            action="user.admin",
+            target_type="user",
+            target_id="*",
+            detail="not an admin",
+        )
+        raise Forbidden(f"account administration is for admins; a {actor.role} may not")
+    return actor
+
+
+Admin = Annotated[Actor, Depends(require_admin)]
+
+
+async def _public(resources: ResourcesDep, user_id: str) -> UserPublic:
+    user, _ = await resources.users.get(user_id)
+    return user_public(user, await resources.executors.get(user_id))
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPublic,
+    responses={**ADMIN_ONLY, 409: {"description": "the email is taken"}},
+)
+async def create_user(body: UserCreate, admin: Admin, resources: ResourcesDep) -> UserPublic:
+    user, _ = await resources.users.create(
+        admin,
+        NewAccount(
+            email=body.email,
+            password=body.password,
+            full_name=body.full_name,
+            role=body.role,
+            locale=body.locale,
+            skills=tuple(body.skills),
+            service_area=body.service_area,
+        ),
+    )
+    return await _public(resources, str(user.id))
+
+
+@router.get("", response_model=list[UserPublic], responses=ADMIN_ONLY)
+async def list_users(
+    _admin: Admin,
+    resources: ResourcesDep,
+    role: Role | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[UserPublic]:
+    return [user_public(u) for u in await resources.users.list(role, limit, offset)]
+
+
+@router.get(
+    "/{user_id}",
+    response_model=UserPublic,
+    responses={**ADMIN_ONLY, 404: {"description": "no such user"}},
+)
+async def get_user(user_id: str, _admin: Admin, resources: ResourcesDep) -> UserPublic:
+    return await _public(resources, user_id)
+
+
+@router.patch(
+    "/{user_id}",
+    response_model=UserPublic,
+    responses={**ADMIN_ONLY, 404: {"description": "no such user"}},
+)
+async def update_user(
+    user_id: str, body: UserUpdate, admin: Admin, resources: ResourcesDep
+) -> UserPublic:
+    fields = body.model_dump(exclude_unset=True)
+    if "skills" in fields:
+        fields["skills"] = tuple(fields["skills"])
+    await resources.users.change(admin, user_id, AccountChange(**fields))
+    return await _public(resources, user_id)

@@ -1,0 +1,213 @@
+"""Request and response bodies of the API (XCreate / XUpdate / XPublic)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+
+from domain.lifecycle import Role, State
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Category = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_-]*$"
+    ),
+]
+Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
+Locale = Literal["ru", "en"]
+
+
+class UserRegister(BaseModel):
+    email: EmailStr
+    password: Password
+    full_name: Name
+    locale: Locale = "ru"
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "anna@example.com",
+                    "password": "correct-horse-battery",
+                    "full_name": "Анна Иванова",
+                    "locale": "ru",
+                }
+            ]
+        }
+    )
+
+
+class UserCreate(BaseModel):
+    """An admin creates executors and staff (and may create customers)."""
+
+    email: EmailStr
+    password: Password
+    full_name: Name
+    role: Role
+    locale: Locale = "ru"
+    skills: list[Category] = Field(default_factory=list, max_length=50)
+    service_area: str = Field(default="", max_length=200)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "ivan.plumber@example.com",
+                    "password": "a-long-initial-secret",
+                    "full_name": "Иван Петров",
+                    "role": "executor",
+                    "skills": ["plumbing"],
+                    "service_area": "Moscow, CAO",
+                }
+            ]
+        }
+    )
+
+
+class UserUpdate(BaseModel):
+    full_name: Name | None = None
+    role: Role | None = None
+    is_active: bool | None = None
+    locale: Locale | None = None
+    skills: list[Category] | None = Field(default=None, max_length=50)
+    service_area: str | None = Field(default=None, max_length=200)
+    available: bool | None = None
+    verification_status: (
+        Literal["unverified", "pending", "verified", "rejected", "expired"] | None
+    ) = None
+    verified_until: datetime | None = None
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ExecutorPublic(BaseModel):
+    id: str
+    email: str
+    full_name: str
+    is_active: bool
+    skills: list[str]
+    service_area: str
+    verification_status: str
+    verified_until: datetime | None
+    available: bool
+    active_jobs: int
+    telegram_linked: bool
+
+
+class UserPublic(BaseModel):
+    id: str
+    email: str
+    full_name: str
+    role: Role
+    locale: str
+    is_active: bool
+    created_at: datetime
+    executor: ExecutorPublic | None = None
+
+
+class TokenPairOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str = Field(min_length=10, max_length=4096)
+
+
+class RequestCreate(BaseModel):
+    category: Category
+    description: Text
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    budget: Decimal | None = Field(default=None, ge=0, le=Decimal("100000000"), decimal_places=2)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "category": "plumbing",
+                    "description": "Течёт смеситель на кухне",
+                    "address": "Москва, Тверская ул., 1, кв. 10",
+                    "window_start": "2026-12-01T09:00:00+03:00",
+                    "window_end": "2026-12-01T13:00:00+03:00",
+                    "budget": "2500.00",
+                }
+            ]
+        }
+    )
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> RequestCreate:
+        for name in ("window_start", "window_end"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise ValueError(f"{name} needs a time zone offset, e.g. +03:00")
+        if self.window_start and self.window_end and self.window_end <= self.window_start:
+            raise ValueError("window_end must be after window_start")
+        return self
+
+
+class RequestPublic(BaseModel):
+    id: str
+    customer_id: str
+    category: str
+    description: str
+    address: str
+    state: State
+    assignee_id: str | None
+    window_start: datetime | None
+    window_end: datetime | None
+    budget: str | None
+    report: str | None
+    sla_stage: str | None
+    sla_due_at: datetime | None
+    sla_breached: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    actions: list[str] = Field(description="actions the caller may take now")
+
+
+class RequestPage(BaseModel):
+    items: list[RequestPublic]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page")
+
+
+class TransitionPublic(BaseModel):
+    seq: int
+    action: str
+    from_state: str | None
+    to_state: str
+    actor_id: str
+    actor_role: str
+    occurred_at: datetime
+    data: dict[str, object]
+
+
+class AssignBody(BaseModel):
+    executor_id: str = Field(pattern=r"^[0-9a-fA-F-]{36}$")
+
+
+class ReasonBody(BaseModel):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class CompleteBody(BaseModel):
+    report: Text
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"report": "Заменил картридж смесителя, протечки нет"}]}
+    )
+
+
+class ResolveBody(BaseModel):
+    outcome: Literal["rework", "accept"]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None

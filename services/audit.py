@@ -1,0 +1,122 @@
+"""The audit trail of privileged actions and refusals, plus their security events.
+Each entry is written with its outbox event in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.lifecycle import Actor
+from store import outbox
+from store import requests as repo
+from store.outbox import EventDraft
+
+
+async def record_security_event(
+    sessions: async_sessionmaker[AsyncSession],
+    event_type: str,
+    *,
+    aggregate_id: str,
+    data: dict[str, Any],
+    actor: Actor | None = None,
+) -> None:
+    async with sessions.begin() as session:
+        await outbox.append(
+            session,
+            EventDraft(
+                event_id=str(uuid.uuid4()),
+                type=event_type,
+                aggregate_id=aggregate_id,
+                occurred_at=datetime.now(UTC),
+                actor_id=actor.id if actor else None,
+                actor_role=actor.role.value if actor else None,
+                data=data,
+            ),
+        )
+
+
+async def record_denial(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    *,
+    action: str,
+    target_type: str,
+    target_id: str,
+    detail: str,
+) -> None:
+    """A refused access: an audit row and an `access.denied` security event."""
+    event_id = str(uuid.uuid4())
+    async with sessions.begin() as session:
+        repo.add_audit(
+            session,
+            event_id=event_id,
+            actor_id=actor.id,
+            actor_role=actor.role.value,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            outcome="denied",
+            detail=detail,
+        )
+        await outbox.append(
+            session,
+            EventDraft(
+                event_id=event_id,
+                type="access.denied",
+                aggregate_id=f"user:{actor.id}",
+                occurred_at=datetime.now(UTC),
+                actor_id=actor.id,
+                actor_role=actor.role.value,
+                data={
+                    "action": action,
+                    "target": {"type": target_type, "id": target_id},
+                    "detail": detail,
+                },
+            ),
+        )
+
+
+async def record_admin_action(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    action: str,
+    target_type: str,
+    target_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """Inside the caller's transaction: the change and its audit entry commit together."""
+    event_id = str(uuid.uuid4())
+    repo.add_audit(
+        session,
+        event_id=event_id,
+        actor_id=actor.id,
+        actor_role=actor.role.value,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        outcome="allowed",
+        before=before,
+        after=after,
+    )
+    await outbox.append(
+        session,
+        EventDraft(
+            event_id=event_id,
+            type="audit.action",
+            aggregate_id=f"{target_type}:{target_id}",
+            occurred_at=datetime.now(UTC),
+            actor_id=actor.id,
+            actor_role=actor.role.value,
+            data={
+                "action": action,
+                "target": {"type": target_type, "id": target_id},
+                "before": before,
+                "after": after,
+            },
+        ),
+    )

@@ -1,0 +1,173 @@
+"""Accounts and sessions: registration, login with throttling, rotating refresh tokens.
+
+Access tokens are short-lived JWTs. Refresh tokens are JWTs of a *family* (one login);
+each refresh spends its token and issues the next. Spending a token twice means it was
+stolen, so the whole family is revoked. Revocations live in Redis with the TTL of the
+tokens they cancel, so they cost nothing once the tokens would have expired anyway.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.security import InvalidToken, TokenClaims, decode, hash_password, issue, verify_password
+from core.settings import AuthSettings
+from domain.lifecycle import Role
+from services.audit import record_security_event
+from services.errors import Conflict, TooManyRequests, Unauthorized
+from store import users
+from store.models import User
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+def _revoked_jti(jti: str) -> str:
+    return f"sra:auth:revoked:{jti}"
+
+
+def _revoked_family(family: str) -> str:
+    return f"sra:auth:revoked-family:{family}"
+
+
+def _spent(jti: str) -> str:
+    return f"sra:auth:spent:{jti}"
+
+
+class AuthService:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], redis: Redis, settings: AuthSettings
+    ) -> None:
+        self.sessions = sessions
+        self.redis = redis
+        self.settings = settings
+
+    async def register_customer(
+        self, email: str, password: str, full_name: str, locale: str
+    ) -> User:
+        try:
+            async with self.sessions.begin() as session:
+                user = await users.add(
+                    session,
+                    email=email,
+                    password_hash=hash_password(password),
+                    full_name=full_name,
+                    role=Role.CUSTOMER,
+                    locale=locale,
+                )
+                await users.add_customer_profile(session, user)
+        except IntegrityError:
+            raise Conflict(f"an account with email {email} already exists") from None
+        return user
+
+    async def login(self, email: str, password: str, client_ip: str) -> TokenPair:
+        await self._refuse_if_throttled(email, client_ip)
+        async with self.sessions() as session:
+            user = await users.by_email(session, email)
+        ok = verify_password(user.password_hash if user else None, password)
+        if not ok or user is None or not user.is_active:
+            await self._count_failure(email, client_ip)
+            await record_security_event(
+                self.sessions,
+                "auth.login_failed",
+                aggregate_id=f"login:{email.lower()}",
+                data={
+                    "email": email.lower(),
+                    "ip": client_ip,
+                    "reason": "inactive" if user and ok else "bad credentials",
+                },
+            )
+            raise Unauthorized("wrong email or password")
+        await self.redis.delete(self._account_key(email))
+        return await self._pair(user, family=uuid.uuid4().hex)
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        claims = self._decode(refresh_token, "refresh")
+        if await self.redis.exists(_revoked_family(claims.family)):
+            raise Unauthorized("this session has been signed out")
+        first_use = await self.redis.set(_spent(claims.jti), "1", nx=True, ex=self._ttl(claims))
+        if not first_use:
+            # A spent refresh token came back: someone else holds a copy.
+            await self._revoke_family(claims.family)
+            raise Unauthorized("refresh token reuse detected; the session is signed out")
+        async with self.sessions() as session:
+            user = await users.by_id(session, claims.subject)
+        if user is None or not user.is_active:
+            raise Unauthorized("the account is not active")
+        return await self._pair(user, family=claims.family)
+
+    async def logout(self, access: TokenClaims) -> None:
+        await self.redis.set(_revoked_jti(access.jti), "1", ex=self._ttl(access))
+        await self._revoke_family(access.family)
+
+    async def authenticate(self, access_token: str) -> User:
+        claims = self._decode(access_token, "access")
+        revoked = await self.redis.mget(_revoked_jti(claims.jti), _revoked_family(claims.family))
+        if any(revoked):
+            raise Unauthorized("the token has been revoked")
+        async with self.sessions() as session:
+            user = await users.by_id(session, claims.subject)
+        if user is None or not user.is_active:
+            raise Unauthorized("the account is not active")
+        return user
+
+    def claims(self, access_token: str) -> TokenClaims:
+        return self._decode(access_token, "access")
+
+    def _decode(self, token: str, token_type: str) -> TokenClaims:
+        try:
+            return decode(self.settings, token, token_type)
+        except InvalidToken as error:
+            raise Unauthorized(f"invalid {token_type} token: {error}") from None
+
+    async def _pair(self, user: User, family: str) -> TokenPair:
+        access, _ = issue(
+            self.settings, subject=str(user.id), role=user.role, token_type="access", family=family
+        )
+        refresh, _ = issue(
+            self.settings, subject=str(user.id), role=user.role, token_type="refresh", family=family
+        )
+        return TokenPair(access, refresh, self.settings.access_ttl_s)
+
+    async def _revoke_family(self, family: str) -> None:
+        await self.redis.set(_revoked_family(family), "1", ex=self.settings.refresh_ttl_s)
+
+    def _ttl(self, claims: TokenClaims) -> int:
+        return max(claims.expires_at - int(time.time()), 1)
+
+    def _account_key(self, email: str) -> str:
+        return f"sra:auth:failures:account:{email.lower()}"
+
+    def _ip_key(self, ip: str) -> str:
+        return f"sra:auth:failures:ip:{ip}"
+
+    async def _refuse_if_throttled(self, email: str, ip: str) -> None:
+        s = self.settings
+        account, address = await self.redis.mget(self._account_key(email), self._ip_key(ip))
+        for key, count, limit in (
+            (self._account_key(email), account, s.login_max_failures_per_account),
+            (self._ip_key(ip), address, s.login_max_failures_per_ip),
+        ):
+            if count is not None and int(count) >= limit:
+                retry_after = await self.redis.ttl(key)
+                raise TooManyRequests(
+                    "too many failed sign-in attempts; try again later",
+                    retry_after_s=max(int(retry_after), 1),
+                )
+
+    async def _count_failure(self, email: str, ip: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for key in (self._account_key(email), self._ip_key(ip)):
+                pipe.incr(key)
+                pipe.expire(key, self.settings.login_window_s, nx=True)
+            await pipe.execute()

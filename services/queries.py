@@ -1,0 +1,204 @@
+"""Read side: requests and executors from PostgreSQL (with Redis for single requests).
+List views never touch Temporal."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from redis.asyncio import Redis
+from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.lifecycle import Actor, Role
+from domain.requests import RequestView
+from services.errors import Unprocessable
+from store import cache
+from store import requests as repo
+from store.models import ExecutorProfile, RequestTransition, ServiceRequest, User
+
+SORTABLE = {
+    "created_at": ServiceRequest.created_at,
+    "updated_at": ServiceRequest.updated_at,
+    "sla_due_at": ServiceRequest.sla_due_at,
+}
+ACTIVE_STATES = ("assigned", "accepted", "in_progress")
+# Rows without an SLA due time sort last, and the cursor needs a value for them.
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    state: list[str] | None = None
+    category: str | None = None
+    assignee_id: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    sla_breached: bool | None = None
+    sort: str = "-created_at"
+    limit: int = 50
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[RequestView]
+    next_cursor: str | None
+
+
+def _encode_cursor(value: datetime | None, row_id: uuid.UUID) -> str:
+    raw = json.dumps([(value or FAR_FUTURE).isoformat(), str(row_id)])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        value, row_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(value), uuid.UUID(row_id)
+    except (ValueError, TypeError) as error:
+        raise Unprocessable(f"cursor is not one this API issued: {error}") from None
+
+
+class RequestQueries:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], redis: Redis) -> None:
+        self.sessions = sessions
+        self.redis = redis
+
+    async def get(self, request_id: str) -> RequestView | None:
+        cached = await cache.get_request(self.redis, request_id)
+        if cached is not None:
+            return cached
+        async with self.sessions() as session:
+            row = await repo.get(session, request_id)
+        if row is None:
+            return None
+        view = repo.to_view(row)
+        await cache.fill_request(self.redis, view)
+        return view
+
+    async def history(self, request_id: str) -> list[RequestTransition]:
+        async with self.sessions() as session:
+            return await repo.history(session, request_id)
+
+    async def list(self, actor: Actor, flt: RequestFilter) -> Page:
+        descending = flt.sort.startswith("-")
+        column = SORTABLE.get(flt.sort.lstrip("-"))
+        if column is None:
+            raise Unprocessable(
+                f"sort must be one of {', '.join(sorted(SORTABLE))} (prefix '-' for descending)"
+            )
+        sort_key = func.coalesce(column, FAR_FUTURE)
+        statement = self._scoped(select(ServiceRequest), actor, flt)
+        if flt.cursor:
+            value, row_id = _decode_cursor(flt.cursor)
+            key, boundary = tuple_(sort_key, ServiceRequest.id), tuple_(value, row_id)
+            statement = statement.where(key < boundary if descending else key > boundary)
+        order = (
+            (sort_key.desc(), ServiceRequest.id.desc())
+            if descending
+            else (sort_key.asc(), ServiceRequest.id.asc())
+        )
+        statement = statement.order_by(*order).limit(flt.limit + 1)
+        async with self.sessions() as session:
+            rows = list((await session.execute(statement)).scalars())
+        more = len(rows) > flt.limit
+        rows = rows[: flt.limit]
+        next_cursor = None
+        if more and rows:
+            last = rows[-1]
+            next_cursor = _encode_cursor(getattr(last, column.key), last.id)
+        return Page([repo.to_view(r) for r in rows], next_cursor)
+
+    def _scoped(self, statement: Select[Any], actor: Actor, flt: RequestFilter) -> Select[Any]:
+        if actor.role == Role.CUSTOMER:
+            statement = statement.where(ServiceRequest.customer_id == uuid.UUID(actor.id))
+        elif actor.role == Role.EXECUTOR:
+            statement = statement.where(ServiceRequest.assignee_id == uuid.UUID(actor.id))
+        conditions: list[ColumnElement[bool]] = []
+        if flt.state:
+            conditions.append(ServiceRequest.state.in_(flt.state))
+        if flt.category:
+            conditions.append(ServiceRequest.category == flt.category)
+        if flt.assignee_id:
+            conditions.append(ServiceRequest.assignee_id == uuid.UUID(flt.assignee_id))
+        if flt.created_from:
+            conditions.append(ServiceRequest.created_at >= flt.created_from)
+        if flt.created_to:
+            conditions.append(ServiceRequest.created_at < flt.created_to)
+        if flt.sla_breached is not None:
+            conditions.append(ServiceRequest.sla_breached.is_(flt.sla_breached))
+        return statement.where(and_(*conditions)) if conditions else statement
+
+
+@dataclass(frozen=True)
+class ExecutorView:
+    id: str
+    email: str
+    full_name: str
+    is_active: bool
+    skills: list[str]
+    service_area: str
+    verification_status: str
+    verified_until: datetime | None
+    available: bool
+    active_jobs: int
+    telegram_linked: bool
+
+
+class ExecutorQueries:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    def _base(self) -> Select[Any]:
+        jobs = (
+            select(func.count())
+            .where(ServiceRequest.assignee_id == User.id, ServiceRequest.state.in_(ACTIVE_STATES))
+            .correlate(User)
+            .scalar_subquery()
+        )
+        return select(User, ExecutorProfile, jobs).join(
+            ExecutorProfile, ExecutorProfile.user_id == User.id
+        )
+
+    async def list(self, skill: str | None, available: bool | None) -> list[ExecutorView]:
+        statement = self._base().order_by(User.full_name, User.id)
+        if skill:
+            statement = statement.where(ExecutorProfile.skills.contains([skill]))
+        if available is True:
+            statement = statement.where(
+                ExecutorProfile.available.is_(True), User.is_active.is_(True)
+            )
+        elif available is False:
+            statement = statement.where(ExecutorProfile.available.is_(False))
+        async with self.sessions() as session:
+            rows = (await session.execute(statement)).all()
+        return [_executor(user, profile, jobs) for user, profile, jobs in rows]
+
+    async def get(self, executor_id: str) -> ExecutorView | None:
+        try:
+            key = uuid.UUID(executor_id)
+        except ValueError:
+            return None
+        async with self.sessions() as session:
+            row = (await session.execute(self._base().where(User.id == key))).first()
+        return _executor(*row) if row else None
+
+
+def _executor(user: User, profile: ExecutorProfile, jobs: int) -> ExecutorView:
+    return ExecutorView(
+        id=str(user.id),
+        email=user.email,
+        full_name=user.full_name,
+        is_active=user.is_active,
+        skills=list(profile.skills),
+        service_area=profile.service_area,
+        verification_status=profile.verification_status,
+        verified_until=profile.verified_until,
+        available=profile.available,
+        active_jobs=int(jobs),
+        telegram_linked=profile.telegram_chat_id is not None,
+    )

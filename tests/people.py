@@ -32,7 +32,7 @@ async def make_person(
     verified: bool = True,
     password_hash: str = "not-a-login",
 ) -> Person:
-    email = f"{role}-{uuid.uuid4().hex[:10]}@example.test"
+    email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
     async with sessions.begin() as session:
         user = await users.add(
             session,

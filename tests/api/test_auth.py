@@ -1,0 +1,125 @@
+"""Accounts and sessions over HTTP, against real PostgreSQL and Redis."""
+
+import uuid
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.lifecycle import Role
+from store.models import OutboxEvent
+from tests.api.conftest import PASSWORD, SignedIn, sign_in
+
+
+def _email() -> str:
+    return f"new-{uuid.uuid4().hex[:10]}@example.com"
+
+
+async def test_register_sign_in_and_me(client: httpx.AsyncClient) -> None:
+    email = _email()
+    created = await client.post(
+        "/auth/register",
+        json={"email": email, "password": PASSWORD, "full_name": "Анна Иванова", "locale": "ru"},
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["role"] == "customer"
+    assert "password" not in created.text
+
+    headers = await sign_in(client, email)
+    me = (await client.get("/auth/me", headers=headers)).json()
+    assert (me["email"], me["role"], me["full_name"]) == (email, "customer", "Анна Иванова")
+
+
+async def test_register_refuses_duplicates_and_weak_input(client: httpx.AsyncClient) -> None:
+    email = _email()
+    body = {"email": email, "password": PASSWORD, "full_name": "A"}
+    assert (await client.post("/auth/register", json=body)).status_code == 201
+    again = await client.post("/auth/register", json=body | {"email": email.upper()})
+    assert again.status_code == 409
+    assert again.headers["content-type"] == "application/problem+json"
+    assert "already exists" in again.json()["detail"]
+
+    weak = await client.post("/auth/register", json=body | {"email": _email(), "password": "short"})
+    assert weak.status_code == 422
+    assert "password" in weak.json()["detail"]
+    bad_email = await client.post("/auth/register", json=body | {"email": "not-an-email"})
+    assert bad_email.status_code == 422
+
+
+async def test_wrong_password_is_401_and_recorded(
+    client: httpx.AsyncClient, signed_in: SignedIn, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    user = await signed_in(Role.CUSTOMER)
+    response = await client.post(
+        "/auth/token", data={"username": user.person.email, "password": "wrong-one!!"}
+    )
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    async with sessions() as session:
+        events = (
+            (
+                await session.execute(
+                    select(OutboxEvent).where(
+                        OutboxEvent.aggregate_id == f"login:{user.person.email}"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [(e.type, e.topic) for e in events] == [("auth.login_failed", "security-events")]
+
+
+async def test_login_is_throttled_per_account(
+    client: httpx.AsyncClient, signed_in: SignedIn
+) -> None:
+    user = await signed_in(Role.CUSTOMER)
+    wrong = {"username": user.person.email, "password": "wrong-password"}
+    statuses = [(await client.post("/auth/token", data=wrong)).status_code for _ in range(5)]
+    assert statuses == [401] * 5
+    throttled = await client.post(
+        "/auth/token", data={"username": user.person.email, "password": PASSWORD}
+    )
+    assert throttled.status_code == 429
+    assert int(throttled.headers["retry-after"]) > 0
+
+
+async def test_refresh_rotates_and_reuse_signs_the_session_out(
+    client: httpx.AsyncClient, signed_in: SignedIn
+) -> None:
+    user = await signed_in(Role.CUSTOMER)
+    pair = (
+        await client.post("/auth/token", data={"username": user.person.email, "password": PASSWORD})
+    ).json()
+    rotated = await client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert rotated.status_code == 200
+    new = rotated.json()
+    assert new["refresh_token"] != pair["refresh_token"]
+    fresh_headers = {"Authorization": f"Bearer {new['access_token']}"}
+    assert (await client.get("/auth/me", headers=fresh_headers)).status_code == 200
+
+    replay = await client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert replay.status_code == 401
+    assert "reuse detected" in replay.json()["detail"]
+    assert (await client.get("/auth/me", headers=fresh_headers)).status_code == 401
+    assert (
+        await client.post("/auth/refresh", json={"refresh_token": new["refresh_token"]})
+    ).status_code == 401
+
+
+async def test_logout_revokes_the_access_token(
+    client: httpx.AsyncClient, signed_in: SignedIn
+) -> None:
+    user = await signed_in(Role.MANAGER)
+    assert (await client.get("/auth/me", headers=user.headers)).status_code == 200
+    assert (await client.post("/auth/logout", headers=user.headers)).status_code == 204
+    after = await client.get("/auth/me", headers=user.headers)
+    assert after.status_code == 401
+    assert after.json()["detail"] == "the token has been revoked"
+
+
+async def test_garbage_and_missing_tokens_are_401(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/auth/me")).status_code == 401
+    bad = await client.get("/auth/me", headers={"Authorization": "Bearer not.a.jwt"})
+    assert bad.status_code == 401
+    assert bad.json()["detail"].startswith("invalid access token")

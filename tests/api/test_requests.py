@@ -93,7 +93,7 @@ async def test_whole_lifecycle_over_http(client: httpx.AsyncClient, cast: dict[s
         "confirm",
         "close",
     ]
-    assert history[3]["data"] == {} and history[4]["data"]["report"] == "Заменил картридж"
+    assert (history[3]["data"], history[4]["data"]["report"]) == ({}, "Заменил картридж")
 
 
 async def test_same_idempotency_key_returns_the_stored_request(

@@ -109,7 +109,10 @@ class RequestCommands:
         reason: str | None = None,
         report: str | None = None,
         trace_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> RequestView:
+        """`idempotency_key` becomes the update id: Temporal runs an update id once per
+        request, so a client retrying after a lost response gets the first result."""
         command = ActionInput(
             actor_id=actor.id,
             actor_role=actor.role.value,
@@ -121,7 +124,10 @@ class RequestCommands:
         handle = self.temporal.get_workflow_handle(workflow_id(request_id))
         try:
             result: RequestView = await handle.execute_update(
-                action.value, command, result_type=RequestView
+                action.value,
+                command,
+                result_type=RequestView,
+                id=f"{action.value}-{idempotency_key}" if idempotency_key else None,
             )
         except WorkflowUpdateFailedError as error:
             raise _translate(error) from None

@@ -53,6 +53,15 @@ IdempotencyKey = Annotated[
         description="a client-made unique key (e.g. a UUID); repeating it returns the same request",
     ),
 ]
+ActionKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=200,
+        description="optional: repeating an action with the same key returns its first result",
+    ),
+]
 REFUSALS: dict[int | str, dict[str, Any]] = {
     403: {"description": "this actor may not take this action"},
     404: {"description": "no such request, or not yours to see"},
@@ -202,6 +211,7 @@ async def _act(
     actor: Actor,
     request_id: str,
     action: Action,
+    key: str | None,
     *,
     executor_id: str | None = None,
     reason: str | None = None,
@@ -218,7 +228,13 @@ async def _act(
         decide(facts, action, actor)
         commands = await resources.commands()
         updated = await commands.act(
-            request_id, action, actor, executor_id=executor_id, reason=reason, report=report
+            request_id,
+            action,
+            actor,
+            executor_id=executor_id,
+            reason=reason,
+            report=report,
+            idempotency_key=key,
         )
     except ActorNotAllowed as refused:
         await record_denial(
@@ -240,9 +256,15 @@ async def _act(
     summary="Assign an executor (managers)",
 )
 async def assign(
-    request_id: str, body: AssignBody, actor: CurrentActor, resources: ResourcesDep
+    request_id: str,
+    body: AssignBody,
+    actor: CurrentActor,
+    resources: ResourcesDep,
+    key: ActionKey = None,
 ) -> RequestPublic:
-    return await _act(resources, actor, request_id, Action.ASSIGN, executor_id=body.executor_id)
+    return await _act(
+        resources, actor, request_id, Action.ASSIGN, key, executor_id=body.executor_id
+    )
 
 
 @router.post(
@@ -251,8 +273,10 @@ async def assign(
     responses=REFUSALS,
     summary="Accept the job (the assigned executor, once verified)",
 )
-async def accept(request_id: str, actor: CurrentActor, resources: ResourcesDep) -> RequestPublic:
-    return await _act(resources, actor, request_id, Action.ACCEPT)
+async def accept(
+    request_id: str, actor: CurrentActor, resources: ResourcesDep, key: ActionKey = None
+) -> RequestPublic:
+    return await _act(resources, actor, request_id, Action.ACCEPT, key)
 
 
 @router.post(
@@ -262,10 +286,14 @@ async def accept(request_id: str, actor: CurrentActor, resources: ResourcesDep) 
     summary="Decline the job; it goes back to the queue (the assigned executor)",
 )
 async def decline(
-    request_id: str, actor: CurrentActor, resources: ResourcesDep, body: ReasonBody | None = None
+    request_id: str,
+    actor: CurrentActor,
+    resources: ResourcesDep,
+    key: ActionKey = None,
+    body: ReasonBody | None = None,
 ) -> RequestPublic:
     return await _act(
-        resources, actor, request_id, Action.DECLINE, reason=body.reason if body else None
+        resources, actor, request_id, Action.DECLINE, key, reason=body.reason if body else None
     )
 
 
@@ -275,8 +303,10 @@ async def decline(
     responses=REFUSALS,
     summary="Start the work (the assigned executor)",
 )
-async def start(request_id: str, actor: CurrentActor, resources: ResourcesDep) -> RequestPublic:
-    return await _act(resources, actor, request_id, Action.START)
+async def start(
+    request_id: str, actor: CurrentActor, resources: ResourcesDep, key: ActionKey = None
+) -> RequestPublic:
+    return await _act(resources, actor, request_id, Action.START, key)
 
 
 @router.post(
@@ -286,9 +316,13 @@ async def start(request_id: str, actor: CurrentActor, resources: ResourcesDep) -
     summary="Report the work done (the assigned executor)",
 )
 async def complete(
-    request_id: str, body: CompleteBody, actor: CurrentActor, resources: ResourcesDep
+    request_id: str,
+    body: CompleteBody,
+    actor: CurrentActor,
+    resources: ResourcesDep,
+    key: ActionKey = None,
 ) -> RequestPublic:
-    return await _act(resources, actor, request_id, Action.COMPLETE, report=body.report)
+    return await _act(resources, actor, request_id, Action.COMPLETE, key, report=body.report)
 
 
 @router.post(
@@ -297,8 +331,10 @@ async def complete(
     responses=REFUSALS,
     summary="Confirm the work (the customer)",
 )
-async def confirm(request_id: str, actor: CurrentActor, resources: ResourcesDep) -> RequestPublic:
-    return await _act(resources, actor, request_id, Action.CONFIRM)
+async def confirm(
+    request_id: str, actor: CurrentActor, resources: ResourcesDep, key: ActionKey = None
+) -> RequestPublic:
+    return await _act(resources, actor, request_id, Action.CONFIRM, key)
 
 
 @router.post(
@@ -308,10 +344,14 @@ async def confirm(request_id: str, actor: CurrentActor, resources: ResourcesDep)
     summary="Dispute the work (the customer)",
 )
 async def dispute(
-    request_id: str, actor: CurrentActor, resources: ResourcesDep, body: ReasonBody | None = None
+    request_id: str,
+    actor: CurrentActor,
+    resources: ResourcesDep,
+    key: ActionKey = None,
+    body: ReasonBody | None = None,
 ) -> RequestPublic:
     return await _act(
-        resources, actor, request_id, Action.DISPUTE, reason=body.reason if body else None
+        resources, actor, request_id, Action.DISPUTE, key, reason=body.reason if body else None
     )
 
 
@@ -322,10 +362,14 @@ async def dispute(
     summary="Resolve a dispute: rework (back to in_progress) or accept (managers)",
 )
 async def resolve(
-    request_id: str, body: ResolveBody, actor: CurrentActor, resources: ResourcesDep
+    request_id: str,
+    body: ResolveBody,
+    actor: CurrentActor,
+    resources: ResourcesDep,
+    key: ActionKey = None,
 ) -> RequestPublic:
     action = Action.RESOLVE_REWORK if body.outcome == "rework" else Action.RESOLVE_ACCEPT
-    return await _act(resources, actor, request_id, action, reason=body.reason)
+    return await _act(resources, actor, request_id, action, key, reason=body.reason)
 
 
 @router.post(
@@ -335,8 +379,12 @@ async def resolve(
     summary="Cancel (the customer before work starts; managers until completion)",
 )
 async def cancel(
-    request_id: str, actor: CurrentActor, resources: ResourcesDep, body: ReasonBody | None = None
+    request_id: str,
+    actor: CurrentActor,
+    resources: ResourcesDep,
+    key: ActionKey = None,
+    body: ReasonBody | None = None,
 ) -> RequestPublic:
     return await _act(
-        resources, actor, request_id, Action.CANCEL, reason=body.reason if body else None
+        resources, actor, request_id, Action.CANCEL, key, reason=body.reason if body else None
     )

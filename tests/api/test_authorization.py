@@ -33,7 +33,7 @@ HIDDEN = {"stranger", "other_exec", "security"}  # may not see someone else's re
 
 BODY = {"category": "plumbing", "description": "Не работает розетка", "address": "Казань, 1"}
 # The steps that bring a new request to each state: (who, action, body).
-PATH_TO = {
+PATH_TO: dict[str, list[tuple[str, str, Any]]] = {
     "new": [],
     "assigned": [("manager", "assign", "executor")],
     "accepted": [("manager", "assign", "executor"), ("assignee", "accept", None)],

@@ -128,7 +128,7 @@ async def test_killed_worker_loses_nothing_and_duplicates_nothing(
                     view.id, a, w.actor, idempotency_key=f"{key}-{a}", **k
                 )
             )
-        return view.id
+        return str(view.id)
 
     running = [asyncio.create_task(lifecycle(n)) for n in range(LIFECYCLES)]
     await _until_transitions(sessions, customer.id, at_least=LIFECYCLES * 2)

@@ -18,7 +18,7 @@ import httpx
 
 from core.health import DependencyStatus, run_probe
 from core.settings import Settings, get_settings
-from devstack import install, provision
+from devstack import demo, install, provision
 from devstack.errors import StackError
 from devstack.progress import say, step, tail
 from devstack.services import APP, INFRA, Service, all_services
@@ -83,6 +83,9 @@ def _bring_up(stack: Stack, *, infra_only: bool) -> None:
         asyncio.run(_wait_ready(stack, services))
         if tier == INFRA:
             asyncio.run(_provision(stack.settings))
+    if not infra_only:
+        step("seeding demo data (idempotent)")
+        asyncio.run(demo.seed(stack.settings))
 
 
 def _check_ports_free(services: list[Service]) -> None:
@@ -174,6 +177,10 @@ def _print_urls(stack: Stack, *, infra_only: bool) -> None:
     width = max(len(name) for name, _ in rows)
     for name, url in rows:
         say(f"  {name:<{width}}  {url}")
+    if not infra_only:
+        say(f"demo accounts (password for all: {demo.PASSWORD}):")
+        for account in demo.ACCOUNTS:
+            say(f"  {account.role.value:<13} {account.email}")
 
 
 def _follow_until_interrupted(stack: Stack) -> int:

@@ -1,0 +1,253 @@
+"""Demo data for a newcomer's first `make up`: an account for every role, executors with
+skills (verified and not), and requests standing in every state of the lifecycle.
+
+Idempotent: accounts are found by email, requests by their Idempotency-Key, and each
+action carries a fixed key (the workflow runs an update id once), so running it again
+changes nothing. Requests are created through the same services as the API, so the
+workflows, history and outbox are real."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from temporalio.client import Client
+
+from core.security import hash_password
+from core.settings import Settings
+from domain.lifecycle import Action, Actor, Role, TransitionError
+from services.errors import ServiceError
+from services.requests import RequestCommands, RequestDraft
+from store import users
+
+PASSWORD = "demo-password-2026"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    full_name: str
+    role: Role
+    skills: tuple[str, ...] = ()
+    verified: bool = True
+
+
+ACCOUNTS = (
+    DemoAccount("admin@example.com", "Администратор Платформы", Role.ADMIN),
+    DemoAccount("head@example.com", "Ольга Руководитель", Role.HEAD_MANAGER),
+    DemoAccount("manager@example.com", "Михаил Диспетчер", Role.MANAGER),
+    DemoAccount("security@example.com", "Сергей Безопасность", Role.SECURITY),
+    DemoAccount("hr@example.com", "Елена Кадры", Role.HR),
+    DemoAccount("anna@example.com", "Анна Иванова", Role.CUSTOMER),
+    DemoAccount("boris@example.com", "Борис Смирнов", Role.CUSTOMER),
+    DemoAccount(
+        "ivan.plumber@example.com", "Иван Сантехник", Role.EXECUTOR, ("plumbing", "heating")
+    ),
+    DemoAccount(
+        "petr.electric@example.com", "Пётр Электрик", Role.EXECUTOR, ("electrics", "installation")
+    ),
+    DemoAccount("maria.clean@example.com", "Мария Клининг", Role.EXECUTOR, ("cleaning",)),
+    DemoAccount(
+        "new.plumber@example.com",
+        "Новый Сантехник (не проверен)",
+        Role.EXECUTOR,
+        ("plumbing",),
+        verified=False,
+    ),
+)
+
+# (key, customer, category, description, address, executor, steps to apply)
+ASSIGN, ACCEPT, START, COMPLETE, CONFIRM, DISPUTE, CANCEL = (
+    Action.ASSIGN,
+    Action.ACCEPT,
+    Action.START,
+    Action.COMPLETE,
+    Action.CONFIRM,
+    Action.DISPUTE,
+    Action.CANCEL,
+)
+REQUESTS = (
+    (
+        "demo-new-1",
+        "anna",
+        "plumbing",
+        "Течёт смеситель на кухне",
+        "Москва, Тверская ул., 1",
+        None,
+        (),
+    ),
+    (
+        "demo-new-2",
+        "boris",
+        "cleaning",
+        "Генеральная уборка после ремонта",
+        "Москва, Арбат, 10",
+        None,
+        (),
+    ),
+    (
+        "demo-assigned",
+        "anna",
+        "electrics",
+        "Не работают две розетки в спальне",
+        "Москва, Тверская ул., 1",
+        "petr",
+        (ASSIGN,),
+    ),
+    (
+        "demo-waiting-verification",
+        "boris",
+        "plumbing",
+        "Заменить унитаз",
+        "Москва, Арбат, 10",
+        "new",
+        (ASSIGN,),
+    ),
+    (
+        "demo-accepted",
+        "boris",
+        "cleaning",
+        "Мойка окон",
+        "Москва, Арбат, 10",
+        "maria",
+        (ASSIGN, ACCEPT),
+    ),
+    (
+        "demo-in-progress",
+        "anna",
+        "plumbing",
+        "Установить водонагреватель",
+        "Москва, Тверская ул., 1",
+        "ivan",
+        (ASSIGN, ACCEPT, START),
+    ),
+    (
+        "demo-completed",
+        "boris",
+        "electrics",
+        "Повесить люстру",
+        "Москва, Арбат, 10",
+        "petr",
+        (ASSIGN, ACCEPT, START, COMPLETE),
+    ),
+    (
+        "demo-disputed",
+        "anna",
+        "cleaning",
+        "Уборка кухни",
+        "Москва, Тверская ул., 1",
+        "maria",
+        (ASSIGN, ACCEPT, START, COMPLETE, DISPUTE),
+    ),
+    (
+        "demo-closed",
+        "anna",
+        "plumbing",
+        "Прочистить засор в ванной",
+        "Москва, Тверская ул., 1",
+        "ivan",
+        (ASSIGN, ACCEPT, START, COMPLETE, CONFIRM),
+    ),
+    (
+        "demo-cancelled",
+        "boris",
+        "plumbing",
+        "Поменять кран",
+        "Москва, Арбат, 10",
+        "ivan",
+        (ASSIGN, CANCEL),
+    ),
+)
+SHORT = {
+    "anna": "anna@example.com",
+    "boris": "boris@example.com",
+    "ivan": "ivan.plumber@example.com",
+    "petr": "petr.electric@example.com",
+    "maria": "maria.clean@example.com",
+    "new": "new.plumber@example.com",
+    "manager": "manager@example.com",
+}
+
+
+async def seed(settings: Settings) -> list[DemoAccount]:
+    engine = create_async_engine(settings.postgres.url())
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    try:
+        ids = await _accounts(sessions)
+        client = await Client.connect(
+            settings.temporal.address, namespace=settings.temporal.namespace
+        )
+        commands = RequestCommands(
+            client, sessions, settings.temporal.task_queue, settings.sla.policy()
+        )
+        for spec in REQUESTS:
+            await _request(commands, ids, *spec)
+    finally:
+        await engine.dispose()
+    return list(ACCOUNTS)
+
+
+async def _accounts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Actor]:
+    ids: dict[str, Actor] = {}
+    password_hash = hash_password(PASSWORD)
+    async with sessions.begin() as session:
+        for account in ACCOUNTS:
+            user = await users.by_email(session, account.email)
+            if user is None:
+                user = await users.add(
+                    session,
+                    email=account.email,
+                    password_hash=password_hash,
+                    full_name=account.full_name,
+                    role=account.role,
+                )
+                if account.role == Role.EXECUTOR:
+                    await users.add_executor_profile(
+                        session,
+                        user,
+                        skills=list(account.skills),
+                        service_area="Москва",
+                        verification_status="verified" if account.verified else "unverified",
+                        verified_until=datetime.now(UTC) + timedelta(days=365)
+                        if account.verified
+                        else None,
+                    )
+                elif account.role == Role.CUSTOMER:
+                    await users.add_customer_profile(session, user)
+            ids[account.email] = Actor(str(user.id), Role(user.role))
+    return ids
+
+
+async def _request(
+    commands: RequestCommands,
+    ids: dict[str, Actor],
+    key: str,
+    customer: str,
+    category: str,
+    description: str,
+    address: str,
+    executor: str | None,
+    steps: tuple[Action, ...],
+) -> None:
+    owner = ids[SHORT[customer]]
+    view, _ = await commands.create(
+        owner.id, key, RequestDraft(category, description, address, budget="3000.00")
+    )
+    worker = ids[SHORT[executor]] if executor else None
+    manager = ids[SHORT["manager"]]
+    for action in steps:
+        actor = {ASSIGN: manager, CONFIRM: owner, DISPUTE: owner, CANCEL: owner}.get(action, worker)
+        assert actor is not None
+        try:
+            await commands.act(
+                view.id,
+                action,
+                actor,
+                idempotency_key=f"{key}-{action}",
+                executor_id=worker.id if action == ASSIGN and worker else None,
+                report="Работа выполнена, фото приложены" if action == COMPLETE else None,
+                reason="Демо" if action in (DISPUTE, CANCEL) else None,
+            )
+        except (TransitionError, ServiceError):
+            return  # already further along (an earlier seed run); nothing to redo

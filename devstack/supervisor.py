@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 import xmlrpc.client
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -97,15 +99,21 @@ class Supervisor:
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
 
-    def _proxy(self) -> Any:
+    @contextmanager
+    def _rpc(self) -> Iterator[Any]:
+        """supervisord's `supervisor.*` RPC namespace over its unix socket."""
         transport = SupervisorTransport(None, None, f"unix://{self.layout.socket}")
-        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+        try:
+            yield xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport).supervisor
+        finally:
+            transport.close()
 
     def is_running(self) -> bool:
         if not self.layout.socket.exists():
             return False
         try:
-            return cast(str, self._proxy().supervisor.getState()["statename"]) == "RUNNING"
+            with self._rpc() as rpc:
+                return cast(str, rpc.getState()["statename"]) == "RUNNING"
         except (OSError, xmlrpc.client.Fault):
             return False
 
@@ -139,43 +147,45 @@ class Supervisor:
             time.sleep(0.1)
 
     def _apply_config_changes(self) -> None:
-        rpc = self._proxy().supervisor
-        added, changed, removed = rpc.reloadConfig()[0]
-        for name in changed + removed:
-            rpc.stopProcessGroup(name, True)
-            rpc.removeProcessGroup(name)
-        for name in changed + added:
-            rpc.addProcessGroup(name)
+        with self._rpc() as rpc:
+            added, changed, removed = rpc.reloadConfig()[0]
+            for name in changed + removed:
+                rpc.stopProcessGroup(name, True)
+                rpc.removeProcessGroup(name)
+            for name in changed + added:
+                rpc.addProcessGroup(name)
 
     def start(self, name: str) -> None:
-        rpc = self._proxy().supervisor
-        if rpc.getProcessInfo(name)["statename"] in RUNNING_STATES:
-            return
-        rpc.startProcess(name, False)
+        with self._rpc() as rpc:
+            if rpc.getProcessInfo(name)["statename"] not in RUNNING_STATES:
+                rpc.startProcess(name, False)
 
     def stop(self, names: list[str]) -> None:
-        rpc = self._proxy().supervisor
-        for name in names:
-            try:
-                if rpc.getProcessInfo(name)["statename"] in RUNNING_STATES:
-                    rpc.stopProcess(name, True)
-            except xmlrpc.client.Fault:
-                continue  # not in this configuration
+        with self._rpc() as rpc:
+            for name in names:
+                try:
+                    if rpc.getProcessInfo(name)["statename"] in RUNNING_STATES:
+                        rpc.stopProcess(name, True)
+                except xmlrpc.client.Fault:
+                    continue  # not in this configuration
 
     def restart(self, name: str) -> None:
         self.stop([name])
-        self._proxy().supervisor.startProcess(name, False)
+        with self._rpc() as rpc:
+            rpc.startProcess(name, False)
 
     def info(self) -> dict[str, dict[str, Any]]:
         if not self.is_running():
             return {}
-        return {p["name"]: p for p in self._proxy().supervisor.getAllProcessInfo()}
+        with self._rpc() as rpc:
+            return {p["name"]: p for p in rpc.getAllProcessInfo()}
 
     def shutdown(self) -> None:
         if not self.is_running():
             return
         pid = int(self.layout.pidfile.read_text()) if self.layout.pidfile.exists() else None
-        self._proxy().supervisor.shutdown()
+        with self._rpc() as rpc:
+            rpc.shutdown()
         deadline = time.monotonic() + 60
         while pid and _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)

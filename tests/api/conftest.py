@@ -1,3 +1,4 @@
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
@@ -23,9 +24,19 @@ async def app(settings: Settings, worker: None) -> AsyncIterator[FastAPI]:
         yield application
 
 
+@pytest.fixture(scope="session")
+def client_address() -> tuple[str, int]:
+    # Sign-in throttling counts failures per client IP in the shared Redis; each run
+    # signs in from its own loopback address so earlier runs cannot throttle it.
+    return (
+        f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(1, 254)}",
+        50000,
+    )
+
+
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
+async def client(app: FastAPI, client_address: tuple[str, int]) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=client_address)
     async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
         yield http
 

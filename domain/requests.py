@@ -129,3 +129,13 @@ class RequestCreation:
     sla_stage: str
     sla_due_at: datetime
     trace_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TransitionView:
+    action: str
+    from_state: str | None
+    to_state: str
+    actor_id: str
+    actor_role: str
+    occurred_at: datetime

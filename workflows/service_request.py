@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         RequestWorkflowInput,
         SlaBreach,
         TransitionRecord,
+        TransitionView,
     )
     from domain.sla import SLA_OF_STATE, TIERS, TIMEOUT_ACTION, Escalation, Sla
 
@@ -75,6 +76,7 @@ class ServiceRequestWorkflow:
         self._stage_entered_at: datetime | None = None
         self._lock = asyncio.Lock()
         self._params: RequestWorkflowInput | None = None
+        self._history: list[TransitionView] = []
 
     # ---- run: creation, SLA watch, closing -------------------------------------------
 
@@ -97,6 +99,16 @@ class ServiceRequestWorkflow:
             retry_policy=STORE_RETRY,
         )
         self._stage_entered_at = now
+        self._history.append(
+            TransitionView(
+                "create",
+                None,
+                State.NEW.value,
+                params.request.customer_id,
+                Role.CUSTOMER.value,
+                now,
+            )
+        )
         self._publish_search_attributes()
         while self.view.state not in TERMINAL_STATES:
             if self.view.state == State.CONFIRMED:
@@ -238,6 +250,7 @@ class ServiceRequestWorkflow:
             data["released_executor_id"] = self.view.assignee_id  # compensation: tell them
         if report is not None:
             data["report"] = report
+        record_from = self.view.state
         self._view = await workflow.execute_activity_method(
             RequestActivities.apply_transition,
             TransitionRecord(
@@ -261,6 +274,11 @@ class ServiceRequestWorkflow:
             retry_policy=STORE_RETRY,
         )
         self._stage_entered_at = now
+        self._history.append(
+            TransitionView(
+                action.value, record_from, rule.to_state.value, actor.id, actor.role.value, now
+            )
+        )
         if new_assignee is None:
             self._assignee_verified = False
         self._publish_search_attributes()
@@ -444,3 +462,7 @@ class ServiceRequestWorkflow:
     @workflow.query
     def current(self) -> RequestView:
         return self.view
+
+    @workflow.query
+    def history(self) -> list[TransitionView]:
+        return list(self._history)

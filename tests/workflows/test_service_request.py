@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from domain.lifecycle import Action, ActorNotAllowed, Role, StateConflict
-from domain.requests import RequestView
+from domain.requests import RequestView, TransitionView
 from services.errors import Unprocessable
 from services.requests import RequestCommands, RequestDraft
 from store.models import OutboxEvent, RequestTransition
@@ -98,6 +98,18 @@ async def test_happy_path_to_closed(
 
     final = await result(temporal, rid)
     assert final.state == "closed"
+    handle = temporal.get_workflow_handle(workflow_id(rid))
+    queried = await handle.query("history", result_type=list[TransitionView])
+    assert [(t.action, t.to_state) for t in queried] == [
+        ("create", "new"),
+        ("assign", "assigned"),
+        ("accept", "accepted"),
+        ("start", "in_progress"),
+        ("complete", "completed"),
+        ("confirm", "confirmed"),
+        ("close", "closed"),
+    ]
+    assert (await handle.query("current", result_type=RequestView)).state == "closed"
     await record_history(rid, "happy_path")
     assert await history(sessions, rid) == [
         "create",
@@ -273,10 +285,16 @@ async def test_same_idempotency_key_gives_the_same_request(
     third, created_again = await cmd.create(customer.id, key, DRAFT)
     assert first[0].id == second[0].id == third.id
     assert created_again is False
-    listed = [w async for w in temporal.list_workflows(f"WorkflowId = '{workflow_id(third.id)}'")]
-    assert len(listed) <= 1
+    runs = await _eventually(
+        lambda: _runs(temporal, workflow_id(third.id)), lambda found: len(found) >= 1
+    )
+    assert len(runs) == 1  # one workflow run for the key, however often it was sent
     with pytest.raises(Unprocessable, match="already used for a different request"):
         await cmd.create(customer.id, key, RequestDraft("cleaning", "other", "elsewhere"))
+
+
+async def _runs(temporal: Client, wid: str) -> list[str]:
+    return [w.run_id async for w in temporal.list_workflows(f"WorkflowId = '{wid}'")]
 
 
 async def _eventually_accepts(cmd: RequestCommands, rid: str, who: Person) -> RequestView:

@@ -26,6 +26,8 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=level, stream=sys.stdout, format="%(message)s")
+    # The Kafka client narrates every metadata refresh at INFO; keep its warnings only.
+    logging.getLogger("aiokafka").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

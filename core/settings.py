@@ -79,6 +79,18 @@ class WorkerSettings(BaseModel):
     metrics_port: int = 59464
 
 
+class RelaySettings(BaseModel):
+    """The outbox → Kafka relay (bridges)."""
+
+    batch_size: int = Field(default=500, ge=1, le=10000)
+    poll_interval_s: float = 1.0  # fallback when no NOTIFY arrives
+    retention_hours: float = 72.0  # published rows are pruned after this
+    prune_interval_s: float = 300.0
+    max_backoff_s: float = 10.0
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 59465
+
+
 class ClickHouseSettings(BaseModel):
     # Empty means "embedded chDB under the state directory"; any ClickHouse server DSN
     # (e.g. http://user:pass@host:8123/db) works unchanged through clickhouse-connect.
@@ -140,6 +152,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     temporal: TemporalSettings = TemporalSettings()
     worker: WorkerSettings = WorkerSettings()
+    relay: RelaySettings = RelaySettings()
     clickhouse: ClickHouseSettings = ClickHouseSettings()
     api: ApiSettings = ApiSettings()
     auth: AuthSettings = AuthSettings()

@@ -26,6 +26,7 @@ from devstack.supervisor import Layout, Supervisor, render_config
 
 POLL_S = 0.25
 FAILED_STATES = {"FATAL", "EXITED", "STOPPED"}
+CRASH_LOOP_PIDS = 3
 
 
 @dataclass
@@ -112,13 +113,24 @@ async def _wait_one(stack: Stack, service: Service) -> None:
     began = time.monotonic()
     deadline = began + service.ready_timeout_s
     last: DependencyStatus | None = None
+    pids: set[int] = set()
     while time.monotonic() < deadline:
-        state = stack.supervisor.info().get(service.name, {}).get("statename", "?")
-        if state in FAILED_STATES or (state == "BACKOFF" and time.monotonic() - began > 20):
+        process = stack.supervisor.info().get(service.name, {})
+        state = process.get("statename", "?")
+        if process.get("pid"):
+            pids.add(process["pid"])
+        # A process that dies after its start grace period is restarted by supervisord
+        # forever; a third pid while waiting means it is crash-looping.
+        crash_looping = len(pids) >= CRASH_LOOP_PIDS
+        if (
+            state in FAILED_STATES
+            or crash_looping
+            or (state == "BACKOFF" and time.monotonic() - began > 20)
+        ):
+            why = "keeps crashing" if crash_looping else f"is {state}"
             raise StackError(
                 service.name,
-                f"the process is {state}; its log ends with:\n"
-                f"{tail(stack.layout.log_of(service.name))}",
+                f"the process {why}; its log ends with:\n{tail(stack.layout.log_of(service.name))}",
                 f"read {stack.layout.log_of(service.name)} and fix the cause",
             )
         last = await run_probe(service.name, service.probe, timeout_s=5)

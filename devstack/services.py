@@ -344,6 +344,25 @@ def worker_service(settings: Settings) -> Service:
     )
 
 
+def bridges_service(settings: Settings) -> Service:
+    async def probe() -> str:
+        from bridges.__main__ import check_ready
+
+        return await check_ready(settings)
+
+    r = settings.relay
+    return Service(
+        name="bridges",
+        tier=APP,
+        command=[sys.executable, "-m", "bridges", "run"],
+        ports=((r.metrics_port, "SRA_RELAY__METRICS_PORT"),),
+        probe=probe,
+        url=f"http://{r.metrics_host}:{r.metrics_port}/metrics",
+        environment={"PYTHONPATH": str(REPO_ROOT)},
+        ready_timeout_s=60,
+    )
+
+
 def all_services(settings: Settings, tools: Toolset) -> list[Service]:
     return [
         postgres_service(settings),
@@ -352,4 +371,5 @@ def all_services(settings: Settings, tools: Toolset) -> list[Service]:
         temporal_service(settings, tools),
         api_service(settings),
         worker_service(settings),
+        bridges_service(settings),
     ]

@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -160,9 +162,15 @@ class AggregateSequence(Base):
     last_seq: Mapped[int] = mapped_column(BigInteger)
 
 
+OUTBOX_SHARDS = 16
+
+
 class OutboxEvent(Base):
     """Events written in the same transaction as the change they describe; the relay
-    publishes them to Kafka and stamps `published_at`."""
+    publishes them to Kafka and stamps `published_at`.
+
+    `shard` pins every aggregate to one of OUTBOX_SHARDS; a relay serves a shard under an
+    advisory lock, so several relays never publish one aggregate's events out of order."""
 
     __tablename__ = "outbox"
 
@@ -174,10 +182,18 @@ class OutboxEvent(Base):
     aggregate_id: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(BigInteger)
     envelope: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    shard: Mapped[int] = mapped_column(
+        SmallInteger, Computed(f"abs(hashtext(aggregate_id)) % {OUTBOX_SHARDS}", persisted=True)
+    )
     created_at: Mapped[datetime] = _now()
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         UniqueConstraint("aggregate_id", "seq"),
-        Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+        Index("ix_outbox_pending", "shard", "id", postgresql_where=text("published_at IS NULL")),
+        Index(
+            "ix_outbox_published_at",
+            "published_at",
+            postgresql_where=text("published_at IS NOT NULL"),
+        ),
     )

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.events import SCHEMA_VERSION, topic_of
+from store.contract import validate_envelope
 from store.models import AggregateSequence, OutboxEvent
 
 
@@ -71,6 +72,7 @@ async def append(session: AsyncSession, draft: EventDraft, seq: int | None = Non
         "data": draft.data,
         "trace_id": draft.trace_id,
     }
+    validate_envelope(envelope)
     session.add(
         OutboxEvent(
             event_id=uuid.UUID(draft.event_id),

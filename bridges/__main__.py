@@ -1,0 +1,202 @@
+"""The bridges process and its tools.
+
+python -m bridges run                       serve: outbox relay (+ metrics)
+python -m bridges ready                     exit 0 when the relay is cycling
+python -m bridges status                    outbox backlog, oldest age, per topic
+python -m bridges tail TOPIC... [--type T] [--aggregate ID] [--from-beginning]
+python -m bridges republish (--ids A-B | --aggregate ID | --since ISO)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+import time
+from datetime import datetime
+from typing import Any
+
+import httpx
+import psycopg
+from aiokafka import AIOKafkaConsumer
+from prometheus_client import start_http_server
+
+from bridges.consumer import parse
+from bridges.outbox_relay import OutboxRelay, relay_status
+from core.logging import configure_logging, get_logger
+from core.settings import Settings, get_settings
+from domain.topics import ALL_TOPICS
+
+log = get_logger("bridges")
+READY_AFTER_S = 15.0  # a relay that has not cycled for this long is not ready
+
+
+async def serve(settings: Settings) -> None:
+    start_http_server(settings.relay.metrics_port, addr=settings.relay.metrics_host)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("bridges.start", relay_metrics=settings.relay.metrics_port)
+    await OutboxRelay(settings).run(stop)
+    log.info("bridges.stop")
+
+
+async def check_ready(settings: Settings) -> str:
+    url = f"http://{settings.relay.metrics_host}:{settings.relay.metrics_port}/metrics"
+    async with httpx.AsyncClient(timeout=3) as client:
+        text = (await client.get(url)).text
+    last = _metric(text, "outbox_relay_last_cycle_timestamp_seconds")
+    if not last or time.time() - last > READY_AFTER_S:
+        raise RuntimeError("the relay has not completed a cycle recently")
+    backlog = _metric(text, "outbox_backlog") or 0
+    return f"relay cycling; outbox backlog {backlog:.0f}"
+
+
+def _metric(text: str, name: str) -> float | None:
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+async def status(settings: Settings) -> dict[str, Any]:
+    url = settings.postgres.url(driver="postgresql")
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        current = await relay_status(conn)
+    return {
+        "backlog": current.backlog,
+        "oldest_unpublished_age_s": round(current.oldest_unpublished_age_s, 3),
+        "published_last_hour": current.published_last_hour,
+        "unpublished_by_topic": current.by_topic,
+    }
+
+
+async def tail(
+    settings: Settings,
+    topics: list[str],
+    event_type: str | None,
+    aggregate: str | None,
+    from_beginning: bool,
+    limit: int | None,
+) -> None:
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=settings.kafka.bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+    )
+    await consumer.start()
+    shown = 0
+    try:
+        async for record in consumer:
+            event = parse(record)
+            if event_type and event.type != event_type:
+                continue
+            if aggregate and event.key != aggregate:
+                continue
+            envelope = event.envelope
+            actor = envelope.get("actor") or {}
+            print(
+                f"{envelope['occurred_at']}  {event.topic}[{event.partition}]@{event.offset}"
+                f"  {event.type}  {event.key} #{envelope['seq']}  "
+                f"{envelope.get('from_state') or '-'} → {envelope.get('to_state') or '-'}  "
+                f"by {actor.get('role', '-')}:{actor.get('id', '-')}"
+            )
+            if envelope.get("data"):
+                print("    " + json.dumps(envelope["data"], ensure_ascii=False))
+            shown += 1
+            if limit and shown >= limit:
+                return
+    finally:
+        await consumer.stop()
+
+
+async def republish(
+    settings: Settings, ids: str | None, aggregate: str | None, since: datetime | None
+) -> int:
+    """Mark a range of outbox rows unpublished; the relay sends them again (same
+    event_id, so consumers that saw them skip them)."""
+    where, params = _range(ids, aggregate, since)
+    url = settings.postgres.url(driver="postgresql")
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        cur = await conn.execute(
+            # `where` is one of three fixed clauses from _range; values are parameters.
+            f"UPDATE outbox SET published_at = NULL WHERE published_at IS NOT NULL AND {where}",  # noqa: S608
+            params,
+        )
+        await conn.execute("NOTIFY outbox")
+        return cur.rowcount
+
+
+def _range(
+    ids: str | None, aggregate: str | None, since: datetime | None
+) -> tuple[str, tuple[Any, ...]]:
+    if ids:
+        first, _, last = ids.partition("-")
+        return "id BETWEEN %s AND %s", (int(first), int(last or first))
+    if aggregate:
+        return "aggregate_id = %s", (aggregate,)
+    if since:
+        return "created_at >= %s", (since,)
+    raise SystemExit("say which events: --ids A-B, --aggregate ID or --since ISO-TIME")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="bridges", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="serve the outbox relay")
+    commands.add_parser("ready", help="exit 0 when the relay is cycling")
+    commands.add_parser("status", help="outbox backlog and age")
+    tail_cmd = commands.add_parser("tail", help="pretty-print events of topics")
+    tail_cmd.add_argument("topics", nargs="*", default=list(ALL_TOPICS))
+    tail_cmd.add_argument("--type", dest="event_type")
+    tail_cmd.add_argument("--aggregate")
+    tail_cmd.add_argument("--from-beginning", action="store_true")
+    tail_cmd.add_argument("--limit", type=int)
+    again = commands.add_parser("republish", help="send a range of outbox events again")
+    again.add_argument("--ids", help="outbox row ids, e.g. 100-250")
+    again.add_argument("--aggregate", help="every event of one aggregate (request id)")
+    again.add_argument("--since", type=datetime.fromisoformat, help="created at or after")
+    args = parser.parse_args(argv[1:])
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    if args.command == "run":
+        asyncio.run(serve(settings))
+    elif args.command == "ready":
+        try:
+            print(asyncio.run(check_ready(settings)))
+        except Exception as error:  # readiness reports, it does not crash
+            print(f"not ready: {error}")
+            return 1
+    elif args.command == "status":
+        print(json.dumps(asyncio.run(status(settings)), indent=2))
+    elif args.command == "tail":
+        unknown = set(args.topics) - set(ALL_TOPICS)
+        if unknown:
+            parser.error(f"unknown topics: {', '.join(sorted(unknown))}")
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(
+                tail(
+                    settings,
+                    args.topics,
+                    args.event_type,
+                    args.aggregate,
+                    args.from_beginning,
+                    args.limit,
+                )
+            )
+    elif args.command == "republish":
+        count = asyncio.run(republish(settings, args.ids, args.aggregate, args.since))
+        print(f"{count} events marked for re-publishing")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

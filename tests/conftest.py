@@ -11,7 +11,7 @@ import asyncio
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,9 @@ from core.health import kafka_probe, postgres_probe, redis_probe, run_probes, te
 from core.settings import REPO_ROOT, Settings, get_settings
 from devstack.provision import drop_database, ensure_database
 from domain.lifecycle import Role
+from domain.sla import SlaPolicy
 from domain.topics import ALL_TOPICS
+from services.requests import RequestCommands
 from store.migrate import upgrade_to_head
 from tests.people import Person, PersonFactory, make_person
 from worker import running_worker
@@ -143,3 +145,16 @@ def person(sessions: async_sessionmaker[AsyncSession]) -> PersonFactory:
         return await make_person(sessions, role, **kwargs)  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture(scope="session")
+def commands(
+    temporal: Client,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    worker: None,
+) -> Callable[[SlaPolicy], RequestCommands]:
+    def build(sla: SlaPolicy | None = None) -> RequestCommands:
+        return RequestCommands(temporal, sessions, settings.temporal.task_queue, sla or SlaPolicy())
+
+    return build

@@ -2,30 +2,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import (
-    AsyncSession,
-    async_sessionmaker,
-)
 from temporalio.client import Client
 
-from core.settings import Settings
-from domain.sla import SlaPolicy
-from services.requests import RequestCommands
 from workflows.service_request import workflow_id
-
-
-@pytest.fixture(scope="session")
-def commands(
-    temporal: Client,
-    sessions: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    worker: None,
-) -> Callable[[SlaPolicy], RequestCommands]:
-    def build(sla: SlaPolicy | None = None) -> RequestCommands:
-        return RequestCommands(temporal, sessions, settings.temporal.task_queue, sla or SlaPolicy())
-
-    return build
-
 
 HISTORIES = Path(__file__).parent / "histories"
 

@@ -92,6 +92,7 @@ class EventConsumer:
         self.dedupe = RedisDeduplicator(redis, group)
         self.from_beginning = from_beginning
         self.retry_delay_s = retry_delay_s
+        self.assigned = asyncio.Event()  # set once the group gave us partitions
 
     async def run(self, stop: asyncio.Event) -> None:
         consumer = AIOKafkaConsumer(
@@ -106,6 +107,8 @@ class EventConsumer:
         try:
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=200, max_records=500)
+                if consumer.assignment():
+                    self.assigned.set()
                 for partition, records in batches.items():
                     await self._handle_partition(consumer, partition, records)
         finally:

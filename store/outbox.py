@@ -58,14 +58,13 @@ async def append(session: AsyncSession, draft: EventDraft, seq: int | None = Non
     """Add one event; returns its seq. A duplicate event_id fails the transaction (the
     caller checks `already_recorded` first, so a retry becomes a no-op)."""
     topic = topic_of(draft.type)
-    seq = seq if seq is not None else await next_seq(session, draft.aggregate_id)
-    envelope = {
+    envelope: dict[str, Any] = {
         "event_id": draft.event_id,
         "type": draft.type,
         "schema_version": SCHEMA_VERSION,
         "occurred_at": draft.occurred_at.isoformat(),
         "aggregate_id": draft.aggregate_id,
-        "seq": seq,
+        "seq": seq or 1,  # the real number is taken only once the envelope is valid
         "actor": {"id": draft.actor_id, "role": draft.actor_role} if draft.actor_id else None,
         "from_state": draft.from_state,
         "to_state": draft.to_state,
@@ -73,6 +72,9 @@ async def append(session: AsyncSession, draft: EventDraft, seq: int | None = Non
         "trace_id": draft.trace_id,
     }
     validate_envelope(envelope)
+    if seq is None:
+        seq = await next_seq(session, draft.aggregate_id)
+    envelope["seq"] = seq
     session.add(
         OutboxEvent(
             event_id=uuid.UUID(draft.event_id),

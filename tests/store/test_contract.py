@@ -67,6 +67,7 @@ async def test_seq_is_gap_free_even_when_a_transaction_rolls_back(
     aggregate = f"gapless-{uuid.uuid4().hex[:8]}"
     async with sessions.begin() as session:
         await outbox.append(session, _draft(aggregate_id=aggregate))
+
     async def failing_change() -> None:
         async with sessions.begin() as session:
             await outbox.append(session, _draft(aggregate_id=aggregate))

@@ -60,7 +60,7 @@ def test_kafka_is_three_kraft_brokers_with_rf3_and_min_insync_2(compose: dict[st
 
 def test_our_processes_point_at_declared_services(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    for name in ("api", "worker", "provision"):
+    for name in ("api", "worker", "bridges", "provision"):
         env = services[name]["environment"]
         assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
         assert env["SRA_POSTGRES__HOST"] in services
@@ -83,4 +83,4 @@ def test_prometheus_scrapes_our_processes(repo_root: Path) -> None:
     targets = {
         t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]
     }
-    assert {"api:8000", "worker:9464"} <= targets
+    assert {"api:8000", "worker:9464", "bridges:9465"} <= targets

@@ -4,11 +4,6 @@ restart every request completes, and no transition is written twice."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,47 +21,12 @@ from domain.sla import SlaPolicy
 from services.requests import RequestCommands, RequestDraft
 from store.models import OutboxEvent, RequestTransition, ServiceRequest
 from tests.people import PersonFactory
+from tests.processes import PlatformProcess
 from worker import check_worker_ready
 from workflows.service_request import workflow_id
 
 LIFECYCLES = 12
 EXPECTED = ["create", "assign", "accept", "start", "complete", "confirm", "close"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class WorkerProcess:
-    """`python worker.py` serving its own task queue, against the run's database."""
-
-    def __init__(self, settings: Settings, queue: str) -> None:
-        self.env = dict(
-            os.environ,
-            SRA_POSTGRES__DATABASE=settings.postgres.database,
-            SRA_TEMPORAL__TASK_QUEUE=queue,
-            SRA_WORKER__METRICS_PORT=str(_free_port()),
-            SRA_LOG_LEVEL="WARNING",
-        )
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.env["SRA_WORKER__METRICS_PORT"] = str(_free_port())
-        self.process = subprocess.Popen(
-            [sys.executable, str(REPO_ROOT / "worker.py")], env=self.env, cwd=REPO_ROOT
-        )
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
 
 
 @pytest.fixture
@@ -75,8 +35,13 @@ def crash_queue(run_id: str) -> str:
 
 
 @pytest.fixture
-def worker_process(settings: Settings, crash_queue: str) -> Iterator[WorkerProcess]:
-    process = WorkerProcess(settings, crash_queue)
+def worker_process(settings: Settings, crash_queue: str) -> Iterator[PlatformProcess]:
+    process = PlatformProcess(
+        settings,
+        [str(REPO_ROOT / "worker.py")],
+        "SRA_WORKER__METRICS_PORT",
+        SRA_TEMPORAL__TASK_QUEUE=crash_queue,
+    )
     yield process
     process.stop()
 
@@ -99,7 +64,7 @@ async def test_killed_worker_loses_nothing_and_duplicates_nothing(
     temporal: Client,
     sessions: async_sessionmaker[AsyncSession],
     person: PersonFactory,
-    worker_process: WorkerProcess,
+    worker_process: PlatformProcess,
     crash_queue: str,
 ) -> None:
     customer = await person(Role.CUSTOMER)

@@ -1,8 +1,10 @@
 """Accounts and sessions over HTTP, against real PostgreSQL and Redis."""
 
+import random
 import uuid
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -123,3 +125,23 @@ async def test_garbage_and_missing_tokens_are_401(client: httpx.AsyncClient) -> 
     bad = await client.get("/auth/me", headers={"Authorization": "Bearer not.a.jwt"})
     assert bad.status_code == 401
     assert bad.json()["detail"].startswith("invalid access token")
+
+
+async def test_login_is_throttled_per_ip_across_accounts(app: FastAPI, signed_in: SignedIn) -> None:
+    victim = await signed_in(Role.CUSTOMER)
+    address = (f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.1", 40000)
+    transport = httpx.ASGITransport(app=app, client=address)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as sprayer:
+        for n in range(30):  # one failure each on many accounts: password spraying
+            response = await sprayer.post(
+                "/auth/token",
+                data={
+                    "username": f"nobody-{n}-{uuid.uuid4().hex[:6]}@example.com",
+                    "password": "guess-guess-guess",
+                },
+            )
+            assert response.status_code == 401
+        blocked = await sprayer.post(
+            "/auth/token", data={"username": victim.person.email, "password": PASSWORD}
+        )
+    assert blocked.status_code == 429

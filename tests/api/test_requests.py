@@ -10,10 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.settings import Settings
 from domain.lifecycle import Role
+from store import cache
 from store.models import AuditEntry, RequestTransition
 from tests.api.conftest import SignedIn, User
 
@@ -260,3 +263,25 @@ async def _eventually(check: Any, timeout_s: float = 20) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("not reached in time")
         await asyncio.sleep(0.1)
+
+
+async def test_reads_are_cached_in_redis_and_written_through_on_change(
+    client: httpx.AsyncClient, cast: dict[str, User], settings: Settings
+) -> None:
+    rid = (await create(client, cast["customer"])).json()["id"]
+    redis = Redis.from_url(settings.redis.url)
+    try:
+        await redis.delete(cache.request_key(rid))
+        first = await client.get(f"/requests/{rid}", headers=cast["customer"].headers)
+        cached = await cache.get_request(redis, rid)
+        assert cached is not None
+        assert (cached.id, cached.version) == (rid, first.json()["version"])
+
+        await act(client, cast["manager"], rid, "assign", {"executor_id": cast["executor"].id})
+        refreshed = await cache.get_request(redis, rid)  # the activity wrote it through
+        assert refreshed is not None
+        assert (refreshed.state, refreshed.assignee_id) == ("assigned", cast["executor"].id)
+        served = await client.get(f"/requests/{rid}", headers=cast["customer"].headers)
+        assert served.json()["state"] == "assigned"
+    finally:
+        await redis.aclose()

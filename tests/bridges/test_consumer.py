@@ -7,7 +7,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -18,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bridges.__main__ import republish
 from bridges.consumer import Event, EventConsumer
 from core.settings import Settings
-from store import outbox
-from store.outbox import EventDraft
+from tests.bridges.outbox_rows import append_events
 
 
 @pytest.fixture
@@ -27,27 +25,6 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
     client = Redis.from_url(settings.redis.url)
     yield client
     await client.aclose()
-
-
-async def _events(
-    sessions: async_sessionmaker[AsyncSession], aggregate: str, count: int
-) -> set[str]:
-    ids = set()
-    async with sessions.begin() as session:
-        for n in range(count):
-            event_id = str(uuid.uuid4())
-            ids.add(event_id)
-            await outbox.append(
-                session,
-                EventDraft(
-                    event_id=event_id,
-                    type="request.updated",
-                    aggregate_id=aggregate,
-                    occurred_at=datetime.now(UTC),
-                    data={"n": n},
-                ),
-            )
-    return ids
 
 
 async def _until(check: Callable[[], bool], timeout_s: float = 60) -> None:
@@ -101,7 +78,7 @@ async def test_redeliveries_are_handled_once_and_offsets_committed(
         settings, ["request-events"], group, handle, redis, from_beginning=False, retry_delay_s=0.1
     )
     stop = await running(consumer)
-    ids = await _events(sessions, aggregate, 10)
+    ids = await append_events(sessions, [aggregate], 10)
     await _until(lambda: set(handled) == ids)
 
     # Re-publish the same events (as after an incident): they arrive again, are skipped.

@@ -4,76 +4,40 @@ topics; a SIGKILLed relay loses nothing; Kafka down then back; two relays at onc
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.health import kafka_probe, run_probe
-from core.settings import REPO_ROOT, Settings
+from core.settings import Settings
 from devstack.supervisor import Layout, Supervisor
 from domain.lifecycle import Action, Role
 from services.requests import RequestCommands, RequestDraft
-from store import outbox
 from store.models import OutboxEvent
-from store.outbox import EventDraft
 from tests.bridges.kafka_probe import KafkaProbe, Seen
+from tests.bridges.outbox_rows import append_events
 from tests.people import PersonFactory
+from tests.processes import PlatformProcess
 
 DRAFT = RequestDraft("plumbing", "Течёт кран", "Москва")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class RelayProcess:
-    """`python -m bridges run` against the run's database."""
-
-    def __init__(self, settings: Settings, batch_size: int) -> None:
-        self.env = dict(
-            os.environ,
-            SRA_POSTGRES__DATABASE=settings.postgres.database,
-            SRA_RELAY__BATCH_SIZE=str(batch_size),
-            SRA_LOG_LEVEL="WARNING",
-        )
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = dict(self.env, SRA_RELAY__METRICS_PORT=str(_free_port()))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bridges", "run"], env=env, cwd=REPO_ROOT
-        )
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
-
-
 @pytest.fixture
-def relay_processes(settings: Settings) -> Iterator[Callable[[int], RelayProcess]]:
-    started: list[RelayProcess] = []
+def relay_processes(settings: Settings) -> Iterator[Callable[[int], PlatformProcess]]:
+    started: list[PlatformProcess] = []
 
-    def make(batch_size: int) -> RelayProcess:
-        process = RelayProcess(settings, batch_size)
+    def make(batch_size: int) -> PlatformProcess:
+        process = PlatformProcess(
+            settings,
+            ["-m", "bridges", "run"],
+            "SRA_RELAY__METRICS_PORT",
+            SRA_RELAY__BATCH_SIZE=str(batch_size),
+        )
         started.append(process)
         return process
 
@@ -85,26 +49,9 @@ def relay_processes(settings: Settings) -> Iterator[Callable[[int], RelayProcess
 async def insert_events(
     sessions: async_sessionmaker[AsyncSession], aggregates: int, per_aggregate: int
 ) -> tuple[set[str], set[str]]:
-    """Many aggregates' events, interleaved the way concurrent requests write them."""
     run = uuid.uuid4().hex[:8]
     ids = [f"bulk-{run}-{n}" for n in range(aggregates)]
-    event_ids: set[str] = set()
-    async with sessions.begin() as session:
-        for step in range(per_aggregate):
-            for aggregate in ids:
-                event_id = str(uuid.uuid4())
-                event_ids.add(event_id)
-                await outbox.append(
-                    session,
-                    EventDraft(
-                        event_id=event_id,
-                        type="request.updated",
-                        aggregate_id=aggregate,
-                        occurred_at=datetime.now(UTC),
-                        data={"step": step},
-                    ),
-                )
-    return set(ids), event_ids
+    return set(ids), await append_events(sessions, ids, per_aggregate)
 
 
 async def published(sessions: async_sessionmaker[AsyncSession], aggregates: set[str]) -> int:
@@ -194,7 +141,7 @@ async def test_a_lifecycle_publishes_exactly_its_events_in_order(
 async def test_relay_killed_mid_batch_loses_nothing(
     kafka: KafkaProbe,
     sessions: async_sessionmaker[AsyncSession],
-    relay_processes: Callable[[int], RelayProcess],
+    relay_processes: Callable[[int], PlatformProcess],
 ) -> None:
     aggregates, event_ids = await insert_events(sessions, aggregates=40, per_aggregate=50)
     relay = relay_processes(50)
@@ -219,7 +166,7 @@ async def test_relay_killed_mid_batch_loses_nothing(
 async def test_two_relays_publish_nothing_twice_and_keep_order(
     kafka: KafkaProbe,
     sessions: async_sessionmaker[AsyncSession],
-    relay_processes: Callable[[int], RelayProcess],
+    relay_processes: Callable[[int], PlatformProcess],
 ) -> None:
     aggregates, event_ids = await insert_events(sessions, aggregates=40, per_aggregate=40)
     first, second = relay_processes(40), relay_processes(40)

@@ -17,25 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bridges.outbox_relay import prune
 from core.settings import REPO_ROOT, Settings
-from store import outbox
 from store.models import OutboxEvent
-from store.outbox import EventDraft
 from tests.bridges.kafka_probe import KafkaProbe
-
-
-async def _append(sessions: async_sessionmaker[AsyncSession], aggregate: str, n: int) -> None:
-    async with sessions.begin() as session:
-        for step in range(n):
-            await outbox.append(
-                session,
-                EventDraft(
-                    event_id=str(uuid.uuid4()),
-                    type="request.updated",
-                    aggregate_id=aggregate,
-                    occurred_at=datetime.now(UTC),
-                    data={"step": step},
-                ),
-            )
+from tests.bridges.outbox_rows import append_events
 
 
 async def test_prune_deletes_only_published_rows_past_retention(
@@ -43,7 +27,7 @@ async def test_prune_deletes_only_published_rows_past_retention(
 ) -> None:
     old, recent, pending = (f"prune-{k}-{uuid.uuid4().hex[:6]}" for k in ("old", "new", "wait"))
     for aggregate in (old, recent, pending):
-        await _append(sessions, aggregate, 3)
+        await append_events(sessions, [aggregate], 3)
     async with sessions.begin() as session:
         now = datetime.now(UTC)
         await session.execute(
@@ -82,7 +66,7 @@ async def test_relay_metrics_count_publishes_and_latency(
     before = _sample("outbox_published_total", {"topic": "request-events"})
     latency_before = _sample("outbox_publish_latency_seconds_count")
     aggregate = f"metrics-{uuid.uuid4().hex[:8]}"
-    await _append(sessions, aggregate, 5)
+    await append_events(sessions, [aggregate], 5)
     await kafka.collect(lambda _: len(kafka.of({aggregate})) >= 5)
     await asyncio.sleep(0.2)
     assert _sample("outbox_published_total", {"topic": "request-events"}) >= before + 5
@@ -106,7 +90,7 @@ def _bridges(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]
 async def test_status_reports_the_backlog(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await _append(sessions, f"status-{uuid.uuid4().hex[:8]}", 4)  # no relay runs here
+    await append_events(sessions, [f"status-{uuid.uuid4().hex[:8]}"], 4)  # no relay runs here
     result = await asyncio.to_thread(_bridges, settings, "status")
     assert result.returncode == 0, result.stderr
     status = json.loads(result.stdout)
@@ -122,7 +106,7 @@ async def test_tail_prints_one_aggregates_events(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     aggregate = f"tail-{uuid.uuid4().hex[:8]}"
-    await _append(sessions, aggregate, 3)
+    await append_events(sessions, [aggregate], 3)
     await kafka.collect(lambda _: len(kafka.of({aggregate})) >= 3)
     result = await asyncio.to_thread(
         _bridges,

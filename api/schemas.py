@@ -5,20 +5,47 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from domain.lifecycle import Role, State
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+def _printable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and no person types other control characters.
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Clean = AfterValidator(_printable)
+
+
+def _text(min_length: int, max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+Text = Annotated[str, _text(1, 4000), Clean]
+Name = Annotated[str, _text(1, 200), Clean]
+Address = Annotated[str, _text(3, 500), Clean]
+Reason = Annotated[str, _text(0, 1000), Clean]
+Area = Annotated[str, _text(0, 200), Clean]
 Category = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_-]*$"
     ),
 ]
-Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
+Password = Annotated[str, StringConstraints(min_length=10, max_length=200), Clean]
 Locale = Literal["ru", "en"]
 
 
@@ -51,7 +78,7 @@ class UserCreate(BaseModel):
     role: Role
     locale: Locale = "ru"
     skills: list[Category] = Field(default_factory=list, max_length=50)
-    service_area: str = Field(default="", max_length=200)
+    service_area: Area = ""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -75,7 +102,7 @@ class UserUpdate(BaseModel):
     is_active: bool | None = None
     locale: Locale | None = None
     skills: list[Category] | None = Field(default=None, max_length=50)
-    service_area: str | None = Field(default=None, max_length=200)
+    service_area: Area | None = None
     available: bool | None = None
     verification_status: (
         Literal["unverified", "pending", "verified", "rejected", "expired"] | None
@@ -124,7 +151,7 @@ class RefreshIn(BaseModel):
 class RequestCreate(BaseModel):
     category: Category
     description: Text
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+    address: Address
     window_start: datetime | None = None
     window_end: datetime | None = None
     budget: Decimal | None = Field(default=None, ge=0, le=Decimal("100000000"), decimal_places=2)
@@ -193,11 +220,11 @@ class TransitionPublic(BaseModel):
 
 
 class AssignBody(BaseModel):
-    executor_id: str = Field(pattern=r"^[0-9a-fA-F-]{36}$")
+    executor_id: UUID
 
 
 class ReasonBody(BaseModel):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    reason: Reason | None = None
 
 
 class CompleteBody(BaseModel):
@@ -210,4 +237,4 @@ class CompleteBody(BaseModel):
 
 class ResolveBody(BaseModel):
     outcome: Literal["rework", "accept"]
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    reason: Reason | None = None

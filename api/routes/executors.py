@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from api.deps import CurrentActor, ResourcesDep
 from api.schemas import ExecutorPublic
@@ -22,7 +24,7 @@ router = APIRouter(prefix="/executors", tags=["executors"])
 async def list_executors(
     actor: CurrentActor,
     resources: ResourcesDep,
-    skill: str | None = None,
+    skill: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")] = None,
     available: bool | None = None,
 ) -> list[ExecutorPublic]:
     if actor.role not in MANAGES_EXECUTORS:

@@ -50,6 +50,7 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=8,
         max_length=200,
+        pattern=r"^[!-~]+$",
         description="a client-made unique key (e.g. a UUID); repeating it returns the same request",
     ),
 ]
@@ -59,6 +60,7 @@ ActionKey = Annotated[
         alias="Idempotency-Key",
         min_length=8,
         max_length=200,
+        pattern=r"^[!-~]+$",
         description="optional: repeating an action with the same key returns its first result",
     ),
 ]
@@ -144,8 +146,8 @@ async def list_requests(
     actor: CurrentActor,
     resources: ResourcesDep,
     state: Annotated[list[State] | None, Query(description="repeat for several")] = None,
-    category: str | None = None,
-    assignee_id: Annotated[str | None, Query(pattern=r"^[0-9a-fA-F-]{36}$")] = None,
+    category: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")] = None,
+    assignee_id: uuid.UUID | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
     sla_breached: bool | None = None,
@@ -158,7 +160,7 @@ async def list_requests(
         RequestFilter(
             state=[s.value for s in state] if state else None,
             category=category,
-            assignee_id=assignee_id,
+            assignee_id=str(assignee_id) if assignee_id else None,
             created_from=created_from,
             created_to=created_to,
             sla_breached=sla_breached,
@@ -263,7 +265,7 @@ async def assign(
     key: ActionKey = None,
 ) -> RequestPublic:
     return await _act(
-        resources, actor, request_id, Action.ASSIGN, key, executor_id=body.executor_id
+        resources, actor, request_id, Action.ASSIGN, key, executor_id=str(body.executor_id)
     )
 
 

@@ -69,7 +69,7 @@ async def list_users(
     resources: ResourcesDep,
     role: Role | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[UserPublic]:
     return [user_public(u) for u in await resources.users.list(role, limit, offset)]
 
@@ -92,7 +92,7 @@ async def update_user(
     user_id: str, body: UserUpdate, admin: Admin, resources: ResourcesDep
 ) -> UserPublic:
     fields = body.model_dump(exclude_unset=True)
-    if "skills" in fields:
+    if fields.get("skills") is not None:
         fields["skills"] = tuple(fields["skills"])
     await resources.users.change(admin, user_id, AccountChange(**fields))
     return await _public(resources, user_id)

@@ -163,6 +163,7 @@ async def test_bad_input_is_422_and_creates_nothing(
         (BODY | {"budget": "-5"}, "budget"),
         (BODY | {"window_end": "2026-12-01T08:00:00+03:00"}, "window_end"),
         (BODY | {"window_start": "2026-12-01T09:00:00"}, "time zone"),
+        (BODY | {"description": "nul\x00byte"}, "control characters"),
         ({k: v for k, v in BODY.items() if k != "address"}, "address"),
     ]:
         response = await create(client, customer, broken)
@@ -181,6 +182,9 @@ async def test_bad_input_is_422_and_creates_nothing(
     )
     assert bad_assign.status_code == 422
     assert (await client.get("/requests/not-a-uuid", headers=customer.headers)).status_code == 404
+    for params in ({"assignee_id": "0" * 36}, {"category": "x\x00"}, {"limit": 0}):
+        response = await client.get("/requests", params=params, headers=customer.headers)
+        assert response.status_code == 422, params
 
 
 async def test_list_is_scoped_filtered_and_paginated(

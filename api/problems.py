@@ -1,7 +1,8 @@
 """RFC 9457 problem details: every error leaves the API in this one shape.
 
-Business code raises `ProblemError` subclasses; FastAPI's own validation and HTTP errors
-are re-shaped here too, so a client never sees a bare 500 for bad input.
+Services raise the typed errors of services/errors.py and domain/lifecycle.py; this
+module is the one place that maps them to HTTP statuses. FastAPI's own validation and
+HTTP errors are re-shaped here too, so a client never sees a bare 500 for bad input.
 """
 
 from __future__ import annotations
@@ -28,16 +29,6 @@ from services.errors import (
 
 PROBLEM_JSON = "application/problem+json"
 log = get_logger("api.problems")
-
-
-class ProblemError(Exception):
-    status: int = 400
-    title: str = "Bad request"
-
-    def __init__(self, detail: str, **extensions: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.extensions = extensions
 
 
 def problem_response(
@@ -75,10 +66,6 @@ def status_of(exc: Exception) -> int:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ProblemError)
-    async def on_problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(request, exc.status, exc.detail, exc.title, **exc.extensions)
-
     @app.exception_handler(ServiceError)
     async def on_service_error(request: Request, exc: ServiceError) -> JSONResponse:
         response = problem_response(

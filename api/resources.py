@@ -35,7 +35,8 @@ class Resources:
     users: UserAdmin
     _temporal: Client | None = None
     _clickhouse: Any = None
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _temporal_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _clickhouse_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -57,7 +58,7 @@ class Resources:
 
     async def temporal(self) -> Client:
         # Connected on first use: the API starts (and reports readiness) without Temporal.
-        async with self._lock:
+        async with self._temporal_lock:
             if self._temporal is None:
                 t = self.settings.temporal
                 self._temporal = await Client.connect(t.address, namespace=t.namespace)
@@ -74,7 +75,7 @@ class Resources:
     async def clickhouse(self) -> Any:
         # Opened on first use: a missing or locked analytics store must not stop the
         # API from starting; readiness reports it instead.
-        async with self._lock:
+        async with self._clickhouse_lock:
             if self._clickhouse is None:
                 self._clickhouse = await asyncio.to_thread(connect_clickhouse, self.settings)
         return self._clickhouse

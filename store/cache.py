@@ -1,4 +1,5 @@
-"""Redis cache of request views. Writers invalidate after commit; readers fill on miss."""
+"""Redis cache of request views. Writers put the committed view (write-through), which
+replaces whatever was cached; readers fill on a miss only if nothing is there."""
 
 from __future__ import annotations
 
@@ -29,7 +30,3 @@ async def fill_request(redis: Redis, view: RequestView) -> None:
     """Fill on a read miss, only if absent: a read that raced a write never overwrites
     the writer's newer view with its older one."""
     await redis.set(request_key(view.id), _views.dump_json(view), ex=TTL_S, nx=True)
-
-
-async def invalidate_request(redis: Redis, request_id: str) -> None:
-    await redis.delete(request_key(request_id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from domain.lifecycle import Actor, Role
 
 # Roles that see every request: they triage, audit or pay for all of them.
@@ -9,14 +11,32 @@ SEES_ALL_REQUESTS = frozenset({Role.MANAGER, Role.HEAD_MANAGER, Role.ADMIN, Role
 MANAGES_EXECUTORS = frozenset({Role.MANAGER, Role.HEAD_MANAGER, Role.ADMIN, Role.SECURITY})
 
 
-def can_view_request(actor: Actor, customer_id: str, assignee_id: str | None) -> bool:
+class RequestScope(StrEnum):
+    """Which requests a role sees: the one rule for single reads and for lists."""
+
+    ALL = "all"
+    OWN = "own"  # the customer's own requests
+    ASSIGNED = "assigned"  # requests assigned to the executor
+    NONE = "none"
+
+
+def request_scope(actor: Actor) -> RequestScope:
     if actor.role in SEES_ALL_REQUESTS:
-        return True
+        return RequestScope.ALL
     if actor.role == Role.CUSTOMER:
-        return actor.id == customer_id
+        return RequestScope.OWN
     if actor.role == Role.EXECUTOR:
-        return actor.id == assignee_id
-    return False
+        return RequestScope.ASSIGNED
+    return RequestScope.NONE
+
+
+def can_view_request(actor: Actor, customer_id: str, assignee_id: str | None) -> bool:
+    scope = request_scope(actor)
+    return (
+        scope == RequestScope.ALL
+        or (scope == RequestScope.OWN and actor.id == customer_id)
+        or (scope == RequestScope.ASSIGNED and actor.id == assignee_id)
+    )
 
 
 def can_create_request(actor: Actor) -> bool:

@@ -8,6 +8,8 @@ tokens they cancel, so they cost nothing once the tokens would have expired anyw
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import time
 import uuid
 from dataclasses import dataclass
@@ -30,6 +32,9 @@ class TokenPair:
     access_token: str
     refresh_token: str
     expires_in: int
+
+
+MAX_PASSWORD = 200
 
 
 def _revoked_jti(jti: str) -> str:
@@ -60,7 +65,7 @@ class AuthService:
                 user = await users.add(
                     session,
                     email=email,
-                    password_hash=hash_password(password),
+                    password_hash=await asyncio.to_thread(hash_password, password),
                     full_name=full_name,
                     role=Role.CUSTOMER,
                     locale=locale,
@@ -71,24 +76,30 @@ class AuthService:
         return user
 
     async def login(self, email: str, password: str, client_ip: str) -> TokenPair:
-        await self._refuse_if_throttled(email, client_ip)
-        async with self.sessions() as session:
-            user = await users.by_email(session, email)
-        ok = verify_password(user.password_hash if user else None, password)
+        email = email.strip().lower()
+        # Counted before the password is checked, so parallel guesses cannot all slip
+        # under the limit; a success gives the attempt back.
+        await self._count_attempt(email, client_ip)
+        user = None
+        if _plausible_email(email) and len(password) <= MAX_PASSWORD:
+            async with self.sessions() as session:
+                user = await users.by_email(session, email)
+        ok = await asyncio.to_thread(
+            verify_password, user.password_hash if user else None, password
+        )
         if not ok or user is None or not user.is_active:
-            await self._count_failure(email, client_ip)
             await record_security_event(
                 self.sessions,
                 "auth.login_failed",
-                aggregate_id=f"login:{email.lower()}",
+                aggregate_id=_login_aggregate(email),
                 data={
-                    "email": email.lower(),
+                    "email": email if _plausible_email(email) else "(malformed)",
                     "ip": client_ip,
                     "reason": "inactive" if user and ok else "bad credentials",
                 },
             )
             raise Unauthorized("wrong email or password")
-        await self.redis.delete(self._account_key(email))
+        await self._forget_attempt(email, client_ip)
         return await self._pair(user, family=uuid.uuid4().hex)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
@@ -146,28 +157,42 @@ class AuthService:
         return max(claims.expires_at - int(time.time()), 1)
 
     def _account_key(self, email: str) -> str:
-        return f"sra:auth:failures:account:{email.lower()}"
+        digest = hashlib.sha256(email.encode(errors="replace")).hexdigest()
+        return f"sra:auth:failures:account:{digest}"
 
     def _ip_key(self, ip: str) -> str:
         return f"sra:auth:failures:ip:{ip}"
 
-    async def _refuse_if_throttled(self, email: str, ip: str) -> None:
+    async def _count_attempt(self, email: str, ip: str) -> None:
         s = self.settings
-        account, address = await self.redis.mget(self._account_key(email), self._ip_key(ip))
+        keys = (self._account_key(email), self._ip_key(ip))
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for key in keys:
+                pipe.incr(key)
+                pipe.expire(key, s.login_window_s, nx=True)
+            account, _, address, _ = await pipe.execute()
         for key, count, limit in (
-            (self._account_key(email), account, s.login_max_failures_per_account),
-            (self._ip_key(ip), address, s.login_max_failures_per_ip),
+            (keys[0], account, s.login_max_failures_per_account),
+            (keys[1], address, s.login_max_failures_per_ip),
         ):
-            if count is not None and int(count) >= limit:
+            if int(count) > limit:
                 retry_after = await self.redis.ttl(key)
                 raise TooManyRequests(
                     "too many failed sign-in attempts; try again later",
                     retry_after_s=max(int(retry_after), 1),
                 )
 
-    async def _count_failure(self, email: str, ip: str) -> None:
+    async def _forget_attempt(self, email: str, ip: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
-            for key in (self._account_key(email), self._ip_key(ip)):
-                pipe.incr(key)
-                pipe.expire(key, self.settings.login_window_s, nx=True)
+            pipe.delete(self._account_key(email))
+            pipe.decr(self._ip_key(ip))
             await pipe.execute()
+
+
+def _plausible_email(email: str) -> bool:
+    return 3 <= len(email) <= 320 and "@" in email and email.isprintable()
+
+
+def _login_aggregate(email: str) -> str:
+    # Emails may be long or odd; the aggregate id must fit the contract (64 chars).
+    return "login:" + hashlib.sha256(email.encode(errors="replace")).hexdigest()[:40]

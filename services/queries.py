@@ -14,9 +14,10 @@ from redis.asyncio import Redis
 from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.lifecycle import Actor, Role
+from domain.access import RequestScope, request_scope
+from domain.lifecycle import Actor
 from domain.requests import RequestView
-from services.errors import Unprocessable
+from services.errors import Forbidden, Unprocessable
 from store import cache
 from store import requests as repo
 from store.models import ExecutorProfile, RequestTransition, ServiceRequest, User
@@ -114,9 +115,12 @@ class RequestQueries:
         return Page([repo.to_view(r) for r in rows], next_cursor)
 
     def _scoped(self, statement: Select[Any], actor: Actor, flt: RequestFilter) -> Select[Any]:
-        if actor.role == Role.CUSTOMER:
+        scope = request_scope(actor)
+        if scope == RequestScope.NONE:
+            raise Forbidden(f"a {actor.role} has no requests to list")
+        if scope == RequestScope.OWN:
             statement = statement.where(ServiceRequest.customer_id == uuid.UUID(actor.id))
-        elif actor.role == Role.EXECUTOR:
+        elif scope == RequestScope.ASSIGNED:
             statement = statement.where(ServiceRequest.assignee_id == uuid.UUID(actor.id))
         conditions: list[ColumnElement[bool]] = []
         if flt.state:

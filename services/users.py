@@ -3,6 +3,7 @@ activity and executor profiles. Every change is audited in its own transaction."
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -81,7 +82,7 @@ class UserAdmin:
                 user = await users.add(
                     session,
                     email=account.email,
-                    password_hash=hash_password(account.password),
+                    password_hash=await asyncio.to_thread(hash_password, account.password),
                     full_name=account.full_name,
                     role=account.role,
                     locale=account.locale,

@@ -27,7 +27,7 @@ from api.schemas import (
     ResolveBody,
     TransitionPublic,
 )
-from domain.access import can_create_request, can_view_request
+from domain.access import RequestScope, can_create_request, can_view_request, request_scope
 from domain.lifecycle import (
     Action,
     Actor,
@@ -155,6 +155,15 @@ async def list_requests(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> RequestPage:
+    if request_scope(actor) == RequestScope.NONE:
+        await record_denial(
+            resources.sessions,
+            actor,
+            action="request.list",
+            target_type="request",
+            target_id="*",
+            detail="no request scope",
+        )
     page = await resources.requests.list(
         actor,
         RequestFilter(

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.lifecycle import Role
+from services.auth import _login_aggregate
 from store.models import OutboxEvent
 from tests.api.conftest import PASSWORD, SignedIn, sign_in
 
@@ -62,7 +63,7 @@ async def test_wrong_password_is_401_and_recorded(
             (
                 await session.execute(
                     select(OutboxEvent).where(
-                        OutboxEvent.aggregate_id == f"login:{user.person.email}"
+                        OutboxEvent.aggregate_id == _login_aggregate(user.person.email)
                     )
                 )
             )
@@ -145,3 +146,11 @@ async def test_login_is_throttled_per_ip_across_accounts(app: FastAPI, signed_in
             "/auth/token", data={"username": victim.person.email, "password": PASSWORD}
         )
     assert blocked.status_code == 429
+
+
+async def test_odd_usernames_are_401_not_500(client: httpx.AsyncClient) -> None:
+    for username in ("a" * 70 + "@example.com", "nul\x00@example.com", "x" * 5000):
+        response = await client.post(
+            "/auth/token", data={"username": username, "password": "whatever-1"}
+        )
+        assert response.status_code == 401, username

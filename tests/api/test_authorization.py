@@ -185,7 +185,22 @@ async def test_read_matrix(client: httpx.AsyncClient, cast: dict[str, User | Non
         role: (await client.get("/requests", headers=headers(cast[role]))).status_code
         for role in ROLES
     }
-    assert listing == {role: 401 if role == "anon" else 200 for role in ROLES}
+    assert listing == {
+        role: 401 if role == "anon" else 403 if role == "security" else 200 for role in ROLES
+    }
+    owner, assignee = cast["owner"], cast["assignee"]
+    assert owner is not None
+    assert assignee is not None
+    for role, expected in (
+        ("owner", {rid}),
+        ("assignee", {rid}),
+        ("stranger", set()),
+        ("other_exec", set()),
+    ):
+        page = (
+            await client.get("/requests", params={"limit": 200}, headers=headers(cast[role]))
+        ).json()
+        assert {r["id"] for r in page["items"]} & {rid} == expected, role
 
 
 async def test_create_matrix(client: httpx.AsyncClient, cast: dict[str, User | None]) -> None:

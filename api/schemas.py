@@ -69,13 +69,17 @@ class UserRegister(BaseModel):
     )
 
 
+# Every role a person can hold: "system" is for timers and automation only.
+PersonRole = Literal["customer", "executor", "manager", "head_manager", "security", "hr", "admin"]
+
+
 class UserCreate(BaseModel):
     """An admin creates executors and staff (and may create customers)."""
 
     email: EmailStr
     password: Password
     full_name: Name
-    role: Role
+    role: PersonRole
     locale: Locale = "ru"
     skills: list[Category] = Field(default_factory=list, max_length=50)
     service_area: Area = ""
@@ -98,7 +102,7 @@ class UserCreate(BaseModel):
 
 class UserUpdate(BaseModel):
     full_name: Name | None = None
-    role: Role | None = None
+    role: PersonRole | None = None
     is_active: bool | None = None
     locale: Locale | None = None
     skills: list[Category] | None = Field(default=None, max_length=50)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import (
@@ -147,10 +148,22 @@ class RequestCommands:
 
 
 def _ensure_same(stored: ServiceRequest, draft: RequestDraft) -> None:
-    if (stored.category, stored.description, stored.address) != (
+    """A repeated Idempotency-Key must carry the same request, field by field."""
+    draft_budget = Decimal(draft.budget) if draft.budget is not None else None
+    if (
+        stored.category,
+        stored.description,
+        stored.address,
+        stored.window_start,
+        stored.window_end,
+        stored.budget,
+    ) != (
         draft.category,
         draft.description,
         draft.address,
+        draft.window_start,
+        draft.window_end,
+        draft_budget,
     ):
         raise Unprocessable(
             "this Idempotency-Key was already used for a different request; "

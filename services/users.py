@@ -73,8 +73,6 @@ class UserAdmin:
     async def create(
         self, admin: Actor, account: NewAccount
     ) -> tuple[User, ExecutorProfile | None]:
-        if account.role == Role.SYSTEM:
-            raise Unprocessable("the system role is not for people")
         if account.role == Role.EXECUTOR and not account.skills:
             raise Unprocessable("an executor needs at least one skill")
         try:

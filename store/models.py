@@ -183,7 +183,8 @@ class OutboxEvent(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     envelope: Mapped[dict[str, Any]] = mapped_column(JSONB)
     shard: Mapped[int] = mapped_column(
-        SmallInteger, Computed(f"abs(hashtext(aggregate_id)) % {OUTBOX_SHARDS}", persisted=True)
+        SmallInteger,
+        Computed(f"abs(hashtext(aggregate_id)::bigint) % {OUTBOX_SHARDS}", persisted=True),
     )
     created_at: Mapped[datetime] = _now()
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

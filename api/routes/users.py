@@ -54,7 +54,7 @@ async def create_user(body: UserCreate, admin: Admin, resources: ResourcesDep) -
             email=body.email,
             password=body.password,
             full_name=body.full_name,
-            role=body.role,
+            role=Role(body.role),
             locale=body.locale,
             skills=tuple(body.skills),
             service_area=body.service_area,
@@ -94,5 +94,7 @@ async def update_user(
     fields = body.model_dump(exclude_unset=True)
     if fields.get("skills") is not None:
         fields["skills"] = tuple(fields["skills"])
+    if fields.get("role") is not None:
+        fields["role"] = Role(fields["role"])
     await resources.users.change(admin, user_id, AccountChange(**fields))
     return await _public(resources, user_id)

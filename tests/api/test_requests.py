@@ -123,6 +123,15 @@ async def test_same_idempotency_key_returns_the_stored_request(
         ).scalar_one()
     assert created_rows == 1
 
+    same_amount = await create(client, cast["customer"], BODY | {"budget": "2500"}, key=key)
+    assert same_amount.status_code == 200  # the same budget, written differently
+    for field, other in (
+        ("description", "other"),
+        ("budget", "3000.00"),
+        ("window_end", "2026-12-01T14:00:00+03:00"),
+    ):
+        different = await create(client, cast["customer"], BODY | {field: other}, key=key)
+        assert different.status_code == 422, field
     changed = await create(client, cast["customer"], BODY | {"description": "other"}, key=key)
     assert changed.status_code == 422
     assert "Idempotency-Key" in changed.json()["detail"]

@@ -73,6 +73,7 @@ async def test_odd_admin_input_is_refused_with_4xx(
         ("PATCH", f"/users/{customer.id}", None, {"skills": ["plumbing"]}, 422),
         ("PATCH", f"/users/{customer.id}", None, {"role": "executor"}, 422),
         ("PATCH", f"/users/{customer.id}", None, {"unknown": 1}, 422),
+        ("PATCH", f"/users/{customer.id}", None, {"role": "system"}, 422),
         (
             "POST",
             "/users",

@@ -41,7 +41,7 @@ class RequestActivities:
         new = creation.request
         async with self.sessions.begin() as session:
             if await outbox.already_recorded(session, creation.event_id):
-                return await self._view(session, new.request_id)
+                return await self._already_done(session, new.request_id)
             row = repo.add_new(
                 session,
                 new,
@@ -95,7 +95,7 @@ class RequestActivities:
     async def apply_transition(self, record: TransitionRecord) -> RequestView:
         async with self.sessions.begin() as session:
             if await outbox.already_recorded(session, record.event_id):
-                return await self._view(session, record.request_id)
+                return await self._already_done(session, record.request_id)
             row = await repo.get(session, record.request_id, lock=True)
             if row is None:
                 raise LookupError(f"request {record.request_id} is not in the store")
@@ -178,6 +178,7 @@ class RequestActivities:
     async def record_sla_breach(self, breach: SlaBreach) -> None:
         async with self.sessions.begin() as session:
             if await outbox.already_recorded(session, breach.event_id):
+                await self._already_done(session, breach.request_id)
                 return
             row = await repo.get(session, breach.request_id, lock=True)
             if row is None:
@@ -253,11 +254,15 @@ class RequestActivities:
                 ),
             )
 
-    async def _view(self, session: AsyncSession, request_id: str) -> RequestView:
+    async def _already_done(self, session: AsyncSession, request_id: str) -> RequestView:
+        """A retry whose first attempt committed: answer as it would have, and make sure
+        the cache has the view (the first attempt may have died before writing it)."""
         row = await repo.get(session, request_id)
         if row is None:
             raise LookupError(f"request {request_id} is not in the store")
-        return repo.to_view(row)
+        view = repo.to_view(row)
+        await cache.put_request(self.redis, view)
+        return view
 
 
 def _str(value: object) -> str | None:

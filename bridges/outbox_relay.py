@@ -118,6 +118,8 @@ class OutboxRelay:
                 backoff = 0.0
                 while not stop.is_set():
                     try:
+                        # Cleared before the pass: a NOTIFY during it wakes the next one.
+                        self._wake.clear()
                         published = await self.cycle(conn, producer)
                         backoff = 0.0
                     except KafkaError as error:
@@ -192,7 +194,6 @@ class OutboxRelay:
         return len(rows)
 
     async def _idle(self, stop: asyncio.Event) -> None:
-        self._wake.clear()
         waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
         await asyncio.wait(
             waiters, timeout=self.relay.poll_interval_s, return_when=asyncio.FIRST_COMPLETED

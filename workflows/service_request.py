@@ -73,7 +73,6 @@ class ServiceRequestWorkflow:
     def __init__(self) -> None:
         self._view: RequestView | None = None
         self._assignee_verified = False
-        self._stage_entered_at: datetime | None = None
         self._lock = asyncio.Lock()
         self._params: RequestWorkflowInput | None = None
         self._history: list[TransitionView] = []
@@ -98,7 +97,6 @@ class ServiceRequestWorkflow:
             start_to_close_timeout=STORE_TIMEOUT,
             retry_policy=STORE_RETRY,
         )
-        self._stage_entered_at = now
         self._history.append(
             TransitionView(
                 "create",
@@ -273,7 +271,6 @@ class ServiceRequestWorkflow:
             start_to_close_timeout=STORE_TIMEOUT,
             retry_policy=STORE_RETRY,
         )
-        self._stage_entered_at = now
         self._history.append(
             TransitionView(
                 action.value, record_from, rule.to_state.value, actor.id, actor.role.value, now

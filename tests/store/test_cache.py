@@ -1,0 +1,37 @@
+"""The request cache never goes back to an older version."""
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from redis.asyncio import Redis
+
+from core.settings import Settings
+from domain.requests import RequestView
+from store import cache
+
+
+def _view(version: int, state: str) -> RequestView:
+    now = datetime.now(UTC)
+    return RequestView(
+        id=str(uuid.uuid4()), customer_id=str(uuid.uuid4()), category="plumbing",
+        description="d", address="a", state=state, assignee_id=None, window_start=None,
+        window_end=None, budget=None, report=None, sla_stage=None, sla_due_at=None,
+        sla_breached=False, version=version, created_at=now, updated_at=now)
+
+
+async def test_an_older_view_never_replaces_a_newer_one(settings: Settings) -> None:
+    redis = Redis.from_url(settings.redis.url)
+    try:
+        newer = _view(3, "accepted")
+        older = replace(newer, version=2, state="assigned")
+        await cache.put_request(redis, newer)
+        await cache.put_request(redis, older)  # a slow or retried writer
+        assert await cache.get_request(redis, newer.id) == newer
+        await cache.fill_request(redis, older)  # a reader that raced the writer
+        assert await cache.get_request(redis, newer.id) == newer
+        newest = replace(newer, version=4, state="in_progress")
+        await cache.put_request(redis, newest)
+        assert await cache.get_request(redis, newer.id) == newest
+    finally:
+        await redis.aclose()

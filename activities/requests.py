@@ -25,8 +25,9 @@ from domain.requests import (
     SlaBreach,
     TransitionRecord,
 )
-from store import cache, outbox
+from store import audit, cache, outbox
 from store import requests as repo
+from store.audit import AuditRecord
 from store.models import ExecutorProfile, User
 from store.outbox import EventDraft
 
@@ -141,35 +142,22 @@ class RequestActivities:
     async def _audit(
         self, session: AsyncSession, record: TransitionRecord, before: dict[str, Any]
     ) -> None:
-        audit_id = str(uuid.uuid5(uuid.UUID(record.event_id), "audit"))
-        after = {"state": record.to_state, "assignee_id": record.assignee_id}
-        repo.add_audit(
+        await audit.add(
             session,
-            event_id=audit_id,
-            actor_id=record.actor_id,
-            actor_role=record.actor_role,
-            action=f"request.{record.action}",
-            target_type="request",
-            target_id=record.request_id,
-            outcome="allowed",
-            before=before,
-            after=after,
-        )
-        await outbox.append(
-            session,
-            EventDraft(
-                event_id=audit_id,
-                type="audit.action",
-                aggregate_id=record.request_id,
-                occurred_at=record.occurred_at,
+            AuditRecord(
                 actor_id=record.actor_id,
                 actor_role=record.actor_role,
-                data={
-                    "action": f"request.{record.action}",
-                    "target": {"type": "request", "id": record.request_id},
-                    "before": before,
-                    "after": after,
-                },
+                action=f"request.{record.action}",
+                target_type="request",
+                target_id=record.request_id,
+                outcome="allowed",
+                event_type="audit.action",
+                aggregate_id=record.request_id,
+                before=before,
+                after={"state": record.to_state, "assignee_id": record.assignee_id},
+                # Derived from the transition's id: a retry finds the same audit entry.
+                event_id=str(uuid.uuid5(uuid.UUID(record.event_id), "audit")),
+                occurred_at=record.occurred_at,
                 trace_id=record.trace_id,
             ),
         )

@@ -22,13 +22,19 @@ def user_public(user: User, executor: ExecutorView | None = None) -> UserPublic:
     )
 
 
-def request_public(view: RequestView, actor: Actor) -> RequestPublic:
-    facts = RequestFacts(
+def facts_of(view: RequestView) -> RequestFacts:
+    """What the API knows from the read model. Verification is left to the workflow,
+    which knows it (a refusal from there is a 409 all the same)."""
+    return RequestFacts(
         state=State(view.state),
         customer_id=view.customer_id,
         assignee_id=view.assignee_id,
         assignee_verified=True,
     )
+
+
+def request_public(view: RequestView, actor: Actor) -> RequestPublic:
+    facts = facts_of(view)
     return RequestPublic(
         **view.__dict__, actions=[a.value for a in actions_available(facts, actor)]
     )

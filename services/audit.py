@@ -4,15 +4,14 @@ Each entry is written with its outbox event in one transaction."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.lifecycle import Actor
-from store import outbox
-from store import requests as repo
+from store import audit, outbox
+from store.audit import AuditRecord
 from store.outbox import EventDraft
 
 
@@ -39,59 +38,6 @@ async def record_security_event(
         )
 
 
-@dataclass(frozen=True)
-class AuditTarget:
-    type: str
-    id: str
-
-
-async def _audit(
-    session: AsyncSession,
-    actor: Actor,
-    *,
-    action: str,
-    target: AuditTarget,
-    outcome: str,
-    event_type: str,
-    aggregate_id: str,
-    detail: str = "",
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
-    """One audit row and its event, in the caller's transaction (same event id)."""
-    event_id = str(uuid.uuid4())
-    repo.add_audit(
-        session,
-        event_id=event_id,
-        actor_id=actor.id,
-        actor_role=actor.role.value,
-        action=action,
-        target_type=target.type,
-        target_id=target.id,
-        outcome=outcome,
-        detail=detail,
-        before=before,
-        after=after,
-    )
-    data: dict[str, Any] = {"action": action, "target": {"type": target.type, "id": target.id}}
-    if outcome == "denied":
-        data["detail"] = detail
-    else:
-        data |= {"before": before, "after": after}
-    await outbox.append(
-        session,
-        EventDraft(
-            event_id=event_id,
-            type=event_type,
-            aggregate_id=aggregate_id,
-            occurred_at=datetime.now(UTC),
-            actor_id=actor.id,
-            actor_role=actor.role.value,
-            data=data,
-        ),
-    )
-
-
 async def record_denial(
     sessions: async_sessionmaker[AsyncSession],
     actor: Actor,
@@ -103,15 +49,19 @@ async def record_denial(
 ) -> None:
     """A refused access: an audit row and an `access.denied` security event."""
     async with sessions.begin() as session:
-        await _audit(
+        await audit.add(
             session,
-            actor,
-            action=action,
-            target=AuditTarget(target_type, target_id),
-            outcome="denied",
-            event_type="access.denied",
-            aggregate_id=f"user:{actor.id}",
-            detail=detail,
+            AuditRecord(
+                actor_id=actor.id,
+                actor_role=actor.role.value,
+                action=action,
+                target_type=target_type,
+                target_id=target_id,
+                outcome="denied",
+                event_type="access.denied",
+                aggregate_id=f"user:{actor.id}",
+                detail=detail,
+            ),
         )
 
 
@@ -126,14 +76,18 @@ async def record_admin_action(
     after: dict[str, Any] | None,
 ) -> None:
     """Inside the caller's transaction: the change and its audit entry commit together."""
-    await _audit(
+    await audit.add(
         session,
-        actor,
-        action=action,
-        target=AuditTarget(target_type, target_id),
-        outcome="allowed",
-        event_type="audit.action",
-        aggregate_id=f"{target_type}:{target_id}",
-        before=before,
-        after=after,
+        AuditRecord(
+            actor_id=actor.id,
+            actor_role=actor.role.value,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            outcome="allowed",
+            event_type="audit.action",
+            aggregate_id=f"{target_type}:{target_id}",
+            before=before,
+            after=after,
+        ),
     )

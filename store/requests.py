@@ -6,13 +6,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.requests import NewRequest, RequestView, TransitionRecord
-from store.models import AuditEntry, RequestTransition, ServiceRequest
+from store.models import RequestTransition, ServiceRequest
 
 
 def to_view(row: ServiceRequest) -> RequestView:
@@ -114,36 +113,6 @@ def add_history(
             actor_role=actor_role,
             occurred_at=occurred_at,
             data=data,
-        )
-    )
-
-
-def add_audit(
-    session: AsyncSession,
-    *,
-    event_id: str,
-    actor_id: str,
-    actor_role: str,
-    action: str,
-    target_type: str,
-    target_id: str,
-    outcome: str,
-    detail: str = "",
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        AuditEntry(
-            event_id=uuid.UUID(event_id),
-            actor_id=actor_id,
-            actor_role=actor_role,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            outcome=outcome,
-            detail=detail,
-            before=before,
-            after=after,
         )
     )
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response, status
 
 from api.deps import CurrentActor, ResourcesDep
-from api.presenters import request_public
+from api.presenters import facts_of, request_public
 from api.resources import Resources
 from api.schemas import (
     AssignBody,
@@ -32,7 +32,6 @@ from domain.lifecycle import (
     Action,
     Actor,
     ActorNotAllowed,
-    RequestFacts,
     State,
     decide,
 )
@@ -229,14 +228,8 @@ async def _act(
     report: str | None = None,
 ) -> RequestPublic:
     view = await visible_request(resources, actor, request_id, f"request.{action}")
-    facts = RequestFacts(
-        state=State(view.state),
-        customer_id=view.customer_id,
-        assignee_id=view.assignee_id,
-        assignee_verified=True,
-    )
     try:
-        decide(facts, action, actor)
+        decide(facts_of(view), action, actor)
         commands = await resources.commands()
         updated = await commands.act(
             request_id,

@@ -14,10 +14,24 @@ from store import cache
 def _view(version: int, state: str) -> RequestView:
     now = datetime.now(UTC)
     return RequestView(
-        id=str(uuid.uuid4()), customer_id=str(uuid.uuid4()), category="plumbing",
-        description="d", address="a", state=state, assignee_id=None, window_start=None,
-        window_end=None, budget=None, report=None, sla_stage=None, sla_due_at=None,
-        sla_breached=False, version=version, created_at=now, updated_at=now)
+        id=str(uuid.uuid4()),
+        customer_id=str(uuid.uuid4()),
+        category="plumbing",
+        description="d",
+        address="a",
+        state=state,
+        assignee_id=None,
+        window_start=None,
+        window_end=None,
+        budget=None,
+        report=None,
+        sla_stage=None,
+        sla_due_at=None,
+        sla_breached=False,
+        version=version,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 async def test_an_older_view_never_replaces_a_newer_one(settings: Settings) -> None:

@@ -9,9 +9,10 @@ in tiers; a confirmed request gets its paperwork and is closed.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
@@ -60,6 +61,25 @@ STORE_RETRY = RetryPolicy(
 )
 
 
+# Store writes run as local activities (inside the workflow task: no activity task round
+# trip through the server). Histories recorded before this change replay on the old path.
+LOCAL_STORE_WRITES = "store-writes-as-local-activities"
+ParamT = TypeVar("ParamT")
+ResultT = TypeVar("ResultT")
+
+
+async def store_call(
+    activity: Callable[[RequestActivities, ParamT], Awaitable[ResultT]], arg: ParamT
+) -> ResultT:
+    if workflow.patched(LOCAL_STORE_WRITES):
+        return await workflow.execute_local_activity_method(
+            activity, arg, start_to_close_timeout=STORE_TIMEOUT, retry_policy=STORE_RETRY
+        )
+    return await workflow.execute_activity_method(
+        activity, arg, start_to_close_timeout=STORE_TIMEOUT, retry_policy=STORE_RETRY
+    )
+
+
 def workflow_id(request_id: str) -> str:
     return f"request-{request_id}"
 
@@ -84,7 +104,7 @@ class ServiceRequestWorkflow:
         self._params = params
         now = workflow.now()
         sla_stage, due = self._sla_for(State.NEW, now)
-        self._view = await workflow.execute_activity_method(
+        self._view = await store_call(
             RequestActivities.create_request,
             RequestCreation(
                 request=params.request,
@@ -94,8 +114,6 @@ class ServiceRequestWorkflow:
                 sla_due_at=due or now,
                 trace_id=params.trace_id,
             ),
-            start_to_close_timeout=STORE_TIMEOUT,
-            retry_policy=STORE_RETRY,
         )
         self._history.append(
             TransitionView(
@@ -177,7 +195,7 @@ class ServiceRequestWorkflow:
             if self.view.sla_stage != sla.value or self.view.state in TERMINAL_STATES:
                 return True  # an update moved it while the timer fired
             if sla != Sla.AUTO_CONFIRM:  # auto-confirm is the plan, not a breach
-                await workflow.execute_activity_method(
+                await store_call(
                     RequestActivities.record_sla_breach,
                     SlaBreach(
                         event_id=str(workflow.uuid4()),
@@ -190,8 +208,6 @@ class ServiceRequestWorkflow:
                         state=self.view.state,
                         trace_id=self.params.trace_id,
                     ),
-                    start_to_close_timeout=STORE_TIMEOUT,
-                    retry_policy=STORE_RETRY,
                 )
                 self._view = replace(self.view, sla_breached=True)
                 workflow.upsert_search_attributes([BREACHED_KEY.value_set(True)])
@@ -209,15 +225,13 @@ class ServiceRequestWorkflow:
 
     async def _close(self) -> None:
         async with self._lock:
-            await workflow.execute_activity_method(
+            await store_call(
                 RequestActivities.record_paperwork,
                 PaperworkInput(
                     event_id=str(workflow.uuid4()),
                     request_id=self.view.id,
                     occurred_at=workflow.now(),
                 ),
-                start_to_close_timeout=STORE_TIMEOUT,
-                retry_policy=STORE_RETRY,
             )
             await self._apply(Action.CLOSE, SYSTEM_ACTOR)
 
@@ -249,7 +263,7 @@ class ServiceRequestWorkflow:
         if report is not None:
             data["report"] = report
         record_from = self.view.state
-        self._view = await workflow.execute_activity_method(
+        self._view = await store_call(
             RequestActivities.apply_transition,
             TransitionRecord(
                 event_id=str(workflow.uuid4()),
@@ -268,8 +282,6 @@ class ServiceRequestWorkflow:
                 data=data,
                 trace_id=self.params.trace_id,
             ),
-            start_to_close_timeout=STORE_TIMEOUT,
-            retry_policy=STORE_RETRY,
         )
         self._history.append(
             TransitionView(
@@ -336,13 +348,11 @@ class ServiceRequestWorkflow:
             raise ApplicationError(
                 "assign needs executor_id", type="invalid_input", non_retryable=True
             )
-        eligibility = await workflow.execute_activity_method(
+        eligibility = await store_call(
             RequestActivities.check_executor,
             EligibilityQuery(
                 executor_id=cmd.executor_id, category=self.view.category, as_of=workflow.now()
             ),
-            start_to_close_timeout=STORE_TIMEOUT,
-            retry_policy=STORE_RETRY,
         )
         if not eligibility.eligible:
             raise ApplicationError(

@@ -11,6 +11,7 @@ from api.metrics import install_metrics
 from api.problems import install_problem_handlers
 from api.resources import Resources
 from api.routes import auth, executors, health, requests, users
+from api.tracing import install_tracing
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     install_metrics(app)
+    install_tracing(app)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(requests.router)

@@ -245,6 +245,7 @@ class ServiceRequestWorkflow:
         assignee_id: str | None = None,
         reason: str | None = None,
         report: str | None = None,
+        trace_id: str | None = None,
     ) -> RequestView:
         """Decide again under the lock (another handler may have moved the request
         while this one waited) and persist the transition. Caller holds the lock."""
@@ -280,7 +281,8 @@ class ServiceRequestWorkflow:
                 sla_due_at=due,
                 report=report,
                 data=data,
-                trace_id=self.params.trace_id,
+                # The action's own trace when it came with one, else the request's.
+                trace_id=trace_id or self.params.trace_id,
             ),
         )
         self._history.append(
@@ -320,7 +322,12 @@ class ServiceRequestWorkflow:
     async def _act(self, action: Action, cmd: ActionInput, **kwargs: str | None) -> RequestView:
         await workflow.wait_condition(lambda: self._view is not None)
         async with self._lock:
-            return await self._apply(action, Actor(cmd.actor_id, Role(cmd.actor_role)), **kwargs)
+            return await self._apply(
+                action,
+                Actor(cmd.actor_id, Role(cmd.actor_role)),
+                trace_id=cmd.trace_id,
+                **kwargs,
+            )
 
     def _validate(self, action: Action, cmd: ActionInput) -> None:
         if self._view is None:
@@ -365,6 +372,7 @@ class ServiceRequestWorkflow:
                 Action.ASSIGN,
                 Actor(cmd.actor_id, Role(cmd.actor_role)),
                 assignee_id=cmd.executor_id,
+                trace_id=cmd.trace_id,
             )
             # An unverified executor keeps the request waiting (no accept) until the
             # verification decision arrives through `verification_decided`.

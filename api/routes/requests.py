@@ -27,6 +27,7 @@ from api.schemas import (
     ResolveBody,
     TransitionPublic,
 )
+from api.tracing import current_trace_id
 from domain.access import RequestScope, can_create_request, can_view_request, request_scope
 from domain.lifecycle import (
     Action,
@@ -134,7 +135,7 @@ async def create_request(
         budget=str(body.budget) if body.budget is not None else None,
     )
     commands = await resources.commands()
-    view, created = await commands.create(actor.id, key, draft)
+    view, created = await commands.create(actor.id, key, draft, trace_id=current_trace_id())
     if not created:
         response.status_code = status.HTTP_200_OK
     return request_public(view, actor)
@@ -235,6 +236,7 @@ async def _act(
             request_id,
             action,
             actor,
+            trace_id=current_trace_id(),
             executor_id=executor_id,
             reason=reason,
             report=report,

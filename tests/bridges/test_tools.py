@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bridges.outbox_relay import prune
 from core.settings import REPO_ROOT, Settings
+from store import outbox
 from store.models import OutboxEvent
+from store.outbox import EventDraft
 from tests.bridges.kafka_probe import KafkaProbe
 from tests.bridges.outbox_rows import append_events
 
@@ -122,3 +124,26 @@ async def test_tail_prints_one_aggregates_events(
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if "request.updated" in line]
     assert [f"{aggregate} #{n}" in line for n, line in enumerate(lines, 1)] == [True] * 3
+
+
+async def test_kafka_headers_carry_the_trace_context(
+    relay: None, kafka: KafkaProbe, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    aggregate = f"trace-{uuid.uuid4().hex[:8]}"
+    trace_id = uuid.uuid4().hex
+    async with sessions.begin() as session:
+        await outbox.append(
+            session,
+            EventDraft(
+                event_id=str(uuid.uuid4()),
+                type="request.updated",
+                aggregate_id=aggregate,
+                occurred_at=datetime.now(UTC),
+                trace_id=trace_id,
+            ),
+        )
+    await kafka.collect(lambda _: len(kafka.of({aggregate})) >= 1)
+    (event,) = kafka.of({aggregate})
+    assert event.headers["traceparent"].startswith(f"00-{trace_id}-")
+    assert event.headers["event_type"] == "request.updated"
+    assert event.headers["schema_version"] == "1"

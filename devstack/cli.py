@@ -23,6 +23,7 @@ from devstack.errors import StackError
 from devstack.progress import say, step, tail
 from devstack.services import APP, INFRA, Service, all_services
 from devstack.supervisor import Layout, Supervisor, render_config
+from store.migrate import upgrade_to_head
 
 POLL_S = 0.25
 FAILED_STATES = {"FATAL", "EXITED", "STOPPED"}
@@ -158,8 +159,6 @@ async def _provision(settings: Settings) -> None:
     registered = await provision.ensure_search_attributes(settings)
     if registered:
         say(f"  ✓ registered search attributes {', '.join(registered)}")
-    from store.migrate import upgrade_to_head
-
     await asyncio.to_thread(upgrade_to_head, settings)
 
 
@@ -217,9 +216,9 @@ def _stop_everything(settings: Settings) -> None:
     supervisor = Supervisor(Layout.of(settings))
     if not supervisor.is_running():
         return
-    names = list(supervisor.info())
-    order = ["api", "worker", "bridges"]
-    supervisor.stop([n for n in order if n in names])
+    # Our own processes first, so none of them logs errors about infra going away.
+    apps = [s.name for s in all_services(settings, install.toolset(settings)) if s.tier == APP]
+    supervisor.stop(apps)
     supervisor.shutdown()
 
 

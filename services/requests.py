@@ -68,8 +68,9 @@ class RequestCommands:
         request_id = request_id_for(customer_id, idempotency_key)
         existing = await self._stored(request_id)
         if existing is not None:
-            _ensure_same(existing, draft)
-            return repo.to_view(existing), False
+            stored = repo.to_view(existing)
+            _ensure_same(stored, draft)
+            return stored, False
         new = NewRequest(
             request_id=request_id,
             customer_id=customer_id,
@@ -94,11 +95,15 @@ class RequestCommands:
         except RPCError as error:
             if error.status != RPCStatusCode.ALREADY_EXISTS:
                 raise
-            stored = await self._stored(request_id)
-            if stored is None:
+            late = await self._stored(request_id)
+            if late is None:
                 raise
-            return repo.to_view(stored), False
-        return view, True
+            view, created = repo.to_view(late), False
+        else:
+            created = True
+        # A concurrent create with the same key may have won the race with another body.
+        _ensure_same(view, draft)
+        return view, created
 
     async def act(
         self,
@@ -147,23 +152,26 @@ class RequestCommands:
             return await repo.get(session, request_id)
 
 
-def _ensure_same(stored: ServiceRequest, draft: RequestDraft) -> None:
+def _ensure_same(stored: RequestView, draft: RequestDraft) -> None:
     """A repeated Idempotency-Key must carry the same request, field by field."""
-    draft_budget = Decimal(draft.budget) if draft.budget is not None else None
+
+    def amount(value: str | None) -> Decimal | None:
+        return Decimal(value) if value is not None else None
+
     if (
         stored.category,
         stored.description,
         stored.address,
         stored.window_start,
         stored.window_end,
-        stored.budget,
+        amount(stored.budget),
     ) != (
         draft.category,
         draft.description,
         draft.address,
         draft.window_start,
         draft.window_end,
-        draft_budget,
+        amount(draft.budget),
     ):
         raise Unprocessable(
             "this Idempotency-Key was already used for a different request; "

@@ -97,9 +97,7 @@ class RequestActivities:
         async with self.sessions.begin() as session:
             if await outbox.already_recorded(session, record.event_id):
                 return await self._already_done(session, record.request_id)
-            row = await repo.get(session, record.request_id, lock=True)
-            if row is None:
-                raise LookupError(f"request {record.request_id} is not in the store")
+            row = await repo.require(session, record.request_id, lock=True)
             before = {"state": row.state, "assignee_id": _str(row.assignee_id)}
             repo.apply(row, record)
             seq = await outbox.next_seq(session, record.request_id)
@@ -168,9 +166,7 @@ class RequestActivities:
             if await outbox.already_recorded(session, breach.event_id):
                 await self._already_done(session, breach.request_id)
                 return
-            row = await repo.get(session, breach.request_id, lock=True)
-            if row is None:
-                raise LookupError(f"request {breach.request_id} is not in the store")
+            row = await repo.require(session, breach.request_id, lock=True)
             row.sla_breached = True
             await session.flush()
             view = repo.to_view(row)
@@ -245,9 +241,7 @@ class RequestActivities:
     async def _already_done(self, session: AsyncSession, request_id: str) -> RequestView:
         """A retry whose first attempt committed: answer as it would have, and make sure
         the cache has the view (the first attempt may have died before writing it)."""
-        row = await repo.get(session, request_id)
-        if row is None:
-            raise LookupError(f"request {request_id} is not in the store")
+        row = await repo.require(session, request_id)
         view = repo.to_view(row)
         await cache.put_request(self.redis, view)
         return view

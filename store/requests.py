@@ -45,6 +45,14 @@ async def get(
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+async def require(session: AsyncSession, request_id: str, *, lock: bool = False) -> ServiceRequest:
+    """The request's row; LookupError (which activities do not retry) when it is missing."""
+    row = await get(session, request_id, lock=lock)
+    if row is None:
+        raise LookupError(f"request {request_id} is not in the store")
+    return row
+
+
 def add_new(
     session: AsyncSession,
     new: NewRequest,

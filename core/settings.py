@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -132,6 +133,68 @@ class SlaSettings(BaseModel):
         return SlaPolicy(**self.model_dump())
 
 
+class SmtpSettings(BaseModel):
+    """Outgoing mail. The defaults point at the local mailbox that `make up` runs."""
+
+    host: str = "127.0.0.1"
+    port: int = 58025
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    starttls: bool = False  # upgrade a plain connection (port 587 relays)
+    use_tls: bool = False  # implicit TLS (port 465 relays)
+    timeout_s: float = 15.0
+    sender: str = "Сервис заявок <noreply@example.com>"
+    # The local mailbox's web view (`make up`); not used when a real relay is configured.
+    mailbox_web_port: int = 58026
+
+
+class TelegramSettings(BaseModel):
+    """The executors' bot. An empty token runs it against the local Bot API emulator
+    (`make up` starts one); a real token from @BotFather switches it to Telegram."""
+
+    bot_token: SecretStr = SecretStr("")
+    api_url: str = "https://api.telegram.org"
+    emulator_host: str = "127.0.0.1"
+    emulator_port: int = 58081
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str = ""  # public https URL Telegram posts to (webhook mode)
+    webhook_secret: SecretStr = SecretStr("local-webhook-secret")
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 58082
+    link_code_ttl_s: int = 10 * 60
+    # Telegram allows about 30 messages per second per bot.
+    messages_per_s: float = Field(default=30.0, gt=0)
+
+    EMULATOR_TOKEN: ClassVar[str] = "123456:local-emulator-token"
+
+    @property
+    def uses_emulator(self) -> bool:
+        return not self.bot_token.get_secret_value()
+
+    @property
+    def token(self) -> str:
+        return self.bot_token.get_secret_value() or self.EMULATOR_TOKEN
+
+    @property
+    def base_url(self) -> str:
+        """Bot API root; python-telegram-bot appends the token to `<base>/bot`."""
+        if self.uses_emulator:
+            return f"http://{self.emulator_host}:{self.emulator_port}"
+        return self.api_url.rstrip("/")
+
+
+class NotificationSettings(BaseModel):
+    # Deliveries run on their own task queue so a burst never delays lifecycle work.
+    task_queue: str = "notifications"
+    # The whole queue's ceiling (Temporal enforces it across all workers) ...
+    queue_per_s: float = Field(default=40.0, gt=0)
+    # ... and each channel's own pace (shared by all workers through Redis).
+    email_per_s: float = Field(default=20.0, gt=0)
+    max_concurrent: int = Field(default=50, ge=1)
+    # Links in messages (confirm the work, open the request) point here.
+    public_url: str = "http://127.0.0.1:58000"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SRA_",
@@ -157,6 +220,9 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     auth: AuthSettings = AuthSettings()
     sla: SlaSettings = SlaSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    notifications: NotificationSettings = NotificationSettings()
 
     @property
     def clickhouse_dsn(self) -> str:

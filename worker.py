@@ -25,9 +25,13 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities.diagnostics import DiagnosticsActivities
+from activities.notifications import NotificationActivities
 from activities.requests import RequestActivities
 from core.logging import configure_logging, get_logger
 from core.settings import Settings, get_settings
+from notifications.email import EmailSender
+from notifications.telegram import TelegramSender, close_bot, make_bot
+from notifications.templates import Templates
 from workflows.diagnostics import DependencyCheckInput, DependencyCheckWorkflow
 from workflows.service_request import ServiceRequestWorkflow
 
@@ -38,13 +42,24 @@ log = get_logger("worker")
 async def running_worker(
     client: Client, settings: Settings, task_queue: str | None = None
 ) -> AsyncIterator[Worker]:
-    """Build the activities with their clients and serve the queue until the block ends."""
+    """Build the activities with their clients and serve both queues until the block ends:
+    the request queue (workflows, store writes) and the rate-limited notifications queue."""
     engine = create_async_engine(
         settings.postgres.url(), pool_size=10, max_overflow=10, pool_pre_ping=True
     )
     redis = Redis.from_url(settings.redis.url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
     diagnostics = DiagnosticsActivities(settings)
-    requests = RequestActivities(async_sessionmaker(engine, expire_on_commit=False), redis)
+    requests = RequestActivities(sessions, redis)
+    bot = make_bot(settings.telegram)
+    notifications = NotificationActivities(
+        sessions,
+        redis,
+        settings,
+        templates=Templates(),
+        email=EmailSender(settings.smtp),
+        telegram=TelegramSender(bot),
+    )
     worker = Worker(
         client,
         task_queue=task_queue or settings.temporal.task_queue,
@@ -56,13 +71,27 @@ async def running_worker(
             requests.record_sla_breach,
             requests.check_executor,
             requests.record_paperwork,
+            # Local activities of the request workflow run where the workflow runs.
+            notifications.plan_notifications,
+            notifications.give_up,
         ],
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
+    notifier = Worker(
+        client,
+        task_queue=settings.notifications.task_queue,
+        activities=[notifications.deliver],
+        # Enforced by the server across every worker of the queue; the per-channel
+        # pace (Redis) keeps Telegram's 30 messages/s inside it.
+        max_task_queue_activities_per_second=settings.notifications.queue_per_s,
+        max_concurrent_activities=settings.notifications.max_concurrent,
+        graceful_shutdown_timeout=timedelta(seconds=10),
+    )
     try:
-        async with worker:
+        async with worker, notifier:
             yield worker
     finally:
+        await close_bot(bot)
         await redis.aclose()
         await engine.dispose()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from api.schemas import ExecutorPublic, RequestPublic, UserPublic
 from domain.lifecycle import Actor, RequestFacts, Role, State, actions_available
+from domain.notifications import choose_channels
 from domain.requests import RequestView
 from services.queries import ExecutorView
 from store.models import User
@@ -16,6 +17,11 @@ def user_public(user: User, executor: ExecutorView | None = None) -> UserPublic:
         full_name=user.full_name,
         role=Role(user.role),
         locale=user.locale,
+        notification_channels=choose_channels(
+            user.role,
+            user.notification_channels,
+            telegram_linked=bool(executor and executor.telegram_linked),
+        ),
         is_active=user.is_active,
         created_at=user.created_at,
         executor=ExecutorPublic(**executor.__dict__) if executor else None,

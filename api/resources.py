@@ -20,6 +20,7 @@ from core.settings import Settings
 from services.auth import AuthService
 from services.queries import ExecutorQueries, RequestQueries
 from services.requests import RequestCommands
+from services.telegram_link import TelegramLinks
 from services.users import UserAdmin
 
 
@@ -33,6 +34,7 @@ class Resources:
     requests: RequestQueries
     executors: ExecutorQueries
     users: UserAdmin
+    telegram_links: TelegramLinks
     _temporal: Client | None = None
     _clickhouse: Any = None
     _temporal_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -54,6 +56,7 @@ class Resources:
             requests=RequestQueries(sessions, redis),
             executors=ExecutorQueries(sessions),
             users=UserAdmin(sessions),
+            telegram_links=TelegramLinks(sessions, redis, settings.telegram.link_code_ttl_s),
         )
 
     async def temporal(self) -> Client:
@@ -70,6 +73,7 @@ class Resources:
             self.sessions,
             self.settings.temporal.task_queue,
             self.settings.sla.policy(),
+            self.settings.notifications.task_queue,
         )
 
     async def clickhouse(self) -> Any:

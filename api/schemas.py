@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from domain.lifecycle import Role, State
+from domain.notifications import Channel
 
 
 def _printable(value: str) -> str:
@@ -136,9 +137,40 @@ class UserPublic(BaseModel):
     full_name: str
     role: Role
     locale: str
+    # The channels notifications actually use (the choice, minus unlinked Telegram).
+    notification_channels: list[Channel]
     is_active: bool
     created_at: datetime
     executor: ExecutorPublic | None = None
+
+
+class PreferencesUpdate(BaseModel):
+    """Language of messages and the channels to get them on; omitted fields stay."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"locale": "en", "notification_channels": ["email"]}]},
+    )
+
+    locale: Locale | None = None
+    notification_channels: list[Channel] | None = Field(default=None, min_length=1, max_length=2)
+
+
+class TelegramLinkOut(BaseModel):
+    code: str
+    expires_in_s: int
+    instructions: str
+
+
+class AttachmentPublic(BaseModel):
+    id: str
+    kind: str
+    content_type: str
+    size: int
+    sha256: str
+    caption: str
+    uploaded_by: str
+    created_at: datetime
 
 
 class TokenPairOut(BaseModel):

@@ -2,6 +2,7 @@
 
 python -m bridges run                       serve: outbox relay (+ metrics)
 python -m bridges ready                     exit 0 when the relay is cycling
+python -m bridges bot [--mode polling|webhook]  the executors' Telegram bot
 python -m bridges status                    outbox backlog, oldest age, per topic
 python -m bridges tail TOPIC... [--type T] [--aggregate ID] [--from-beginning]
 python -m bridges republish (--ids A-B | --aggregate ID | --since ISO)
@@ -26,6 +27,7 @@ from prometheus_client import start_http_server
 
 from bridges.consumer import parse
 from bridges.outbox_relay import OutboxRelay, relay_status
+from bridges.telegram_bot import runner as bot_runner
 from core.logging import configure_logging, get_logger
 from core.settings import Settings, get_settings
 from domain.topics import ALL_TOPICS
@@ -43,6 +45,14 @@ async def serve(settings: Settings) -> None:
     log.info("bridges.start", relay_metrics=settings.relay.metrics_port)
     await OutboxRelay(settings).run(stop)
     log.info("bridges.stop")
+
+
+async def serve_bot(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await bot_runner.serve(settings, stop)
 
 
 async def check_ready(settings: Settings) -> str:
@@ -153,6 +163,8 @@ def main(argv: list[str]) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="serve the outbox relay")
     commands.add_parser("ready", help="exit 0 when the relay is cycling")
+    bot_cmd = commands.add_parser("bot", help="serve the executors' Telegram bot")
+    bot_cmd.add_argument("--mode", choices=["polling", "webhook"], help="default: settings")
     commands.add_parser("status", help="outbox backlog and age")
     tail_cmd = commands.add_parser("tail", help="pretty-print events of topics")
     tail_cmd.add_argument("topics", nargs="*", default=list(ALL_TOPICS))
@@ -169,6 +181,12 @@ def main(argv: list[str]) -> int:
     configure_logging(settings.log_level)
     if args.command == "run":
         asyncio.run(serve(settings))
+    elif args.command == "bot":
+        if args.mode:
+            settings = settings.model_copy(
+                update={"telegram": settings.telegram.model_copy(update={"mode": args.mode})}
+            )
+        asyncio.run(serve_bot(settings))
     elif args.command == "ready":
         try:
             print(asyncio.run(check_ready(settings)))

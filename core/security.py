@@ -91,3 +91,48 @@ def decode(settings: AuthSettings, token: str, expected_type: str) -> TokenClaim
         family=payload["fam"],
         expires_at=int(payload["exp"]),
     )
+
+
+@dataclass(frozen=True)
+class ActionLink:
+    """A link in a message that lets its recipient do one action on one request
+    (e.g. the customer confirms the work from the email) without signing in."""
+
+    subject: str
+    request_id: str
+    action: str
+
+
+ACTION_LINK = "action_link"
+
+
+def issue_action_link(
+    settings: AuthSettings, *, subject: str, request_id: str, action: str, ttl_s: int
+) -> str:
+    now = int(time.time())
+    payload = {
+        "sub": subject,
+        "rid": request_id,
+        "act": action,
+        "typ": ACTION_LINK,
+        "iat": now,
+        "exp": now + ttl_s,
+    }
+    return jwt.encode(
+        payload, settings.jwt_secret.get_secret_value(), algorithm=settings.jwt_algorithm
+    )
+
+
+def decode_action_link(settings: AuthSettings, token: str) -> ActionLink:
+    try:
+        payload = jwt.decode(
+            token,
+            settings.jwt_secret.get_secret_value(),
+            algorithms=[settings.jwt_algorithm],
+            options={"require": ["sub", "exp", "rid", "act", "typ"]},
+        )
+    except jwt.PyJWTError as error:
+        raise InvalidToken(str(error)) from None
+    if payload["typ"] != ACTION_LINK:
+        raise InvalidToken("not an action link")
+    return ActionLink(payload["sub"], payload["rid"], payload["act"])

@@ -179,7 +179,11 @@ async def seed(settings: Settings) -> list[DemoAccount]:
             settings.temporal.address, namespace=settings.temporal.namespace
         )
         commands = RequestCommands(
-            client, sessions, settings.temporal.task_queue, settings.sla.policy()
+            client,
+            sessions,
+            settings.temporal.task_queue,
+            settings.sla.policy(),
+            settings.notifications.task_queue,
         )
         for spec in REQUESTS:
             await _request(commands, ids, *spec)

@@ -112,15 +112,19 @@ def notices_for(trigger: NotificationTrigger) -> list[Notice]:
         tier = int(trigger.data.get("tier", 1))
         audience = Audience.MANAGERS if tier <= 1 else Audience.HEAD_MANAGERS
         return [Notice(Kind.SLA_BREACHED, audience)]
-    notices = list(_NOTICES.get(trigger.event_type, ()))
-    if trigger.event_type == "request.cancelled":
-        # Nobody needs to be told what they just did themselves.
-        return [n for n in notices if not _is_actor(n, trigger)]
-    return notices
+    return list(_NOTICES.get(trigger.event_type, ()))
 
 
-def _is_actor(notice: Notice, trigger: NotificationTrigger) -> bool:
-    return notice.audience == Audience.EXECUTOR and trigger.executor_id == trigger.actor_id
+def choose_channels(
+    role: str, preferred: list[str] | None, *, telegram_linked: bool
+) -> list[Channel]:
+    """The user's chosen channels that can reach them; executors default to Telegram,
+    everyone else to email, and nobody is ever left with no channel at all."""
+    default = [Channel.TELEGRAM] if role == "executor" else [Channel.EMAIL]
+    known = {channel.value for channel in Channel}
+    wanted = [Channel(c) for c in preferred if c in known] if preferred else default
+    usable = [c for c in wanted if c != Channel.TELEGRAM or telegram_linked]
+    return usable or [Channel.EMAIL]
 
 
 def concerns_anyone(event_type: str) -> bool:

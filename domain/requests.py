@@ -30,6 +30,8 @@ class RequestWorkflowInput:
     request: NewRequest
     sla: SlaPolicy = field(default_factory=SlaPolicy)
     trace_id: str | None = None
+    # Where the rate-limited notification deliveries run (DESIGN.md §4).
+    notification_queue: str = "notifications"
 
 
 @dataclass(frozen=True)

@@ -51,11 +51,13 @@ class RequestCommands:
         sessions: async_sessionmaker[AsyncSession],
         task_queue: str,
         sla: SlaPolicy,
+        notification_queue: str = "notifications",
     ) -> None:
         self.temporal = temporal
         self.sessions = sessions
         self.task_queue = task_queue
         self.sla = sla
+        self.notification_queue = notification_queue
 
     async def create(
         self,
@@ -79,7 +81,12 @@ class RequestCommands:
         )
         operation = WithStartWorkflowOperation(
             ServiceRequestWorkflow.run,
-            RequestWorkflowInput(request=new, sla=self.sla, trace_id=trace_id),
+            RequestWorkflowInput(
+                request=new,
+                sla=self.sla,
+                trace_id=trace_id,
+                notification_queue=self.notification_queue,
+            ),
             id=workflow_id(request_id),
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -4,6 +4,7 @@ activity and executor profiles. Every change is audited in its own transaction."
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -175,3 +176,30 @@ class UserAdmin:
             statement = statement.where(User.role == role.value)
         async with self.sessions() as session:
             return list((await session.execute(statement)).scalars())
+
+
+async def update_preferences(
+    sessions: async_sessionmaker[AsyncSession],
+    user_id: str,
+    *,
+    locale: str | None,
+    channels: list[str] | None,
+) -> User:
+    """A user's own language and notification channels. Telegram needs a linked chat
+    (only executors have the bot), so asking for it without one is refused."""
+    async with sessions.begin() as session:
+        user = await session.get(User, uuid.UUID(user_id))
+        if user is None:
+            raise NotFound(f"user {user_id} does not exist")
+        if channels is not None:
+            if "telegram" in channels:
+                profile = await session.get(ExecutorProfile, user.id)
+                if profile is None or profile.telegram_chat_id is None:
+                    raise Unprocessable(
+                        "telegram needs a linked chat: executors get a code from "
+                        "POST /executors/me/telegram-link and send it to the bot"
+                    )
+            user.notification_channels = list(dict.fromkeys(channels))
+        if locale is not None:
+            user.locale = locale
+        return user

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     SmallInteger,
@@ -55,6 +56,8 @@ class User(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32), index=True)
     locale: Mapped[str] = mapped_column(String(8), server_default="ru")
+    # Channels the user wants notifications on; NULL means the role's default.
+    notification_channels: Mapped[list[str] | None] = mapped_column(ARRAY(String(16)))
     is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
@@ -151,6 +154,54 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     occurred_at: Mapped[datetime] = _now()
+
+
+class Notification(Base):
+    """One message to one person on one channel; its id is the de-duplication key.
+
+    status: requested → sending → sent | failed, or `unconfirmed` when a sender died
+    after handing the message over and before hearing back (never re-sent blindly)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    trigger_event_id: Mapped[uuid.UUID] = mapped_column(UUID, index=True)
+    request_id: Mapped[uuid.UUID | None] = mapped_column(UUID, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    address: Mapped[str] = mapped_column(String(320))
+    locale: Mapped[str] = mapped_column(String(8))
+    context: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    status: Mapped[str] = mapped_column(String(16), server_default="requested")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    provider_message_id: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+    sending_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RequestAttachment(Base):
+    """A file kept with a request (the executor's photos of the work)."""
+
+    __tablename__ = "request_attachments"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="CASCADE"), index=True
+    )
+    uploaded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # photo
+    content_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    caption: Mapped[str] = mapped_column(Text, server_default="")
+    created_at: Mapped[datetime] = _now()
+
+    # The same photo sent twice (a retried upload) is kept once.
+    __table_args__ = (UniqueConstraint("request_id", "sha256"),)
 
 
 class AggregateSequence(Base):

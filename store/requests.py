@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.requests import NewRequest, RequestView, TransitionRecord
@@ -132,3 +132,41 @@ async def history(session: AsyncSession, request_id: str) -> list[RequestTransit
         .order_by(RequestTransition.seq)
     )
     return list(rows.scalars())
+
+
+EXECUTOR_ACTIVE_STATES = ("assigned", "accepted", "in_progress", "completed", "disputed")
+
+
+async def active_for_executor(
+    session: AsyncSession, executor_id: str, limit: int = 20
+) -> list[ServiceRequest]:
+    found = await session.execute(
+        select(ServiceRequest)
+        .where(
+            ServiceRequest.assignee_id == uuid.UUID(executor_id),
+            ServiceRequest.state.in_(EXECUTOR_ACTIVE_STATES),
+        )
+        .order_by(ServiceRequest.updated_at.desc(), ServiceRequest.id)
+        .limit(limit)
+    )
+    return list(found.scalars())
+
+
+async def find_for_executor(
+    session: AsyncSession, executor_id: str, reference: str
+) -> ServiceRequest | None:
+    """The executor's request by full id or by the short id messages show (a prefix)."""
+    prefix = reference.strip().lower()
+    if not prefix or any(ch not in "0123456789abcdef-" for ch in prefix):
+        return None
+    found = await session.execute(
+        select(ServiceRequest)
+        .where(
+            ServiceRequest.assignee_id == uuid.UUID(executor_id),
+            cast(ServiceRequest.id, String).startswith(prefix, autoescape=True),
+        )
+        .order_by(ServiceRequest.updated_at.desc())
+        .limit(2)
+    )
+    rows = list(found.scalars())
+    return rows[0] if len(rows) == 1 else None

@@ -155,6 +155,12 @@ def commands(
     worker: None,
 ) -> Callable[[SlaPolicy], RequestCommands]:
     def build(sla: SlaPolicy | None = None) -> RequestCommands:
-        return RequestCommands(temporal, sessions, settings.temporal.task_queue, sla or SlaPolicy())
+        return RequestCommands(
+            temporal,
+            sessions,
+            settings.temporal.task_queue,
+            sla or SlaPolicy(),
+            settings.notifications.task_queue,
+        )
 
     return build

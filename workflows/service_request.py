@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.notifications import NotificationActivities
     from activities.requests import RequestActivities
     from domain.lifecycle import (
         SYSTEM_ACTOR,
@@ -31,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         TransitionError,
         decide,
     )
+    from domain.notifications import NotificationTrigger, PlannedNotification, concerns_anyone
     from domain.requests import (
         ActionInput,
         EligibilityQuery,
@@ -80,6 +82,21 @@ async def store_call(
     )
 
 
+# Notifications started by the workflow (issue 5). Histories recorded before them replay
+# without any, as they ran.
+NOTIFICATIONS = "notifications-on-transitions"
+DELIVERY_ATTEMPT_TIMEOUT = timedelta(seconds=60)
+DELIVERY_HEARTBEAT = timedelta(seconds=10)
+# After this long of transient failures (mail relay down all day) the message is given
+# up and recorded as failed; a notification is not worth keeping a request open forever.
+DELIVERY_DEADLINE = timedelta(hours=6)
+DELIVERY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+)
+
+
 def workflow_id(request_id: str) -> str:
     return f"request-{request_id}"
 
@@ -96,6 +113,8 @@ class ServiceRequestWorkflow:
         self._lock = asyncio.Lock()
         self._params: RequestWorkflowInput | None = None
         self._history: list[TransitionView] = []
+        self._notifications_in_flight = 0
+        self._background: set[asyncio.Task[None]] = set()
 
     # ---- run: creation, SLA watch, closing -------------------------------------------
 
@@ -104,11 +123,12 @@ class ServiceRequestWorkflow:
         self._params = params
         now = workflow.now()
         sla_stage, due = self._sla_for(State.NEW, now)
+        created_event_id = str(workflow.uuid4())
         self._view = await store_call(
             RequestActivities.create_request,
             RequestCreation(
                 request=params.request,
-                event_id=str(workflow.uuid4()),
+                event_id=created_event_id,
                 occurred_at=now,
                 sla_stage=sla_stage or "",
                 sla_due_at=due or now,
@@ -126,12 +146,15 @@ class ServiceRequestWorkflow:
             )
         )
         self._publish_search_attributes()
+        self._notify("request.created", created_event_id, params.request.customer_id)
         while self.view.state not in TERMINAL_STATES:
             if self.view.state == State.CONFIRMED:
                 await self._close()
             else:
                 await self._watch_stage()
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await workflow.wait_condition(
+            lambda: workflow.all_handlers_finished() and self._notifications_in_flight == 0
+        )
         return self.view
 
     @property
@@ -195,10 +218,11 @@ class ServiceRequestWorkflow:
             if self.view.sla_stage != sla.value or self.view.state in TERMINAL_STATES:
                 return True  # an update moved it while the timer fired
             if sla != Sla.AUTO_CONFIRM:  # auto-confirm is the plan, not a breach
+                breach_event_id = str(workflow.uuid4())
                 await store_call(
                     RequestActivities.record_sla_breach,
                     SlaBreach(
-                        event_id=str(workflow.uuid4()),
+                        event_id=breach_event_id,
                         request_id=self.view.id,
                         sla=sla.value,
                         tier=tier + 1,
@@ -211,6 +235,12 @@ class ServiceRequestWorkflow:
                 )
                 self._view = replace(self.view, sla_breached=True)
                 workflow.upsert_search_attributes([BREACHED_KEY.value_set(True)])
+                self._notify(
+                    "sla.breached",
+                    breach_event_id,
+                    SYSTEM_ACTOR.id,
+                    data={"sla": sla.value, "tier": tier + 1, "due_at": due.isoformat()},
+                )
             if escalation == Escalation.ACT:
                 await self._apply(
                     TIMEOUT_ACTION[sla], SYSTEM_ACTOR, reason=f"{sla.value} SLA expired"
@@ -225,13 +255,17 @@ class ServiceRequestWorkflow:
 
     async def _close(self) -> None:
         async with self._lock:
+            paperwork_event_id = str(workflow.uuid4())
             await store_call(
                 RequestActivities.record_paperwork,
                 PaperworkInput(
-                    event_id=str(workflow.uuid4()),
+                    event_id=paperwork_event_id,
                     request_id=self.view.id,
                     occurred_at=workflow.now(),
                 ),
+            )
+            self._notify(
+                "hr.paperwork_recorded", paperwork_event_id, SYSTEM_ACTOR.id, data={"documents": []}
             )
             await self._apply(Action.CLOSE, SYSTEM_ACTOR)
 
@@ -264,10 +298,12 @@ class ServiceRequestWorkflow:
         if report is not None:
             data["report"] = report
         record_from = self.view.state
+        assignee_before = self.view.assignee_id
+        event_id = str(workflow.uuid4())
         self._view = await store_call(
             RequestActivities.apply_transition,
             TransitionRecord(
-                event_id=str(workflow.uuid4()),
+                event_id=event_id,
                 request_id=self.view.id,
                 action=action.value,
                 event_type=rule.event_type,
@@ -293,7 +329,75 @@ class ServiceRequestWorkflow:
         if new_assignee is None:
             self._assignee_verified = False
         self._publish_search_attributes()
+        self._notify(
+            rule.event_type,
+            event_id,
+            actor.id,
+            executor_id=new_assignee or assignee_before,
+            data=data,
+            trace_id=trace_id,
+        )
         return self.view
+
+    # ---- notifications (never block the transition that caused them) ---------------
+
+    def _notify(
+        self,
+        event_type: str,
+        event_id: str,
+        actor_id: str,
+        *,
+        executor_id: str | None = None,
+        data: dict[str, object] | None = None,
+        trace_id: str | None = None,
+    ) -> None:
+        if not concerns_anyone(event_type) or not workflow.patched(NOTIFICATIONS):
+            return
+        trigger = NotificationTrigger(
+            event_id=event_id,
+            event_type=event_type,
+            request_id=self.view.id,
+            occurred_at=workflow.now(),
+            actor_id=actor_id,
+            executor_id=executor_id,
+            data=dict(data or {}),
+            trace_id=trace_id or self.params.trace_id,
+        )
+        self._notifications_in_flight += 1
+        task = asyncio.create_task(self._send_notifications(trigger))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _send_notifications(self, trigger: NotificationTrigger) -> None:
+        try:
+            planned = await workflow.execute_local_activity_method(
+                NotificationActivities.plan_notifications,
+                trigger,
+                start_to_close_timeout=STORE_TIMEOUT,
+                retry_policy=STORE_RETRY,
+            )
+            await asyncio.gather(*(self._deliver(item) for item in planned))
+        finally:
+            self._notifications_in_flight -= 1
+
+    async def _deliver(self, item: PlannedNotification) -> None:
+        try:
+            await workflow.execute_activity_method(
+                NotificationActivities.deliver,
+                item,
+                task_queue=self.params.notification_queue,
+                start_to_close_timeout=DELIVERY_ATTEMPT_TIMEOUT,
+                heartbeat_timeout=DELIVERY_HEARTBEAT,
+                schedule_to_close_timeout=DELIVERY_DEADLINE,
+                retry_policy=DELIVERY_RETRY,
+            )
+        except ActivityError:
+            await workflow.execute_local_activity_method(
+                NotificationActivities.give_up,
+                item,
+                start_to_close_timeout=STORE_TIMEOUT,
+                retry_policy=STORE_RETRY,
+            )
 
     def _assignee_after(self, action: Action, assignee_id: str | None) -> str | None:
         if action == Action.ASSIGN:
@@ -465,6 +569,13 @@ class ServiceRequestWorkflow:
                 return
             if approved:
                 self._assignee_verified = True
+                if workflow.patched(NOTIFICATIONS):
+                    self._notify(
+                        "verification.approved",
+                        str(workflow.uuid4()),
+                        SYSTEM_ACTOR.id,
+                        executor_id=executor_id,
+                    )
             else:
                 await self._apply(
                     Action.VERIFICATION_REJECTED,

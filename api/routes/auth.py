@@ -9,9 +9,10 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import AccessToken, ClientIp, CurrentUser, ResourcesDep
 from api.presenters import user_public
-from api.schemas import RefreshIn, TokenPairOut, UserPublic, UserRegister
+from api.schemas import PreferencesUpdate, RefreshIn, TokenPairOut, UserPublic, UserRegister
 from services.auth import TokenPair
 from services.errors import Unauthorized
+from services.users import update_preferences
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -77,3 +78,24 @@ async def logout(resources: ResourcesDep, token: AccessToken, _user: CurrentUser
 async def me(user: CurrentUser, resources: ResourcesDep) -> UserPublic:
     executor = await resources.executors.get(str(user.id))
     return user_public(user, executor)
+
+
+@router.patch(
+    "/me",
+    response_model=UserPublic,
+    summary="Change your language and notification channels",
+    responses={422: {"description": "unknown locale/channel, or Telegram without a linked chat"}},
+)
+async def update_me(
+    body: PreferencesUpdate, user: CurrentUser, resources: ResourcesDep
+) -> UserPublic:
+    updated = await update_preferences(
+        resources.sessions,
+        str(user.id),
+        locale=body.locale,
+        channels=[c.value for c in body.notification_channels]
+        if body.notification_channels
+        else None,
+    )
+    executor = await resources.executors.get(str(user.id))
+    return user_public(updated, executor)

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentActor, ResourcesDep
-from api.schemas import ExecutorPublic
+from api.schemas import ExecutorPublic, TelegramLinkOut
 from domain.access import MANAGES_EXECUTORS, can_view_executor
+from domain.lifecycle import Role
 from services.audit import record_denial
 from services.errors import Forbidden, NotFound
 
@@ -38,6 +39,37 @@ async def list_executors(
         )
         raise Forbidden(f"the executor list is for staff; a {actor.role} may not see it")
     return [ExecutorPublic(**e.__dict__) for e in await resources.executors.list(skill, available)]
+
+
+@router.post(
+    "/me/telegram-link",
+    response_model=TelegramLinkOut,
+    status_code=201,
+    summary="A one-time code that links your Telegram chat to the bot (executors)",
+    responses={403: {"description": "executors only"}},
+)
+async def telegram_link_code(actor: CurrentActor, resources: ResourcesDep) -> TelegramLinkOut:
+    if actor.role != Role.EXECUTOR:
+        raise Forbidden("the Telegram bot is for executors")
+    link = await resources.telegram_links.issue_code(actor.id)
+    return TelegramLinkOut(
+        code=link.code,
+        expires_in_s=link.expires_in_s,
+        instructions=f"Send /start {link.code} to the bot within "
+        f"{link.expires_in_s // 60} minutes; the code works once.",
+    )
+
+
+@router.delete(
+    "/me/telegram-link",
+    status_code=204,
+    summary="Unlink your Telegram chat (executors)",
+    responses={403: {"description": "executors only"}},
+)
+async def telegram_unlink(actor: CurrentActor, resources: ResourcesDep) -> None:
+    if actor.role != Role.EXECUTOR:
+        raise Forbidden("the Telegram bot is for executors")
+    await resources.telegram_links.unlink(actor.id)
 
 
 @router.get(

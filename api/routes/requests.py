@@ -19,6 +19,7 @@ from api.presenters import facts_of, request_public
 from api.resources import Resources
 from api.schemas import (
     AssignBody,
+    AttachmentPublic,
     CompleteBody,
     ReasonBody,
     RequestCreate,
@@ -41,6 +42,7 @@ from services.audit import record_denial
 from services.errors import Forbidden, NotFound
 from services.queries import RequestFilter
 from services.requests import RequestDraft
+from store import attachments
 
 router = APIRouter(prefix="/requests", tags=["requests"])
 
@@ -393,4 +395,52 @@ async def cancel(
 ) -> RequestPublic:
     return await _act(
         resources, actor, request_id, Action.CANCEL, key, reason=body.reason if body else None
+    )
+
+
+@router.get(
+    "/{request_id}/attachments",
+    response_model=list[AttachmentPublic],
+    responses={404: REFUSALS[404]},
+    summary="Files kept with the request (the executor's photos of the work)",
+)
+async def list_attachments(
+    request_id: str, actor: CurrentActor, resources: ResourcesDep
+) -> list[AttachmentPublic]:
+    await visible_request(resources, actor, request_id, "request.attachments")
+    async with resources.sessions() as session:
+        rows = await attachments.list_for(session, request_id)
+    return [
+        AttachmentPublic(
+            id=str(a.id),
+            kind=a.kind,
+            content_type=a.content_type,
+            size=a.size,
+            sha256=a.sha256,
+            caption=a.caption,
+            uploaded_by=str(a.uploaded_by),
+            created_at=a.created_at,
+        )
+        for a in rows
+    ]
+
+
+@router.get(
+    "/{request_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}, 404: REFUSALS[404]},
+    summary="Download one attachment",
+)
+async def download_attachment(
+    request_id: str, attachment_id: str, actor: CurrentActor, resources: ResourcesDep
+) -> Response:
+    await visible_request(resources, actor, request_id, "request.attachment")
+    async with resources.sessions() as session:
+        row = await attachments.get(session, request_id, attachment_id)
+    if row is None:
+        raise NotFound(f"request {request_id} has no attachment {attachment_id}")
+    return Response(
+        row.content,
+        media_type=row.content_type,
+        headers={"ETag": f'"{row.sha256}"', "Cache-Control": "private, max-age=3600"},
     )

@@ -1,0 +1,374 @@
+"""Notification activities: plan who hears about an event, then deliver each message.
+
+`plan` runs next to the request workflow: it resolves audiences to people and their
+channels and records one `notifications` row per (event, recipient, channel) with its
+notification.requested event. `deliver` runs on the rate-limited notifications task
+queue, once per row, and sends exactly once:
+
+- a row already `sent`/`failed`/`unconfirmed` is not sent again (Temporal retries, a
+  workflow replay, a duplicate start are all no-ops);
+- the row is committed as `sending` right before the message is handed to the
+  provider, so a later attempt that finds `sending` knows an earlier one died while the
+  provider may already have the message: it records `unconfirmed` instead of sending a
+  second copy;
+- permanent failures (blocked bot, refused address) end the notification; transient
+  ones are recorded and retried by Temporal with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from core.security import issue_action_link
+from core.settings import Settings
+from domain.lifecycle import Action, Role
+from domain.notifications import (
+    Audience,
+    Channel,
+    DeliveryOutcome,
+    Kind,
+    Notice,
+    NotificationTrigger,
+    PlannedNotification,
+    choose_channels,
+    notices_for,
+    notification_id,
+)
+from notifications.email import EmailSender, OutgoingEmail, message_id_for
+from notifications.errors import DeliveryError, PermanentDeliveryError
+from notifications.rate_limit import Pacer
+from notifications.telegram import TelegramSender
+from notifications.templates import Templates
+from store import notifications as notes
+from store import requests as repo
+from store.models import ExecutorProfile, Notification, ServiceRequest, User
+
+HEARTBEAT_EVERY_S = 2.0
+
+
+class NotificationActivities:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        redis: Redis,
+        settings: Settings,
+        *,
+        templates: Templates,
+        email: EmailSender,
+        telegram: TelegramSender,
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.templates = templates
+        self.email = email
+        self.telegram = telegram
+        self.pacers = {
+            Channel.EMAIL: Pacer(redis, "email", settings.notifications.email_per_s),
+            Channel.TELEGRAM: Pacer(redis, "telegram", settings.telegram.messages_per_s),
+        }
+
+    # ---- plan --------------------------------------------------------------------------
+
+    @activity.defn
+    async def plan_notifications(self, trigger: NotificationTrigger) -> list[PlannedNotification]:
+        notices = notices_for(trigger)
+        if not notices:
+            return []
+        async with self.sessions.begin() as session:
+            request = await repo.get(session, trigger.request_id)
+            if request is None:
+                return []
+            assignee = await session.get(User, request.assignee_id) if request.assignee_id else None
+            planned: list[PlannedNotification] = []
+            for notice in notices:
+                for user, chat_id in await self._audience(session, notice, trigger, request):
+                    if str(user.id) == trigger.actor_id:
+                        continue  # nobody is told what they just did themselves
+                    context = self._context(trigger, request, user, assignee)
+                    planned.extend(self._messages(notice, trigger, user, chat_id, context))
+            await notes.record_planned(session, planned, trigger.event_id, trigger.occurred_at)
+            # An earlier attempt may have planned for people this one did not find (a
+            # manager deactivated meanwhile): deliver everything ever planned for it.
+            rows = await session.execute(
+                select(Notification)
+                .where(Notification.trigger_event_id == uuid.UUID(trigger.event_id))
+                .order_by(Notification.created_at, Notification.id)
+            )
+            return [notes.to_planned(row, trigger.trace_id) for row in rows.scalars()]
+
+    async def _audience(
+        self,
+        session: AsyncSession,
+        notice: Notice,
+        trigger: NotificationTrigger,
+        request: ServiceRequest,
+    ) -> list[tuple[User, int | None]]:
+        query = select(User, ExecutorProfile.telegram_chat_id).outerjoin(
+            ExecutorProfile, ExecutorProfile.user_id == User.id
+        )
+        if notice.audience == Audience.CUSTOMER:
+            query = query.where(User.id == request.customer_id)
+        elif notice.audience == Audience.EXECUTOR:
+            executor = trigger.executor_id or (str(request.assignee_id or "") or None)
+            if executor is None:
+                return []
+            query = query.where(User.id == uuid.UUID(executor))
+        else:
+            role = Role.MANAGER if notice.audience == Audience.MANAGERS else Role.HEAD_MANAGER
+            query = query.where(User.role == role.value, User.is_active.is_(True))
+        rows = await session.execute(query.order_by(User.id))
+        return [(user, chat_id) for user, chat_id in rows.tuples()]
+
+    def _messages(
+        self,
+        notice: Notice,
+        trigger: NotificationTrigger,
+        user: User,
+        chat_id: int | None,
+        context: dict[str, Any],
+    ) -> list[PlannedNotification]:
+        channels = choose_channels(
+            user.role, user.notification_channels, telegram_linked=chat_id is not None
+        )
+        return [
+            PlannedNotification(
+                notification_id=notification_id(trigger.event_id, notice.kind, str(user.id), ch),
+                kind=notice.kind.value,
+                channel=ch.value,
+                recipient_id=str(user.id),
+                address=str(chat_id) if ch == Channel.TELEGRAM else user.email,
+                locale=user.locale,
+                request_id=trigger.request_id,
+                context=context,
+                trace_id=trigger.trace_id,
+            )
+            for ch in channels
+        ]
+
+    def _context(
+        self,
+        trigger: NotificationTrigger,
+        request: ServiceRequest,
+        user: User,
+        assignee: User | None,
+    ) -> dict[str, Any]:
+        view = repo.to_view(request)
+        data = {k: v for k, v in trigger.data.items() if k != "reason"}
+        return {
+            "recipient": {"name": user.full_name, "role": user.role},
+            "request": {
+                "id": view.id,
+                "short_id": view.id[:8],
+                "category": view.category,
+                "description": view.description,
+                "address": view.address,
+                "state": view.state,
+                "budget": view.budget,
+                "window_start": _iso(view.window_start),
+                "window_end": _iso(view.window_end),
+                "report": view.report,
+                "assignee_name": assignee.full_name if assignee else None,
+            },
+            "event": {
+                "type": trigger.event_type,
+                "occurred_at": trigger.occurred_at.isoformat(),
+                "reason": trigger.data.get("reason"),
+                "data": data,
+            },
+            "links": {
+                "request": f"{self._public_url}/requests/{view.id}",
+                "confirm": None,  # signed at delivery time, never stored
+            },
+        }
+
+    @property
+    def _public_url(self) -> str:
+        return self.settings.notifications.public_url.rstrip("/")
+
+    # ---- deliver -----------------------------------------------------------------------
+
+    @activity.defn
+    async def deliver(self, item: PlannedNotification) -> DeliveryOutcome:
+        async with _heartbeating():
+            return await self._deliver(item)
+
+    async def _deliver(self, item: PlannedNotification) -> DeliveryOutcome:
+        async with self.sessions.begin() as session:
+            row = await notes.get(session, item.notification_id, lock=True)
+            if row.status in notes.FINISHED:
+                return DeliveryOutcome(item.notification_id, row.status, "already done")
+            if row.status == "sending":
+                detail = (
+                    "an earlier attempt stopped after handing the message to the provider; "
+                    "not sent again to avoid a duplicate"
+                )
+                await notes.mark_failed(
+                    session,
+                    row,
+                    item,
+                    detail,
+                    permanent=True,
+                    now=_now(),
+                    attempt=activity.info().attempt,
+                    status="unconfirmed",
+                )
+                return DeliveryOutcome(item.notification_id, "unconfirmed", detail)
+        try:
+            send = await self._prepared_send(item)
+        except PermanentDeliveryError as error:
+            return await self._finish_failed(item, error, permanent=True)
+        await self.pacers[Channel(item.channel)].wait_turn(_heartbeat)
+        try:
+            async with send() as hand_over:
+                if not await self._mark_sending(item):
+                    return DeliveryOutcome(item.notification_id, "skipped", "taken by another run")
+                message_id = await hand_over()
+        except DeliveryError as error:
+            permanent = isinstance(error, PermanentDeliveryError)
+            outcome = await self._finish_failed(item, error, permanent=permanent)
+            if permanent:
+                return outcome
+            raise ApplicationError(
+                f"{item.channel} delivery failed, will retry: {error.detail}",
+                type="transient_delivery_error",
+                next_retry_delay=_delay(getattr(error, "retry_after_s", None)),
+            ) from None
+        async with self.sessions.begin() as session:
+            row = await notes.get(session, item.notification_id, lock=True)
+            await notes.mark_sent(session, row, item, message_id, _now())
+        return DeliveryOutcome(item.notification_id, "sent", message_id)
+
+    async def _prepared_send(
+        self, item: PlannedNotification
+    ) -> Callable[[], contextlib.AbstractAsyncContextManager[Callable[[], Awaitable[str]]]]:
+        """Render now (a template error is permanent) and return how to send: a context
+        that opens the channel (connect, authenticate) and yields the final hand-over."""
+        context = self._delivery_context(item)
+        if item.channel == Channel.EMAIL:
+            rendered = self.templates.email(item.kind, item.locale, context)
+            email = OutgoingEmail(
+                to=item.address,
+                subject=rendered.subject,
+                text=rendered.text,
+                html=rendered.html,
+                message_id=message_id_for(item.notification_id, self.settings.smtp.sender),
+            )
+
+            @contextlib.asynccontextmanager
+            async def by_email() -> AsyncIterator[Callable[[], Awaitable[str]]]:
+                async with self.email.session() as smtp:
+                    yield lambda: smtp.deliver(email)
+
+            return by_email
+        message = self.templates.telegram(item.kind, item.locale, context)
+
+        @contextlib.asynccontextmanager
+        async def by_telegram() -> AsyncIterator[Callable[[], Awaitable[str]]]:
+            yield lambda: self.telegram.send(item.address, message)
+
+        return by_telegram
+
+    def _delivery_context(self, item: PlannedNotification) -> dict[str, Any]:
+        context = dict(item.context)
+        if item.kind == Kind.REQUEST_COMPLETED and item.request_id:
+            token = issue_action_link(
+                self.settings.auth,
+                subject=item.recipient_id,
+                request_id=item.request_id,
+                action=Action.CONFIRM.value,
+                ttl_s=int(self.settings.sla.auto_confirm_s) + 24 * 3600,
+            )
+            context["links"] = {
+                **context["links"],
+                "confirm": f"{self._public_url}/confirm/{token}",
+            }
+        return context
+
+    @activity.defn
+    async def give_up(self, item: PlannedNotification) -> DeliveryOutcome:
+        """The workflow's last word when every retry of a delivery ran out of time."""
+        async with self.sessions.begin() as session:
+            row = await notes.get(session, item.notification_id, lock=True)
+            if row.status in notes.FINISHED:
+                return DeliveryOutcome(item.notification_id, row.status, "already done")
+            detail = f"gave up after retrying: {row.last_error or 'no answer'}"
+            # attempt 0 marks the workflow's verdict, after the activity's own attempts.
+            await notes.mark_failed(
+                session, row, item, detail, permanent=True, now=_now(), attempt=0
+            )
+        return DeliveryOutcome(item.notification_id, "failed", detail)
+
+    async def _mark_sending(self, item: PlannedNotification) -> bool:
+        """The point of no return; False when another run got there first."""
+        async with self.sessions.begin() as session:
+            row = await notes.get(session, item.notification_id, lock=True)
+            if row.status != "requested":
+                return False
+            notes.mark_sending(row, _now())
+            return True
+
+    async def _finish_failed(
+        self, item: PlannedNotification, error: DeliveryError, *, permanent: bool
+    ) -> DeliveryOutcome:
+        async with self.sessions.begin() as session:
+            row = await notes.get(session, item.notification_id, lock=True)
+            await notes.mark_failed(
+                session,
+                row,
+                item,
+                error.detail,
+                permanent=permanent,
+                now=_now(),
+                attempt=activity.info().attempt,
+            )
+        activity.logger.warning(
+            "notification.failed",
+            extra={"notification_id": item.notification_id, "permanent": permanent},
+        )
+        return DeliveryOutcome(item.notification_id, "failed", error.detail)
+
+
+async def _heartbeat() -> None:
+    activity.heartbeat()
+
+
+@contextlib.asynccontextmanager
+async def _heartbeating() -> AsyncIterator[None]:
+    """Heartbeat for the whole attempt: a live attempt blocked on a slow provider must
+    not look dead to Temporal (a second attempt would then find it `sending`)."""
+
+    async def beat() -> None:
+        while True:
+            activity.heartbeat()
+            await asyncio.sleep(HEARTBEAT_EVERY_S)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _delay(seconds: float | None) -> timedelta | None:
+    return timedelta(seconds=seconds) if seconds else None

@@ -1,0 +1,110 @@
+"""Binding an executor's Telegram chat to their account with a one-time code.
+
+The executor asks the API for a code (signed in, so we know who they are) and sends it
+to the bot; the bot redeems it with the chat id it came from. A code works once, for a
+few minutes, and a new code replaces the previous one.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.errors import NotFound
+from store.models import ExecutorProfile, User
+
+# No 0/O or 1/I: codes are typed by hand on a phone.
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class LinkCode:
+    code: str
+    expires_in_s: int
+
+
+def _code_key(code: str) -> str:
+    return f"tg-link:code:{code}"
+
+
+def _owner_key(executor_id: str) -> str:
+    return f"tg-link:executor:{executor_id}"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def normalize(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+class TelegramLinks:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], redis: Redis, ttl_s: int
+    ) -> None:
+        self.sessions = sessions
+        self.redis = redis
+        self.ttl_s = ttl_s
+
+    async def issue_code(self, executor_id: str) -> LinkCode:
+        async with self.sessions() as session:
+            if await session.get(ExecutorProfile, uuid.UUID(executor_id)) is None:
+                raise NotFound(f"{executor_id} has no executor profile")
+        code = "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
+        previous = await self.redis.getdel(_owner_key(executor_id))
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if previous:
+                pipe.delete(_code_key(_text(previous)))
+            pipe.set(_code_key(code), executor_id, ex=self.ttl_s)
+            pipe.set(_owner_key(executor_id), code, ex=self.ttl_s)
+            await pipe.execute()
+        return LinkCode(code, self.ttl_s)
+
+    async def redeem(self, text: str, chat_id: int) -> User | None:
+        """The executor now bound to `chat_id`, or None for an unknown/used code."""
+        code = normalize(text)
+        if len(code) != CODE_LENGTH:
+            return None
+        owner = await self.redis.getdel(_code_key(code))
+        if owner is None:
+            return None
+        executor_id = uuid.UUID(_text(owner))
+        await self.redis.delete(_owner_key(str(executor_id)))
+        async with self.sessions.begin() as session:
+            # A chat belongs to one executor: a phone handed over takes the chat along.
+            await session.execute(
+                update(ExecutorProfile)
+                .where(ExecutorProfile.telegram_chat_id == chat_id)
+                .values(telegram_chat_id=None)
+            )
+            await session.flush()
+            await session.execute(
+                update(ExecutorProfile)
+                .where(ExecutorProfile.user_id == executor_id)
+                .values(telegram_chat_id=chat_id)
+            )
+            return await session.get(User, executor_id)
+
+    async def executor_of_chat(self, chat_id: int) -> User | None:
+        async with self.sessions() as session:
+            found = await session.execute(
+                select(User)
+                .join(ExecutorProfile, ExecutorProfile.user_id == User.id)
+                .where(ExecutorProfile.telegram_chat_id == chat_id, User.is_active.is_(True))
+            )
+            return found.scalar_one_or_none()
+
+    async def unlink(self, executor_id: str) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
+                update(ExecutorProfile)
+                .where(ExecutorProfile.user_id == uuid.UUID(executor_id))
+                .values(telegram_chat_id=None)
+            )

@@ -24,15 +24,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from jinja2 import TemplateError
 from redis.asyncio import Redis
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from core.security import issue_action_link
 from core.settings import Settings
-from domain.lifecycle import Action, Role
+from domain.lifecycle import STAFF_ROLES, Action, Role
 from domain.notifications import (
     Audience,
     Channel,
@@ -45,14 +46,14 @@ from domain.notifications import (
     notices_for,
     notification_id,
 )
-from notifications.email import EmailSender, OutgoingEmail, message_id_for
+from notifications.email import EmailSender, OutgoingEmail, message_id_for, recipient_address
 from notifications.errors import DeliveryError, PermanentDeliveryError
 from notifications.rate_limit import Pacer
 from notifications.telegram import TelegramSender
 from notifications.templates import Templates
 from store import notifications as notes
 from store import requests as repo
-from store.models import ExecutorProfile, Notification, ServiceRequest, User
+from store.models import ExecutorProfile, Notification, RequestTransition, ServiceRequest, User
 
 HEARTBEAT_EVERY_S = 2.0
 
@@ -73,9 +74,15 @@ class NotificationActivities:
         self.templates = templates
         self.email = email
         self.telegram = telegram
+        # One pace per relay and per bot, whichever worker sends.
+        smtp, bot = settings.smtp, settings.telegram
         self.pacers = {
-            Channel.EMAIL: Pacer(redis, "email", settings.notifications.email_per_s),
-            Channel.TELEGRAM: Pacer(redis, "telegram", settings.telegram.messages_per_s),
+            Channel.EMAIL: Pacer(
+                redis, f"email:{smtp.host}:{smtp.port}", settings.notifications.email_per_s
+            ),
+            Channel.TELEGRAM: Pacer(
+                redis, f"telegram:{bot.base_url}:{bot.token.split(':')[0]}", bot.messages_per_s
+            ),
         }
 
     # ---- plan --------------------------------------------------------------------------
@@ -124,11 +131,35 @@ class NotificationActivities:
             if executor is None:
                 return []
             query = query.where(User.id == uuid.UUID(executor))
+        elif notice.audience == Audience.MANAGERS and (
+            manager := await self._assigning_manager(session, request)
+        ):
+            query = query.where(User.id == manager)
         else:
             role = Role.MANAGER if notice.audience == Audience.MANAGERS else Role.HEAD_MANAGER
             query = query.where(User.role == role.value, User.is_active.is_(True))
         rows = await session.execute(query.order_by(User.id))
         return [(user, chat_id) for user, chat_id in rows.tuples()]
+
+    @staticmethod
+    async def _assigning_manager(
+        session: AsyncSession, request: ServiceRequest
+    ) -> uuid.UUID | None:
+        """ "Its manager": whoever assigned the request last, while still active staff.
+        A request nobody has assigned yet concerns every manager on the queue."""
+        found = await session.execute(
+            select(User.id)
+            .join(RequestTransition, RequestTransition.actor_id == cast(User.id, String))
+            .where(
+                RequestTransition.request_id == request.id,
+                RequestTransition.action == Action.ASSIGN.value,
+                User.is_active.is_(True),
+                User.role.in_([r.value for r in STAFF_ROLES]),
+            )
+            .order_by(RequestTransition.seq.desc())
+            .limit(1)
+        )
+        return found.scalar_one_or_none()
 
     def _messages(
         self,
@@ -228,6 +259,9 @@ class NotificationActivities:
             send = await self._prepared_send(item)
         except PermanentDeliveryError as error:
             return await self._finish_failed(item, error, permanent=True)
+        except (TemplateError, ValueError, KeyError) as error:  # a retry renders the same
+            unrenderable = PermanentDeliveryError(f"cannot render {item.kind}: {error}")
+            return await self._finish_failed(item, unrenderable, permanent=True)
         await self.pacers[Channel(item.channel)].wait_turn(_heartbeat)
         try:
             async with send() as hand_over:
@@ -256,6 +290,7 @@ class NotificationActivities:
         that opens the channel (connect, authenticate) and yields the final hand-over."""
         context = self._delivery_context(item)
         if item.channel == Channel.EMAIL:
+            recipient_address(item.address)  # a malformed address fails before "sending"
             rendered = self.templates.email(item.kind, item.locale, context)
             email = OutgoingEmail(
                 to=item.address,

@@ -1,0 +1,1 @@
+"""Notifications: templates, rendering and delivery of messages about requests."""

@@ -45,6 +45,7 @@ from domain.notifications import (
     choose_channels,
     notices_for,
     notification_id,
+    tells_actor,
 )
 from notifications.email import EmailSender, OutgoingEmail, message_id_for, recipient_address
 from notifications.errors import DeliveryError, PermanentDeliveryError
@@ -100,8 +101,8 @@ class NotificationActivities:
             planned: list[PlannedNotification] = []
             for notice in notices:
                 for user, chat_id in await self._audience(session, notice, trigger, request):
-                    if str(user.id) == trigger.actor_id:
-                        continue  # nobody is told what they just did themselves
+                    if str(user.id) == trigger.actor_id and not tells_actor(trigger.event_type):
+                        continue
                     context = self._context(trigger, request, user, assignee)
                     planned.extend(self._messages(notice, trigger, user, chat_id, context))
             await notes.record_planned(session, planned, trigger.event_id, trigger.occurred_at)
@@ -139,7 +140,7 @@ class NotificationActivities:
             role = Role.MANAGER if notice.audience == Audience.MANAGERS else Role.HEAD_MANAGER
             query = query.where(User.role == role.value, User.is_active.is_(True))
         rows = await session.execute(query.order_by(User.id))
-        return [(user, chat_id) for user, chat_id in rows.tuples()]
+        return [(user, chat_id) for user, chat_id in rows.all()]
 
     @staticmethod
     async def _assigning_manager(

@@ -33,7 +33,7 @@ DEFAULT_LOCALE = Locale.RU
 class Audience(StrEnum):
     CUSTOMER = "customer"  # who filed the request
     EXECUTOR = "executor"  # the assignee (or the executor a cancel released)
-    MANAGERS = "managers"  # every active manager
+    MANAGERS = "managers"  # the manager who assigned it, else every active manager
     HEAD_MANAGERS = "head_managers"
 
 
@@ -105,6 +105,15 @@ class NotificationTrigger:
     executor_id: str | None = None  # assignee, or the executor a cancel released
     data: dict[str, Any] = field(default_factory=dict)
     trace_id: str | None = None
+
+
+# People are not told what they just did themselves, except where the message is a
+# receipt they expect (the customer's "we got your request").
+RECEIPTS = frozenset({"request.created"})
+
+
+def tells_actor(event_type: str) -> bool:
+    return event_type in RECEIPTS
 
 
 def notices_for(trigger: NotificationTrigger) -> list[Notice]:

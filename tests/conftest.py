@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -25,6 +26,8 @@ from temporalio.client import Client
 
 from core.health import kafka_probe, postgres_probe, redis_probe, run_probes, temporal_probe
 from core.settings import REPO_ROOT, Settings, get_settings
+from devstack.emulators.telegram import RunningEmulator, serve_emulator
+from devstack.mailbox import SmtpSink, serve_smtp_sink
 from devstack.provision import drop_database, ensure_database
 from domain.lifecycle import Role
 from domain.sla import SlaPolicy
@@ -32,6 +35,7 @@ from domain.topics import ALL_TOPICS
 from services.requests import RequestCommands
 from store.migrate import upgrade_to_head
 from tests.people import Person, PersonFactory, make_person
+from tests.processes import free_port
 from worker import running_worker
 
 RUN_ID = uuid.uuid4().hex[:8]
@@ -92,6 +96,16 @@ def settings(local_stack: Settings, tmp_path_factory: pytest.TempPathFactory) ->
             "clickhouse": local_stack.clickhouse.model_copy(
                 update={"dsn": f"chdb://{tmp_path_factory.mktemp('clickhouse')}"}
             ),
+            # The run's own mail server and Telegram emulator (started by fixtures below).
+            "smtp": local_stack.smtp.model_copy(update={"port": free_port()}),
+            "telegram": local_stack.telegram.model_copy(
+                update={"bot_token": SecretStr(""), "emulator_port": free_port()}
+            ),
+            # Many tests' managers hear about one queue's events: a relaxed email pace
+            # keeps the suite quick (the Telegram pace stays real; a test checks it).
+            "notifications": local_stack.notifications.model_copy(
+                update={"task_queue": f"notifications-test-{RUN_ID}", "email_per_s": 500.0}
+            ),
         }
     )
     asyncio.run(ensure_database(isolated, database))
@@ -134,7 +148,27 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @pytest.fixture(scope="session")
-async def worker(temporal: Client, settings: Settings) -> AsyncIterator[None]:
+async def mailbox(settings: Settings) -> AsyncIterator[SmtpSink]:
+    """A real SMTP server capturing every email of the run."""
+    async with serve_smtp_sink(host=settings.smtp.host, port=settings.smtp.port) as sink:
+        yield sink
+
+
+@pytest.fixture(scope="session")
+async def telegram_api(settings: Settings) -> AsyncIterator[RunningEmulator]:
+    """The local Telegram Bot API emulator the worker and the bot talk to."""
+    async with serve_emulator(
+        settings.telegram.token,
+        host=settings.telegram.emulator_host,
+        port=settings.telegram.emulator_port,
+    ) as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="session")
+async def worker(
+    temporal: Client, settings: Settings, mailbox: SmtpSink, telegram_api: RunningEmulator
+) -> AsyncIterator[None]:
     async with running_worker(temporal, settings):
         yield
 

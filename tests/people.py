@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.lifecycle import Actor, Role
 from store import users
+from store.models import ExecutorProfile
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ async def make_person(
     skills: list[str] | None = None,
     verified: bool = True,
     password_hash: str = "not-a-login",
+    locale: str = "ru",
+    telegram_chat_id: int | None = None,
+    channels: list[str] | None = None,
+    full_name: str | None = None,
 ) -> Person:
     email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
     async with sessions.begin() as session:
@@ -38,9 +43,11 @@ async def make_person(
             session,
             email=email,
             password_hash=password_hash,
-            full_name=f"Test {role}",
+            full_name=full_name or f"Test {role}",
             role=role.value,
+            locale=locale,
         )
+        user.notification_channels = channels
         if role == Role.EXECUTOR:
             await users.add_executor_profile(
                 session,
@@ -49,6 +56,10 @@ async def make_person(
                 verification_status="verified" if verified else "unverified",
                 verified_until=datetime.now(UTC) + timedelta(days=365) if verified else None,
             )
+            if telegram_chat_id is not None:
+                profile = await session.get(ExecutorProfile, user.id)
+                assert profile is not None
+                profile.telegram_chat_id = telegram_chat_id
         if role == Role.CUSTOMER:
             await users.add_customer_profile(session, user)
     return Person(str(user.id), email, role)

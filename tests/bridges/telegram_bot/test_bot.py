@@ -1,0 +1,307 @@
+"""The executor bot on the real stack against the Telegram emulator: linking, a whole job
+driven from buttons, stale buttons, dialogs, and updates that must not break it."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bridges.telegram_bot.runner import WEBHOOK_PATH, BotRuntime, bot_runtime
+from core.settings import Settings
+from devstack.emulators.serving import serve_app
+from devstack.emulators.telegram import RunningEmulator
+from devstack.emulators.telegram_control import TelegramEmulatorControl
+from devstack.mailbox import SmtpSink
+from domain.lifecycle import Action, Role
+from services.requests import RequestCommands, RequestDraft
+from services.telegram_link import TelegramLinks
+from store import attachments
+from store import requests as repo
+from store.models import ExecutorProfile, RequestTransition
+from tests.notifications.helpers import about, until
+from tests.people import Person, PersonFactory
+
+DRAFT = RequestDraft(
+    category="plumbing",
+    description="Течёт смеситель на кухне",
+    address="Москва, Тверская 1",
+    budget="3000.00",
+)
+JPEG = b"\xff\xd8\xff\xe0" + bytes(random.getrandbits(8) for _ in range(2048)) + b"\xff\xd9"
+Json = dict[str, Any]
+
+
+def new_chat() -> int:
+    return random.randint(2 * 10**9, 3 * 10**9)
+
+
+async def bot_says(
+    control: TelegramEmulatorControl,
+    chat: int,
+    matches: Callable[[Json], bool],
+    timeout_s: float = 15.0,
+) -> Json:
+    """The first bot message in `chat` that matches (waiting for it)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        for message in await control.bot_messages(chat):
+            if matches(message):
+                return message
+        if time.monotonic() > deadline:
+            texts = [m["text"] for m in await control.bot_messages(chat)]
+            raise TimeoutError(f"chat {chat}: no matching bot message; got {texts}")
+        await asyncio.sleep(0.05)
+
+
+def has_button(data: str) -> Callable[[Json], bool]:
+    def check(message: Json) -> bool:
+        markup = message.get("reply_markup") or {}
+        rows = markup.get("inline_keyboard", [])
+        return any(b.get("callback_data") == data for row in rows for b in row)
+
+    return check
+
+
+def says(fragment: str) -> Callable[[Json], bool]:
+    return lambda message: fragment in message["text"]
+
+
+async def answered(control: TelegramEmulatorControl, callback_id: str) -> Json:
+    async def answer() -> Json | None:
+        return await control.callback_answer(callback_id)
+
+    result: Json = await until(answer, what=f"answer to {callback_id}")
+    return result
+
+
+async def link(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    control: TelegramEmulatorControl,
+    executor: Person,
+    chat: int,
+) -> None:
+    redis = Redis.from_url(settings.redis.url)
+    try:
+        code = await TelegramLinks(sessions, redis, 600).issue_code(executor.id)
+    finally:
+        await redis.aclose()
+    await control.user_says(chat, f"/start {code.code}", user={"first_name": "Иван"})
+    await bot_says(control, chat, says("Чат привязан"))
+
+
+async def state_of(sessions: async_sessionmaker[AsyncSession], request_id: str) -> str:
+    async with sessions() as session:
+        row = await repo.require(session, request_id)
+        return row.state
+
+
+async def test_a_whole_job_is_driven_from_the_bot_and_the_customer_confirms_by_email(
+    bot: BotRuntime,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    telegram_api: RunningEmulator,
+    mailbox: SmtpSink,
+    person: PersonFactory,
+    commands: Callable[..., RequestCommands],
+    client: httpx.AsyncClient,
+) -> None:
+    control = telegram_api.control
+    chat = new_chat()
+    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
+    executor = await person(Role.EXECUTOR, full_name="Иван Мастер")
+    await link(settings, sessions, control, executor, chat)
+    async with sessions() as session:
+        profile = await session.get(ExecutorProfile, uuid.UUID(executor.id))
+        assert profile is not None
+        assert profile.telegram_chat_id == chat
+
+    cmd = commands()
+    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
+    rid = view.id
+    await cmd.act(rid, Action.ASSIGN, manager.actor, executor_id=executor.id)
+
+    offer = await bot_says(control, chat, has_button(f"accept:{rid}"))
+    pressed = await control.user_presses(chat, offer["message_id"], f"accept:{rid}")
+    assert "принята" in (await answered(control, pressed))["text"]
+    assert await state_of(sessions, rid) == "accepted"
+
+    start_prompt = await bot_says(control, chat, has_button(f"start:{rid}"))
+    await control.user_presses(chat, start_prompt["message_id"], f"start:{rid}")
+    complete_prompt = await bot_says(control, chat, has_button(f"complete:{rid}"))
+    assert await state_of(sessions, rid) == "in_progress"
+
+    await control.user_presses(chat, complete_prompt["message_id"], f"complete:{rid}")
+    await bot_says(control, chat, says("пришлите фото"))
+    await control.user_sends_photo(chat, JPEG, caption="после ремонта")
+    await bot_says(control, chat, says("Фото сохранено (1)"))
+    await control.user_says(chat, "Заменил картридж смесителя, протечки нет")
+    await bot_says(control, chat, says("завершена"))
+    assert await state_of(sessions, rid) == "completed"
+    async with sessions() as session:
+        photos = await attachments.list_for(session, rid)
+    assert [(p.size, p.caption, str(p.uploaded_by)) for p in photos] == [
+        (len(JPEG), "после ремонта", executor.id)
+    ]
+
+    # The customer gets the report with a confirm link, and confirming through it works.
+    email = await mailbox.wait_for(
+        lambda e: about(customer.email, rid)(e) and "Заменил картридж" in e.text
+    )
+    match = re.search(r"https?://[^/\s]+(/confirm/[\w.-]+)", email.text)
+    assert match, email.text
+    page = await client.get(match.group(1))
+    assert page.status_code == 200
+    assert "Подтвердить" in page.text
+    assert await state_of(sessions, rid) == "completed"  # opening the link changes nothing
+    confirmed = await client.post(match.group(1))
+    assert confirmed.status_code == 200, confirmed.text
+    await until(lambda: _is(sessions, rid, "closed"), what="request closed after confirmation")
+    again = await client.post(match.group(1))
+    assert again.status_code in (200, 409)  # a second click never confirms twice
+
+    # A stale button answers with where the request is now and changes nothing.
+    stale = await control.user_presses(chat, offer["message_id"], f"accept:{rid}")
+    answer = await answered(control, stale)
+    assert answer["show_alert"] is True
+    assert "закрыта" in answer["text"] or "подтверждена" in answer["text"]
+    async with sessions() as session:
+        actions = (
+            await session.execute(
+                select(RequestTransition.action)
+                .where(RequestTransition.request_id == uuid.UUID(rid))
+                .order_by(RequestTransition.seq)
+            )
+        ).scalars()
+        assert list(actions) == [
+            "create",
+            "assign",
+            "accept",
+            "start",
+            "complete",
+            "confirm",
+            "close",
+        ]
+
+
+async def _is(sessions: async_sessionmaker[AsyncSession], rid: str, state: str) -> bool:
+    return await state_of(sessions, rid) == state
+
+
+async def test_decline_asks_for_a_reason_and_returns_the_request_to_the_queue(
+    bot: BotRuntime,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    telegram_api: RunningEmulator,
+    mailbox: SmtpSink,
+    person: PersonFactory,
+    commands: Callable[..., RequestCommands],
+) -> None:
+    control = telegram_api.control
+    chat = new_chat()
+    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
+    executor = await person(Role.EXECUTOR)
+    await link(settings, sessions, control, executor, chat)
+    cmd = commands()
+    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
+    await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
+    offer = await bot_says(control, chat, has_button(f"decline:{view.id}"))
+    await control.user_presses(chat, offer["message_id"], f"decline:{view.id}")
+    await bot_says(control, chat, says("Напишите причину"))
+    await control.user_says(chat, "Слишком далеко ехать")
+    await bot_says(control, chat, says("Вы отказались"))
+    assert await state_of(sessions, view.id) == "new"
+    async with sessions() as session:
+        declined = (
+            await session.execute(
+                select(RequestTransition).where(
+                    RequestTransition.request_id == uuid.UUID(view.id),
+                    RequestTransition.action == "decline",
+                )
+            )
+        ).scalar_one()
+    assert declined.data["reason"] == "Слишком далеко ехать"
+    assert declined.actor_id == executor.id
+    # "its manager" — the one who assigned it — hears that it is back in the queue
+    returned = await mailbox.wait_for(about(manager.email, view.id))
+    assert "Слишком далеко ехать" in returned.text
+
+
+async def test_unlinked_chats_get_one_clear_answer_and_nothing_else(
+    bot: BotRuntime,
+    telegram_api: RunningEmulator,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    control = telegram_api.control
+    chat = new_chat()
+    for text in ["/jobs", "/job 12345678", "hello", "/start WRONGCODE"]:
+        await control.user_says(chat, text)
+    replies = await control.wait_for_bot_messages(chat, 4)
+    assert ["не привязан" in r["text"] for r in replies[:3]] == [True, True, True]
+    assert "Код не подошёл" in replies[3]["text"]
+    assert all(r.get("reply_markup") is None for r in replies)
+    async with sessions() as session:
+        linked = await session.execute(
+            select(ExecutorProfile.user_id).where(ExecutorProfile.telegram_chat_id == chat)
+        )
+        assert linked.first() is None
+
+
+async def test_malformed_and_unexpected_updates_are_skipped_and_the_bot_carries_on(
+    bot: BotRuntime,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    telegram_api: RunningEmulator,
+    person: PersonFactory,
+) -> None:
+    control = telegram_api.control
+    chat = new_chat()
+    executor = await person(Role.EXECUTOR)
+    await link(settings, sessions, control, executor, chat)
+    await control.raw_update({"message": "not an object"})
+    await control.raw_update({"edited_message": {"garbage": True}})
+    await control.raw_update({"something_new": {"x": 1}})
+    await control.raw_update({"callback_query": {"id": "1", "data": "drop table"}})
+    await control.user_says(chat, "/jobs")
+    await bot_says(control, chat, says("Активных заявок нет"))
+    assert await bot.feed("not even a dict") is False
+    assert await bot.feed({"update_id": "x"}) is False
+
+
+async def test_webhook_mode_receives_updates_and_refuses_a_wrong_secret(
+    settings: Settings,
+    worker: None,
+    sessions: async_sessionmaker[AsyncSession],
+    telegram_api: RunningEmulator,
+    person: PersonFactory,
+) -> None:
+    control = telegram_api.control
+    executor = await person(Role.EXECUTOR)
+    chat = new_chat()
+    secret = settings.telegram.webhook_secret.get_secret_value()
+    async with bot_runtime(settings) as runtime, serve_app(runtime.webhook_app()) as base_url:
+        url = f"{base_url}{WEBHOOK_PATH}"
+        await runtime.app.bot.set_webhook(url, secret_token=secret)
+        try:
+            await link(settings, sessions, control, executor, chat)
+            await control.user_says(chat, "/help")
+            await bot_says(control, chat, says("/jobs"))
+            async with httpx.AsyncClient() as http:
+                forged = await http.post(
+                    url,
+                    json={"update_id": 1, "message": {}},
+                    headers={"X-Telegram-Bot-Api-Secret-Token": "guess"},
+                )
+            assert forged.status_code == 403
+        finally:
+            await runtime.app.bot.delete_webhook()

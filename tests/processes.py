@@ -45,3 +45,18 @@ class PlatformProcess:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(20)
+
+
+def worker_env(settings: Settings, task_queue: str, notification_queue: str) -> dict[str, str]:
+    """Settings for a worker.py subprocess of this run: its own queues, and the run's
+    mail server and Telegram emulator (the fixtures `mailbox` and `telegram_api`)."""
+    return {
+        "SRA_TEMPORAL__TASK_QUEUE": task_queue,
+        "SRA_NOTIFICATIONS__TASK_QUEUE": notification_queue,
+        "SRA_NOTIFICATIONS__EMAIL_PER_S": str(settings.notifications.email_per_s),
+        "SRA_SMTP__HOST": settings.smtp.host,
+        "SRA_SMTP__PORT": str(settings.smtp.port),
+        "SRA_TELEGRAM__BOT_TOKEN": "",
+        "SRA_TELEGRAM__EMULATOR_HOST": settings.telegram.emulator_host,
+        "SRA_TELEGRAM__EMULATOR_PORT": str(settings.telegram.emulator_port),
+    }

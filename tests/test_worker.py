@@ -4,6 +4,7 @@ restart every request completes, and no transition is written twice."""
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,16 +16,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from core.settings import REPO_ROOT, Settings
+from devstack.emulators.telegram import RunningEmulator
+from devstack.mailbox import SmtpSink
 from domain.lifecycle import Action, Role
 from domain.requests import RequestView
 from domain.sla import SlaPolicy
 from services.requests import RequestCommands, RequestDraft
 from store.models import OutboxEvent, RequestTransition, ServiceRequest
+from tests.notifications.helpers import about, events_of, notifications_of, until
 from tests.people import PersonFactory
-from tests.processes import PlatformProcess
+from tests.processes import PlatformProcess, worker_env
 from worker import check_worker_ready
 from workflows.service_request import workflow_id
 
+DRAFT = RequestDraft("plumbing", "Течёт смеситель", "Москва, Тверская 1")
 LIFECYCLES = 12
 EXPECTED = ["create", "assign", "accept", "start", "complete", "confirm", "close"]
 
@@ -35,15 +40,21 @@ def crash_queue(run_id: str) -> str:
 
 
 @pytest.fixture
-def worker_process(settings: Settings, crash_queue: str) -> Iterator[PlatformProcess]:
+def worker_process(
+    settings: Settings, crash_queue: str, mailbox: SmtpSink, telegram_api: RunningEmulator
+) -> Iterator[PlatformProcess]:
     process = PlatformProcess(
         settings,
         [str(REPO_ROOT / "worker.py")],
         "SRA_WORKER__METRICS_PORT",
-        SRA_TEMPORAL__TASK_QUEUE=crash_queue,
+        **worker_env(settings, crash_queue, notifications_of_crash(crash_queue)),
     )
     yield process
     process.stop()
+
+
+def notifications_of_crash(crash_queue: str) -> str:
+    return f"{crash_queue}-notifications"
 
 
 async def _ready(settings: Settings, queue: str, timeout_s: float = 60) -> None:
@@ -70,7 +81,9 @@ async def test_killed_worker_loses_nothing_and_duplicates_nothing(
     customer = await person(Role.CUSTOMER)
     executor = await person(Role.EXECUTOR, skills=["plumbing"])
     manager = await person(Role.MANAGER)
-    commands = RequestCommands(temporal, sessions, crash_queue, SlaPolicy())
+    commands = RequestCommands(
+        temporal, sessions, crash_queue, SlaPolicy(), notifications_of_crash(crash_queue)
+    )
     worker_process.start()
     await _ready(settings, crash_queue)
 
@@ -168,3 +181,104 @@ async def _retrying(call: Any, attempts: int = 30) -> Any:
                 raise
             await asyncio.sleep(0.5)
     raise AssertionError("unreachable")
+
+
+@pytest.mark.slow
+async def test_worker_killed_while_telegram_holds_a_message_sends_it_exactly_once(
+    settings: Settings,
+    temporal: Client,
+    sessions: async_sessionmaker[AsyncSession],
+    person: PersonFactory,
+    worker_process: PlatformProcess,
+    crash_queue: str,
+    telegram_api: RunningEmulator,
+) -> None:
+    """The worst moment: Telegram has the message, the worker dies before the answer.
+    The retry must not send a second copy (and must say the outcome was unconfirmed)."""
+    control = telegram_api.control
+    chat = random.randint(3 * 10**9, 4 * 10**9)
+    executor = await person(Role.EXECUTOR, telegram_chat_id=chat)
+    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
+    await control.user_says(chat, "/start")
+    commands = RequestCommands(
+        temporal, sessions, crash_queue, SlaPolicy(), notifications_of_crash(crash_queue)
+    )
+    worker_process.start()
+    await _ready(settings, crash_queue)
+    view, _ = await commands.create(customer.id, f"hold-{uuid.uuid4()}", DRAFT)
+    await control.hold(True)
+    try:
+        await _retrying(
+            lambda: commands.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
+        )
+        await until(control.held, what="the offer held by Telegram")
+        worker_process.kill()
+    finally:
+        await control.hold(False)
+    assert len(await control.bot_messages(chat)) == 1  # Telegram has it
+    worker_process.start()
+
+    async def offer_settled() -> Any:
+        rows = [r for r in await notifications_of(sessions, view.id) if r.kind == "executor_offer"]
+        return rows[0] if rows and rows[0].status not in ("requested", "sending") else None
+
+    offer = await until(offer_settled, timeout_s=90, what="the offer's retry to settle")
+    assert offer.status == "unconfirmed"
+    assert offer.attempts == 1  # handed over once, never again
+    await asyncio.sleep(1.0)  # any second copy would have arrived by now
+    assert len(await control.bot_messages(chat)) == 1
+    events = [e["type"] for e in await events_of(sessions, str(offer.id))]
+    assert events == ["notification.requested", "notification.failed"]
+
+
+@pytest.mark.slow
+async def test_worker_killed_mid_burst_sends_every_message_once(
+    settings: Settings,
+    temporal: Client,
+    sessions: async_sessionmaker[AsyncSession],
+    person: PersonFactory,
+    worker_process: PlatformProcess,
+    crash_queue: str,
+    mailbox: SmtpSink,
+) -> None:
+    """Kills at ordinary moments (rendering, pacing, between sends, after a send before
+    Temporal heard of it): every customer still gets exactly one receipt."""
+    customer = await person(Role.CUSTOMER)
+    commands = RequestCommands(
+        temporal, sessions, crash_queue, SlaPolicy(), notifications_of_crash(crash_queue)
+    )
+    worker_process.start()
+    await _ready(settings, crash_queue)
+    created = [
+        asyncio.create_task(
+            _retrying(lambda n=n: commands.create(customer.id, f"burst-{uuid.uuid4()}-{n}", DRAFT))
+        )
+        for n in range(20)
+    ]
+    await until(lambda: _receipts(mailbox, customer.email, at_least=3), what="first receipts")
+    worker_process.kill()
+    await asyncio.sleep(0.5)
+    worker_process.start()
+    views = [view for view, _ in await asyncio.gather(*created)]
+    for view in views:
+        await until(
+            lambda v=view: _receipts(mailbox, customer.email, request_id=v.id),
+            timeout_s=90,
+            what=f"receipt of {view.id}",
+        )
+    await asyncio.sleep(1.0)
+    for view in views:
+        receipts = [e for e in mailbox.received if about(customer.email, view.id)(e)]
+        assert len(receipts) <= 1, view.id  # never twice
+        rows = await notifications_of(sessions, view.id)
+        assert len(rows) == 1
+        assert rows[0].status in ("sent", "unconfirmed")
+        if rows[0].status == "sent":
+            assert len(receipts) == 1, view.id
+
+
+async def _receipts(
+    mailbox: SmtpSink, address: str, *, at_least: int = 1, request_id: str = ""
+) -> bool:
+    found = [e for e in mailbox.received if about(address, request_id)(e)]
+    return len(found) >= at_least

@@ -18,7 +18,7 @@ from core.settings import Settings
 from domain.lifecycle import Role
 from store import cache
 from store.models import AuditEntry, RequestTransition
-from tests.api.conftest import SignedIn, User
+from tests.api_client import SignedIn, User
 
 BODY = {
     "category": "plumbing",

@@ -5,7 +5,7 @@ import uuid
 import httpx
 
 from domain.lifecycle import Role
-from tests.api.conftest import PASSWORD, SignedIn
+from tests.api_client import PASSWORD, SignedIn
 
 
 async def test_admin_creates_changes_and_deactivates_an_executor(

@@ -173,7 +173,7 @@ async def test_action_matrix(
 async def test_read_matrix(client: httpx.AsyncClient, cast: dict[str, User | None]) -> None:
     rid = await request_in(client, cast, "assigned")
     readers = {"owner", "assignee", "hr", *STAFF}
-    for path in (f"/requests/{rid}", f"/requests/{rid}/history"):
+    for path in (f"/requests/{rid}", f"/requests/{rid}/history", f"/requests/{rid}/attachments"):
         seen = {
             role: (await client.get(path, headers=headers(cast[role]))).status_code
             for role in ROLES
@@ -235,6 +235,9 @@ async def test_executor_and_user_admin_matrix(
         ("GET", f"/users/{assignee.id}", None, {"admin"}, 403, 200),
         ("PATCH", f"/users/{assignee.id}", {"service_area": "Kazan"}, {"admin"}, 403, 200),
         ("GET", "/auth/me", None, set(ROLES), 401, 200),
+        ("PATCH", "/auth/me", {"locale": "ru"}, set(ROLES), 401, 200),
+        ("POST", "/executors/me/telegram-link", None, {"assignee", "other_exec"}, 403, 201),
+        ("DELETE", "/executors/me/telegram-link", None, {"assignee", "other_exec"}, 403, 204),
     ]
     for method, path, body, allowed, denied, ok in checks:
         seen = {

@@ -1,0 +1,119 @@
+"""The delivery activity itself, run by Temporal's ActivityEnvironment against the real
+database, Redis and the run's SMTP server: what each stored status makes it do."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.testing import ActivityEnvironment
+
+from activities.notifications import NotificationActivities
+from core.settings import Settings
+from devstack.mailbox import SmtpSink
+from domain.lifecycle import Role
+from domain.notifications import Channel, Kind, PlannedNotification, notification_id
+from notifications.email import EmailSender
+from notifications.telegram import TelegramSender, close_bot, make_bot
+from notifications.templates import Templates
+from store import notifications as notes
+from tests.notifications.helpers import events_of
+from tests.notifications.test_burst import offer_context
+from tests.people import PersonFactory
+
+
+@pytest.fixture
+async def activities(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], mailbox: SmtpSink
+) -> AsyncIterator[NotificationActivities]:
+    redis = Redis.from_url(settings.redis.url)
+    bot = make_bot(settings.telegram)
+    yield NotificationActivities(
+        sessions,
+        redis,
+        settings,
+        templates=Templates(),
+        email=EmailSender(settings.smtp),
+        telegram=TelegramSender(bot),
+    )
+    await close_bot(bot)
+    await redis.aclose()
+
+
+async def planned_email(
+    sessions: async_sessionmaker[AsyncSession], recipient_id: str, address: str, kind: str
+) -> PlannedNotification:
+    trigger = str(uuid.uuid4())
+    request_id = str(uuid.uuid4())
+    item = PlannedNotification(
+        notification_id=notification_id(trigger, Kind.REQUEST_CREATED, recipient_id, Channel.EMAIL),
+        kind=kind,
+        channel=Channel.EMAIL.value,
+        recipient_id=recipient_id,
+        address=address,
+        locale="ru",
+        request_id=request_id,
+        context=offer_context(request_id),
+    )
+    async with sessions.begin() as session:
+        await notes.record_planned(session, [item], trigger, datetime.now(UTC))
+    return item
+
+
+async def test_a_second_run_after_success_sends_nothing(
+    activities: NotificationActivities,
+    sessions: async_sessionmaker[AsyncSession],
+    mailbox: SmtpSink,
+    person: PersonFactory,
+) -> None:
+    customer = await person(Role.CUSTOMER)
+    item = await planned_email(sessions, customer.id, customer.email, "request_created")
+    env = ActivityEnvironment()
+    first = await env.run(activities.deliver, item)
+    second = await env.run(activities.deliver, item)
+    assert (first.status, second.status) == ("sent", "sent")
+    assert second.detail == "already done"
+    assert len([e for e in mailbox.received if customer.email in e.rcpt_tos]) == 1
+    events = [e["type"] for e in await events_of(sessions, item.notification_id)]
+    assert events == ["notification.requested", "notification.sent"]
+
+
+async def test_a_run_that_finds_sending_does_not_send_a_second_copy(
+    activities: NotificationActivities,
+    sessions: async_sessionmaker[AsyncSession],
+    mailbox: SmtpSink,
+    person: PersonFactory,
+) -> None:
+    customer = await person(Role.CUSTOMER)
+    item = await planned_email(sessions, customer.id, customer.email, "request_created")
+    async with sessions.begin() as session:  # an earlier attempt died after handing over
+        row = await notes.get(session, item.notification_id, lock=True)
+        notes.mark_sending(row, datetime.now(UTC))
+    outcome = await ActivityEnvironment().run(activities.deliver, item)
+    assert outcome.status == "unconfirmed"
+    assert not [e for e in mailbox.received if customer.email in e.rcpt_tos]
+    failed = (await events_of(sessions, item.notification_id))[-1]
+    assert failed["type"] == "notification.failed"
+    assert failed["data"]["permanent"] is True
+
+
+async def test_an_unrenderable_or_undeliverable_message_fails_once_for_good(
+    activities: NotificationActivities,
+    sessions: async_sessionmaker[AsyncSession],
+    person: PersonFactory,
+) -> None:
+    customer = await person(Role.CUSTOMER)
+    unknown_kind = await planned_email(sessions, customer.id, customer.email, "no_such_template")
+    bad_address = await planned_email(sessions, customer.id, "not an address", "request_created")
+    env = ActivityEnvironment()
+    for item, says in ((unknown_kind, "cannot render"), (bad_address, "address")):
+        outcome = await env.run(activities.deliver, item)
+        assert outcome.status == "failed"
+        assert says in outcome.detail
+        async with sessions() as session:
+            row = await notes.get(session, item.notification_id)
+        assert (row.status, row.attempts) == ("failed", 0)  # never handed to a provider

@@ -25,7 +25,10 @@ from core.settings import SmtpSettings
 from notifications.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 
 # 7-bit bodies (base64 / quoted-printable) pass any relay, with or without 8BITMIME.
-_MESSAGE_POLICY = policy.SMTP.clone(cte_type="7bit")
+# Header lines up to RFC 5322's hard limit: folding encoded words at 78 columns drops the
+# spaces between them in CPython's email package ("№3b7a794b выполнены" arrived as
+# "№3b7a794bвыполнены"), so long Cyrillic subjects stay on one line.
+_MESSAGE_POLICY = policy.SMTP.clone(cte_type="7bit", max_line_length=998)
 _CREDENTIALS_HINT = "check SRA_SMTP__USERNAME and SRA_SMTP__PASSWORD"
 _AUTH_REQUIRED = 530  # a 5xx that an operator fixes, not the message
 
@@ -109,7 +112,11 @@ class SmtpSession:
         envelope_from = _sender_address(self._sender).addr_spec
         envelope_to = recipient_address(email.to).addr_spec
         try:
-            await self._client.send_message(message, sender=envelope_from, recipients=[envelope_to])
+            # Flattened here, with our policy: aiosmtplib's send_message would re-fold the
+            # headers with policy.SMTP and lose the spaces (see _MESSAGE_POLICY).
+            await self._client.sendmail(
+                envelope_from, [envelope_to], message.as_bytes(policy=_MESSAGE_POLICY)
+            )
         except (aiosmtplib.SMTPException, OSError) as error:
             if not isinstance(
                 error, (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused)

@@ -220,3 +220,12 @@ async def test_a_sender_killed_while_held_leaves_the_message_captured(sink: Smtp
         while sink.held:  # noqa: ASYNC110 - the server notices the hang-up on its own time
             await asyncio.sleep(0.01)
     assert len(sink.received) == 1
+
+
+async def test_a_long_cyrillic_subject_keeps_every_space(sink: SmtpSink) -> None:
+    """Regression: folded encoded words lost the spaces between them."""
+    subject = "Работы по заявке №3b7a794b выполнены — подтвердите, пожалуйста, до пятницы"
+    email = _email(subject=subject)
+    await EmailSender(_settings(sink)).send(email)
+    got = await sink.wait_for(lambda e: e.message_id == email.message_id)
+    assert got.subject == subject

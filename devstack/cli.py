@@ -183,6 +183,13 @@ def _print_urls(stack: Stack, *, infra_only: bool) -> None:
         ),
         ("Logs", str(stack.layout.logs)),
     ]
+    names = {service.name for service in stack.services}
+    if "mailbox" in names:
+        rows.insert(
+            2, ("Mailbox (every email)", f"http://{s.smtp.host}:{s.smtp.mailbox_web_port}/")
+        )
+    if "telegram" in names:
+        rows.insert(3, ("Telegram (emulator)", f"{s.telegram.base_url}/"))
     if infra_only:
         rows = rows[2:]
     width = max(len(name) for name, _ in rows)

@@ -8,17 +8,22 @@ workflows, history and outbox are real."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from temporalio.client import Client
 
 from core.security import hash_password
 from core.settings import Settings
+from devstack.emulators.telegram_control import TelegramEmulatorControl
 from domain.lifecycle import Action, Actor, Role, TransitionError
 from services.errors import ServiceError
 from services.requests import RequestCommands, RequestDraft
+from services.telegram_link import TelegramLinks
 from store import users
 
 PASSWORD = "demo-password-2026"
@@ -175,6 +180,8 @@ async def seed(settings: Settings) -> list[DemoAccount]:
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     try:
         ids = await _accounts(sessions)
+        if settings.telegram.uses_emulator:
+            await _link_telegram(settings, sessions, ids)
         client = await Client.connect(
             settings.temporal.address, namespace=settings.temporal.namespace
         )
@@ -190,6 +197,40 @@ async def seed(settings: Settings) -> list[DemoAccount]:
     finally:
         await engine.dispose()
     return list(ACCOUNTS)
+
+
+# Stable chat ids, so the emulator's page shows the same chats after every `make up`.
+DEMO_CHATS = {"ivan": 7_000_000_001, "petr": 7_000_000_002, "maria": 7_000_000_003}
+
+
+async def _link_telegram(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], ids: dict[str, Actor]
+) -> None:
+    """Link the verified demo executors' chats the way an executor does: a code from the
+    account, sent to the bot. The emulator forgets chats when it restarts, so this runs
+    on every `make up`."""
+    redis = Redis.from_url(settings.redis.url)
+    links = TelegramLinks(sessions, redis, settings.telegram.link_code_ttl_s)
+    try:
+        async with TelegramEmulatorControl(settings.telegram.base_url) as control:
+            for short, chat in DEMO_CHATS.items():
+                account = next(a for a in ACCOUNTS if a.email == SHORT[short])
+                code = await links.issue_code(ids[account.email].id)
+                first_name = account.full_name.split()[0]
+                await control.user_says(
+                    chat, f"/start {code.code}", user={"first_name": first_name}
+                )
+                await _until_linked(links, chat)
+    finally:
+        await redis.aclose()
+
+
+async def _until_linked(links: TelegramLinks, chat: int, timeout_s: float = 20) -> None:
+    deadline = time.monotonic() + timeout_s
+    while await links.executor_of_chat(chat) is None:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the bot did not link demo chat {chat}; see `make logs S=bot`")
+        await asyncio.sleep(0.1)
 
 
 async def _accounts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Actor]:

@@ -363,8 +363,107 @@ def bridges_service(settings: Settings) -> Service:
     )
 
 
+def mailbox_service(settings: Settings) -> Service:
+    """The local mailbox: every email the platform sends lands here (and in a web view)."""
+    m = settings.smtp
+
+    async def probe() -> str:
+        import httpx
+
+        async with httpx.AsyncClient(timeout=5) as client:
+            response = await client.get(f"http://{m.host}:{m.mailbox_web_port}/api/messages")
+        response.raise_for_status()
+        return f"{len(response.json())} message(s) in the mailbox"
+
+    return Service(
+        name="mailbox",
+        tier=APP,
+        command=[
+            sys.executable,
+            "-m",
+            "devstack.mailbox",
+            "--host",
+            m.host,
+            "--smtp-port",
+            str(m.port),
+            "--web-port",
+            str(m.mailbox_web_port),
+            "--maildir",
+            str(state_path(settings, "mailbox")),
+        ],
+        ports=((m.port, "SRA_SMTP__PORT"), (m.mailbox_web_port, "SRA_SMTP__MAILBOX_WEB_PORT")),
+        probe=probe,
+        url=f"http://{m.host}:{m.mailbox_web_port}/",
+        environment={"PYTHONPATH": str(REPO_ROOT)},
+        ready_timeout_s=30,
+    )
+
+
+def telegram_emulator_service(settings: Settings) -> Service:
+    """Stands in for api.telegram.org while no real bot token is configured."""
+    t = settings.telegram
+
+    async def probe() -> str:
+        import httpx
+
+        async with httpx.AsyncClient(timeout=5) as client:
+            response = await client.get(f"{t.base_url}/bot{t.token}/getMe")
+        response.raise_for_status()
+        return f"bot @{response.json()['result']['username']}"
+
+    return Service(
+        name="telegram",
+        tier=APP,
+        command=[
+            sys.executable,
+            "-m",
+            "devstack.emulators.telegram",
+            "--host",
+            t.emulator_host,
+            "--port",
+            str(t.emulator_port),
+            "--token",
+            t.token,
+            "--log-level",
+            "warning",
+        ],
+        ports=((t.emulator_port, "SRA_TELEGRAM__EMULATOR_PORT"),),
+        probe=probe,
+        url=f"{t.base_url}/",
+        environment={"PYTHONPATH": str(REPO_ROOT)},
+        ready_timeout_s=30,
+    )
+
+
+def bot_service(settings: Settings) -> Service:
+    t = settings.telegram
+
+    async def probe() -> str:
+        import httpx
+
+        async with httpx.AsyncClient(timeout=5) as client:
+            response = await client.get(f"{t.base_url}/bot{t.token}/getWebhookInfo")
+        response.raise_for_status()
+        info = response.json()["result"]
+        if t.mode == "webhook" and not info.get("url"):
+            raise RuntimeError("the bot has not registered its webhook yet")
+        return f"{t.mode} against {'the emulator' if t.uses_emulator else 'Telegram'}"
+
+    ports = ((t.webhook_port, "SRA_TELEGRAM__WEBHOOK_PORT"),) if t.mode == "webhook" else ()
+    return Service(
+        name="bot",
+        tier=APP,
+        command=[sys.executable, "-m", "bridges", "bot"],
+        ports=ports,
+        probe=probe,
+        url=f"{t.base_url}/" if t.uses_emulator else "https://t.me",
+        environment={"PYTHONPATH": str(REPO_ROOT)},
+        ready_timeout_s=60,
+    )
+
+
 def all_services(settings: Settings, tools: Toolset) -> list[Service]:
-    return [
+    services = [
         postgres_service(settings),
         redis_service(settings),
         kafka_service(settings, tools),
@@ -373,3 +472,15 @@ def all_services(settings: Settings, tools: Toolset) -> list[Service]:
         worker_service(settings),
         bridges_service(settings),
     ]
+    if _uses_local_mailbox(settings):
+        services.append(mailbox_service(settings))
+    if settings.telegram.uses_emulator:
+        services.append(telegram_emulator_service(settings))
+    services.append(bot_service(settings))
+    return services
+
+
+def _uses_local_mailbox(settings: Settings) -> bool:
+    """A configured relay (another host, or credentials) means real mail: no mailbox."""
+    smtp = settings.smtp
+    return smtp.host in ("127.0.0.1", "localhost") and not smtp.username

@@ -25,7 +25,7 @@ from fastapi import FastAPI, Request, Response
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import (
     Application,
     BaseUpdateProcessor,
@@ -197,7 +197,7 @@ async def bot_runtime(settings: Settings) -> AsyncIterator[BotRuntime]:
     )
     app = build_application(settings, handlers)
     try:
-        await app.initialize()
+        await _initialize(app)
         await app.start()
         yield BotRuntime(settings, app)
     finally:
@@ -206,6 +206,20 @@ async def bot_runtime(settings: Settings) -> AsyncIterator[BotRuntime]:
         await app.shutdown()
         await redis.aclose()
         await engine.dispose()
+
+
+async def _initialize(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """getMe until the Bot API answers: the bot may start before the emulator (or while
+    Telegram is unreachable); a wrong token is fatal and says so."""
+    delay = 0.5
+    while True:
+        try:
+            await app.initialize()
+            return
+        except NetworkError as error:
+            log.warning("bot.api_unreachable", error=str(error)[:200], retry_in_s=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:

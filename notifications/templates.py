@@ -97,6 +97,9 @@ _CATEGORIES: dict[Locale, dict[str, str]] = {
     Locale.RU: {
         "plumbing": "Сантехника",
         "electrical": "Электрика",
+        "electrics": "Электрика",
+        "heating": "Отопление",
+        "installation": "Монтаж и установка",
         "cleaning": "Уборка",
         "appliance": "Ремонт техники",
         "carpentry": "Столярные работы",
@@ -106,6 +109,9 @@ _CATEGORIES: dict[Locale, dict[str, str]] = {
     Locale.EN: {
         "plumbing": "Plumbing",
         "electrical": "Electrical",
+        "electrics": "Electrical",
+        "heating": "Heating",
+        "installation": "Installation",
         "cleaning": "Cleaning",
         "appliance": "Appliance repair",
         "carpentry": "Carpentry",

@@ -44,7 +44,18 @@ def test_declares_every_service_the_platform_needs(compose: dict[str, Any]) -> N
         "provision",
         "api",
         "worker",
+        "bridges",
+        "bot",
+        "telegram-emulator",
+        "mailpit",
     } <= set(compose["services"])
+
+
+def test_the_bot_and_the_mail_can_be_pointed_at_real_services(compose: dict[str, Any]) -> None:
+    env = compose["services"]["bot"]["environment"]
+    assert env["SRA_SMTP__HOST"] == "mailpit"  # the bundled one unless SMTP_HOST is set
+    assert env["SRA_TELEGRAM__BOT_TOKEN"] == ""  # the emulator unless a token is set
+    assert compose["services"]["bot"]["command"] == ["python", "-m", "bridges", "bot"]
 
 
 def test_kafka_is_three_kraft_brokers_with_rf3_and_min_insync_2(compose: dict[str, Any]) -> None:

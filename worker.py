@@ -79,7 +79,11 @@ async def running_worker(
     )
     notifier = Worker(
         client,
-        task_queue=settings.notifications.task_queue,
+        # A worker on another request queue (tests, tools) gets its own notifications
+        # queue too: one client may not poll a queue twice.
+        task_queue=f"{task_queue}-notifications"
+        if task_queue
+        else settings.notifications.task_queue,
         activities=[notifications.deliver],
         # Enforced by the server across every worker of the queue; the per-channel
         # pace (Redis) keeps Telegram's 30 messages/s inside it.

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from temporalio.client import Client
 
+from bridges.telegram_bot.runner import BotRuntime, bot_runtime
 from core.health import kafka_probe, postgres_probe, redis_probe, run_probes, temporal_probe
 from core.settings import REPO_ROOT, Settings, get_settings
 from devstack.emulators.telegram import RunningEmulator, serve_emulator
@@ -171,6 +172,21 @@ async def worker(
 ) -> AsyncIterator[None]:
     async with running_worker(temporal, settings):
         yield
+
+
+@pytest.fixture
+async def bot(
+    settings: Settings, worker: None, telegram_api: RunningEmulator
+) -> AsyncIterator[BotRuntime]:
+    """The executor bot polling the emulator, as `python -m bridges bot` runs it."""
+    stop = asyncio.Event()
+    async with bot_runtime(settings) as runtime:
+        polling = asyncio.create_task(runtime.poll(stop))
+        try:
+            yield runtime
+        finally:
+            stop.set()
+            await polling
 
 
 @pytest.fixture

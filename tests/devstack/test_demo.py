@@ -4,6 +4,7 @@ state of the lifecycle; seeding twice changes nothing."""
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bridges.telegram_bot.runner import BotRuntime
 from core.settings import Settings
 from devstack import demo
 from store.models import ExecutorProfile, OutboxEvent, RequestTransition, ServiceRequest, User
@@ -25,7 +26,7 @@ async def _counts(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
 
 
 async def test_seed_is_complete_and_idempotent(
-    settings: Settings, worker: None, sessions: async_sessionmaker[AsyncSession]
+    settings: Settings, worker: None, bot: BotRuntime, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     await demo.seed(settings)
     first = await _counts(sessions)
@@ -72,3 +73,23 @@ async def test_seed_is_complete_and_idempotent(
         - {"confirmed"}
         | {"closed"} - set()
     )
+
+
+async def test_seed_links_the_demo_executors_chats_through_the_bot(
+    settings: Settings, worker: None, bot: BotRuntime, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await demo.seed(settings)
+    async with sessions() as session:
+        chats = dict(
+            (
+                await session.execute(
+                    select(User.email, ExecutorProfile.telegram_chat_id).join(
+                        ExecutorProfile, ExecutorProfile.user_id == User.id
+                    )
+                )
+            ).all()
+        )
+    assert {demo.SHORT[short]: chat for short, chat in demo.DEMO_CHATS.items()} == {
+        email: chats[email] for email in (demo.SHORT[s] for s in demo.DEMO_CHATS)
+    }
+    assert chats["new.plumber@example.com"] is None

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -25,13 +25,10 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities.diagnostics import DiagnosticsActivities
-from activities.notifications import NotificationActivities
+from activities.notifications import NotificationActivities, notification_activities
 from activities.requests import RequestActivities
 from core.logging import configure_logging, get_logger
 from core.settings import Settings, get_settings
-from notifications.email import EmailSender
-from notifications.telegram import TelegramSender, close_bot, make_bot
-from notifications.templates import Templates
 from workflows.diagnostics import DependencyCheckInput, DependencyCheckWorkflow
 from workflows.service_request import ServiceRequestWorkflow
 
@@ -49,17 +46,26 @@ async def running_worker(
     )
     redis = Redis.from_url(settings.redis.url)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
+    try:
+        async with notification_activities(sessions, redis, settings) as notifications:
+            workers = _workers(client, settings, task_queue, sessions, redis, notifications)
+            async with workers[0], workers[1]:
+                yield workers[0]
+    finally:
+        await redis.aclose()
+        await engine.dispose()
+
+
+def _workers(
+    client: Client,
+    settings: Settings,
+    task_queue: str | None,
+    sessions: async_sessionmaker[AsyncSession],
+    redis: Redis,
+    notifications: NotificationActivities,
+) -> tuple[Worker, Worker]:
     diagnostics = DiagnosticsActivities(settings)
     requests = RequestActivities(sessions, redis)
-    bot = make_bot(settings.telegram)
-    notifications = NotificationActivities(
-        sessions,
-        redis,
-        settings,
-        templates=Templates(),
-        email=EmailSender(settings.smtp),
-        telegram=TelegramSender(bot),
-    )
     worker = Worker(
         client,
         task_queue=task_queue or settings.temporal.task_queue,
@@ -91,13 +97,7 @@ async def running_worker(
         max_concurrent_activities=settings.notifications.max_concurrent,
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
-    try:
-        async with worker, notifier:
-            yield worker
-    finally:
-        await close_bot(bot)
-        await redis.aclose()
-        await engine.dispose()
+    return worker, notifier
 
 
 def metrics_runtime(settings: Settings) -> Runtime:

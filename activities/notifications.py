@@ -50,7 +50,7 @@ from domain.notifications import (
 from notifications.email import EmailSender, OutgoingEmail, message_id_for, recipient_address
 from notifications.errors import DeliveryError, PermanentDeliveryError
 from notifications.rate_limit import Pacer
-from notifications.telegram import TelegramSender
+from notifications.telegram import TelegramSender, close_bot, make_bot
 from notifications.templates import Templates
 from store import notifications as notes
 from store import requests as repo
@@ -373,6 +373,26 @@ class NotificationActivities:
             extra={"notification_id": item.notification_id, "permanent": permanent},
         )
         return DeliveryOutcome(item.notification_id, "failed", error.detail)
+
+
+@contextlib.asynccontextmanager
+async def notification_activities(
+    sessions: async_sessionmaker[AsyncSession], redis: Redis, settings: Settings
+) -> AsyncIterator[NotificationActivities]:
+    """The activities with their senders, as configured; the bot's HTTP client is closed
+    when the block ends."""
+    bot = make_bot(settings.telegram)
+    try:
+        yield NotificationActivities(
+            sessions,
+            redis,
+            settings,
+            templates=Templates(),
+            email=EmailSender(settings.smtp),
+            telegram=TelegramSender(bot),
+        )
+    finally:
+        await close_bot(bot)
 
 
 async def _heartbeat() -> None:

@@ -68,13 +68,7 @@ class Resources:
         return self._temporal
 
     async def commands(self) -> RequestCommands:
-        return RequestCommands(
-            await self.temporal(),
-            self.sessions,
-            self.settings.temporal.task_queue,
-            self.settings.sla.policy(),
-            self.settings.notifications.task_queue,
-        )
+        return RequestCommands.from_settings(await self.temporal(), self.sessions, self.settings)
 
     async def clickhouse(self) -> Any:
         # Opened on first use: a missing or locked analytics store must not stop the

@@ -185,13 +185,7 @@ async def seed(settings: Settings) -> list[DemoAccount]:
         client = await Client.connect(
             settings.temporal.address, namespace=settings.temporal.namespace
         )
-        commands = RequestCommands(
-            client,
-            sessions,
-            settings.temporal.task_queue,
-            settings.sla.policy(),
-            settings.notifications.task_queue,
-        )
+        commands = RequestCommands.from_settings(client, sessions, settings)
         for spec in REQUESTS:
             await _request(commands, ids, *spec)
     finally:

@@ -18,6 +18,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from core.settings import Settings
 from domain.lifecycle import Action, Actor, ActorNotAllowed, StateConflict
 from domain.requests import ActionInput, NewRequest, RequestView, RequestWorkflowInput
 from domain.sla import SlaPolicy
@@ -58,6 +59,18 @@ class RequestCommands:
         self.task_queue = task_queue
         self.sla = sla
         self.notification_queue = notification_queue
+
+    @classmethod
+    def from_settings(
+        cls, temporal: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings
+    ) -> RequestCommands:
+        return cls(
+            temporal,
+            sessions,
+            settings.temporal.task_queue,
+            settings.sla.policy(),
+            settings.notifications.task_queue,
+        )
 
     async def create(
         self,

@@ -182,13 +182,7 @@ async def bot_runtime(settings: Settings) -> AsyncIterator[BotRuntime]:
     temporal = await Client.connect(
         settings.temporal.address, namespace=settings.temporal.namespace
     )
-    commands = RequestCommands(
-        temporal,
-        sessions,
-        settings.temporal.task_queue,
-        settings.sla.policy(),
-        settings.notifications.task_queue,
-    )
+    commands = RequestCommands.from_settings(temporal, sessions, settings)
     handlers = ExecutorBot(
         sessions,
         TelegramLinks(sessions, redis, settings.telegram.link_code_ttl_s),

@@ -12,14 +12,11 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
 
-from activities.notifications import NotificationActivities
+from activities.notifications import NotificationActivities, notification_activities
 from core.settings import Settings
 from devstack.mailbox import SmtpSink
 from domain.lifecycle import Role
 from domain.notifications import Channel, Kind, PlannedNotification, notification_id
-from notifications.email import EmailSender
-from notifications.telegram import TelegramSender, close_bot, make_bot
-from notifications.templates import Templates
 from store import notifications as notes
 from tests.notifications.helpers import events_of
 from tests.notifications.test_burst import offer_context
@@ -31,16 +28,8 @@ async def activities(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], mailbox: SmtpSink
 ) -> AsyncIterator[NotificationActivities]:
     redis = Redis.from_url(settings.redis.url)
-    bot = make_bot(settings.telegram)
-    yield NotificationActivities(
-        sessions,
-        redis,
-        settings,
-        templates=Templates(),
-        email=EmailSender(settings.smtp),
-        telegram=TelegramSender(bot),
-    )
-    await close_bot(bot)
+    async with notification_activities(sessions, redis, settings) as built:
+        yield built
     await redis.aclose()
 
 

@@ -30,12 +30,13 @@ async def test_preferences_change_language_and_channels_and_refuse_bad_ones(
     assert changed.status_code == 200
     assert changed.json()["locale"] == "en"
 
-    for body in (
+    bodies: list[dict[str, object]] = [
         {"locale": "de"},
         {"notification_channels": ["pigeon"]},
         {"notification_channels": []},
         {"role": "admin"},  # not a preference: refused, not ignored
-    ):
+    ]
+    for body in bodies:
         refused = await client.patch("/auth/me", json=body, headers=customer.headers)
         assert refused.status_code == 422, body
         assert refused.headers["content-type"].startswith("application/problem+json")

@@ -58,6 +58,16 @@ def notifications_of_crash(crash_queue: str) -> str:
     return f"{crash_queue}-notifications"
 
 
+@pytest.fixture
+def commands(
+    temporal: Client, sessions: async_sessionmaker[AsyncSession], crash_queue: str
+) -> RequestCommands:
+    """Commands whose workflows run on the subprocess worker's queues."""
+    return RequestCommands(
+        temporal, sessions, crash_queue, SlaPolicy(), notifications_of_crash(crash_queue)
+    )
+
+
 async def _ready(settings: Settings, queue: str, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
@@ -78,13 +88,11 @@ async def test_killed_worker_loses_nothing_and_duplicates_nothing(
     person: PersonFactory,
     worker_process: PlatformProcess,
     crash_queue: str,
+    commands: RequestCommands,
 ) -> None:
     customer = await person(Role.CUSTOMER)
     executor = await person(Role.EXECUTOR, skills=["plumbing"])
     manager = await person(Role.MANAGER)
-    commands = RequestCommands(
-        temporal, sessions, crash_queue, SlaPolicy(), notifications_of_crash(crash_queue)
-    )
     worker_process.start()
     await _ready(settings, crash_queue)
 
@@ -192,6 +200,7 @@ async def test_worker_killed_while_telegram_holds_a_message_sends_it_exactly_onc
     person: PersonFactory,
     worker_process: PlatformProcess,
     crash_queue: str,
+    commands: RequestCommands,
     telegram_api: RunningEmulator,
 ) -> None:
     """The worst moment: Telegram has the message, the worker dies before the answer.
@@ -201,9 +210,6 @@ async def test_worker_killed_while_telegram_holds_a_message_sends_it_exactly_onc
     executor = await person(Role.EXECUTOR, telegram_chat_id=chat)
     customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
     await control.user_says(chat, "/start")
-    commands = RequestCommands(
-        temporal, sessions, crash_queue, SlaPolicy(), notifications_of_crash(crash_queue)
-    )
     worker_process.start()
     await _ready(settings, crash_queue)
     view, _ = await commands.create(customer.id, f"hold-{uuid.uuid4()}", DRAFT)
@@ -240,14 +246,12 @@ async def test_worker_killed_mid_burst_sends_every_message_once(
     person: PersonFactory,
     worker_process: PlatformProcess,
     crash_queue: str,
+    commands: RequestCommands,
     mailbox: SmtpSink,
 ) -> None:
     """Kills at ordinary moments (rendering, pacing, between sends, after a send before
     Temporal heard of it): every customer still gets exactly one receipt."""
     customer = await person(Role.CUSTOMER)
-    commands = RequestCommands(
-        temporal, sessions, crash_queue, SlaPolicy(), notifications_of_crash(crash_queue)
-    )
     worker_process.start()
     await _ready(settings, crash_queue)
     created = [

@@ -23,6 +23,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.diagnostics import DiagnosticsActivities
 from activities.notifications import NotificationActivities, notification_activities
@@ -56,6 +57,16 @@ async def running_worker(
         await engine.dispose()
 
 
+# Libraries the activities use are shared with the sandbox, not re-imported per workflow
+# run: they are never called from workflow code (which would be non-deterministic), and
+# loading them lazily inside the sandbox only produced warnings.
+SANDBOX = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+        "redis", "sqlalchemy", "psycopg", "telegram", "httpx", "jinja2", "aiosmtplib", "structlog"
+    )
+)
+
+
 def _workers(
     client: Client,
     settings: Settings,
@@ -70,6 +81,7 @@ def _workers(
         client,
         task_queue=task_queue or settings.temporal.task_queue,
         workflows=[DependencyCheckWorkflow, ServiceRequestWorkflow],
+        workflow_runner=SANDBOX,
         activities=[
             diagnostics.check_dependencies,
             requests.create_request,

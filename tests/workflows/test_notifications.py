@@ -16,6 +16,7 @@ from devstack.emulators.telegram import RunningEmulator
 from devstack.mailbox import SmtpSink
 from domain.lifecycle import Action, Role
 from domain.notifications import parse_button_data
+from domain.sla import SlaPolicy
 from services.requests import RequestCommands, RequestDraft
 from tests.notifications.helpers import about, events_of, notifications_of, until
 from tests.people import PersonFactory
@@ -208,3 +209,89 @@ async def test_a_refused_address_fails_permanently_and_a_busy_server_is_retried(
     assert len(transient) >= 2
     assert all(e["data"]["permanent"] is False for e in transient)
     assert len([e for e in mailbox.received if about(busy.email, later.id)(e)]) == 1
+
+
+async def test_sla_breaches_reach_its_manager_then_the_head_managers(
+    commands: Commands,
+    person: PersonFactory,
+    mailbox: SmtpSink,
+    telegram_api: RunningEmulator,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    chat = new_chat()
+    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
+    other_manager = await person(Role.MANAGER)
+    head = await person(Role.HEAD_MANAGER)
+    executor = await person(Role.EXECUTOR, telegram_chat_id=chat)
+    await telegram_api.control.user_says(chat, "/start")
+    hour = 3600.0
+    cmd = commands(
+        SlaPolicy(
+            assign_s=hour,
+            accept_s=hour,
+            start_s=1,
+            complete_s=hour,
+            auto_confirm_s=hour,
+            escalation_step_s=1,
+        )
+    )
+    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
+    await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
+    await cmd.act(view.id, Action.ACCEPT, executor.actor)
+    # tier 1: the manager who assigned it; tier 2: the head managers; tier 3: back to
+    # the queue, and its manager hears that too.
+    tier1 = await mailbox.wait_for(about(manager.email, view.id), timeout_s=20)
+    tier2 = await mailbox.wait_for(about(head.email, view.id), timeout_s=20)
+    returned = await mailbox.wait_for(
+        lambda e: about(manager.email, view.id)(e) and e != tier1, timeout_s=20
+    )
+    assert tier1.subject != returned.subject
+    assert tier2.subject
+    assert not [e for e in mailbox.received if about(other_manager.email, view.id)(e)]
+
+
+async def test_cancellation_tells_the_customer_and_releases_the_executor(
+    commands: Commands,
+    person: PersonFactory,
+    mailbox: SmtpSink,
+    telegram_api: RunningEmulator,
+) -> None:
+    chat = new_chat()
+    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
+    executor = await person(Role.EXECUTOR, telegram_chat_id=chat)
+    await telegram_api.control.user_says(chat, "/start")
+    cmd = commands()
+    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
+    await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
+    await cmd.act(view.id, Action.ACCEPT, executor.actor)
+    await cmd.act(view.id, Action.CANCEL, manager.actor, reason="Заказчик уехал")
+    told = await mailbox.wait_for(
+        lambda e: about(customer.email, view.id)(e) and "Заказчик уехал" in e.text
+    )
+    assert told.html is not None
+    messages = await telegram_api.control.wait_for_bot_messages(chat, 2)
+    assert "Заказчик уехал" in messages[1]["text"]
+    assert messages[1].get("reply_markup") is None  # nothing left to press
+
+
+async def test_an_approved_verification_tells_the_waiting_executor(
+    commands: Commands,
+    person: PersonFactory,
+    telegram_api: RunningEmulator,
+    temporal: Client,
+) -> None:
+    chat = new_chat()
+    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
+    executor = await person(Role.EXECUTOR, telegram_chat_id=chat, verified=False)
+    await telegram_api.control.user_says(chat, "/start")
+    cmd = commands()
+    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
+    await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
+    await telegram_api.control.wait_for_bot_messages(chat, 1)  # the offer
+    handle = temporal.get_workflow_handle(workflow_id(view.id))
+    await handle.signal("verification_decided", args=[executor.id, True])
+    approved = (await telegram_api.control.wait_for_bot_messages(chat, 2))[1]
+    buttons = [b for row in approved["reply_markup"]["inline_keyboard"] for b in row]
+    assert parse_button_data(buttons[0]["callback_data"]) == ("accept", view.id)
+    accepted = await cmd.act(view.id, Action.ACCEPT, executor.actor)
+    assert accepted.state == "accepted"

@@ -216,6 +216,24 @@ async def test_decline_asks_for_a_reason_and_returns_the_request_to_the_queue(
     view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
     await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
     offer = await bot_says(control, chat, has_button(f"decline:{view.id}"))
+    # /jobs lists it, /job <short number> shows it with the buttons it has now
+    await control.user_says(chat, "/jobs")
+    listing = await bot_says(control, chat, says("Ваши активные заявки"))
+    assert view.id[:8] in listing["text"]
+    assert has_button(f"show:{view.id}")(listing)
+    await control.user_says(chat, f"/job {view.id[:8]}")
+    details = await bot_says(
+        control,
+        chat,
+        lambda m: (
+            m is not offer
+            and has_button(f"accept:{view.id}")(m)
+            and "ждёт вашего ответа" in m["text"]
+        ),
+    )
+    assert "Течёт смеситель" in details["text"]
+    await control.user_says(chat, "/job 00000000")
+    await bot_says(control, chat, says("не найдена"))
     await control.user_presses(chat, offer["message_id"], f"decline:{view.id}")
     await bot_says(control, chat, says("Напишите причину"))
     await control.user_says(chat, "Слишком далеко ехать")

@@ -380,6 +380,15 @@ class ExecutorBot:
         if dialog is None or dialog.action != Action.COMPLETE:
             await message.reply_text(say("photo_without_job", executor.locale))
             return
+        async with self.sessions() as session:
+            row = await repo.get(session, dialog.request_id)
+        if row is None or str(row.assignee_id) != executor.id or row.state != State.IN_PROGRESS:
+            # The job moved on (cancelled, reassigned) while the executor was typing.
+            await self.dialogs.close(chat.id)
+            short = dialog.request_id[:8]
+            state = state_name(row.state, executor.locale) if row else "—"
+            await message.reply_text(say("stale", executor.locale, short=short, state=state))
+            return
         largest = max(message.photo, key=lambda p: p.file_size or p.width * p.height)
         if largest.file_size and largest.file_size > MAX_PHOTO_BYTES:
             await message.reply_text(say("refused", executor.locale, detail="photo > 10 MB"))

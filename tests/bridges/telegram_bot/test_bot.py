@@ -323,3 +323,34 @@ async def test_webhook_mode_receives_updates_and_refuses_a_wrong_secret(
             assert forged.status_code == 403
         finally:
             await runtime.app.bot.delete_webhook()
+
+
+async def test_a_photo_for_a_job_that_moved_on_is_not_kept(
+    bot: BotRuntime,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    telegram_api: RunningEmulator,
+    person: PersonFactory,
+    commands: Callable[..., RequestCommands],
+) -> None:
+    control = telegram_api.control
+    chat = new_chat()
+    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
+    executor = await person(Role.EXECUTOR)
+    await link(settings, sessions, control, executor, chat)
+    cmd = commands()
+    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
+    await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
+    offer = await bot_says(control, chat, has_button(f"accept:{view.id}"))
+    await cmd.act(view.id, Action.ACCEPT, executor.actor)
+    await cmd.act(view.id, Action.START, executor.actor)
+    await control.user_presses(chat, offer["message_id"], f"complete:{view.id}")
+    await bot_says(control, chat, says("пришлите фото"))
+    await cmd.act(view.id, Action.CANCEL, manager.actor, reason="Заказчик передумал")
+    await control.user_sends_photo(chat, JPEG)
+    await bot_says(control, chat, says("уже недоступно"))
+    async with sessions() as session:
+        assert await attachments.list_for(session, view.id) == []
+    await control.user_says(chat, "Отчёт, которого уже не ждут")
+    await bot_says(control, chat, says("Не понимаю"))  # the dialog was closed
+    assert await state_of(sessions, view.id) == "cancelled"

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,7 +49,12 @@ from domain.notifications import (
     tells_actor,
 )
 from notifications.email import EmailSender, OutgoingEmail, message_id_for, recipient_address
-from notifications.errors import DeliveryError, PermanentDeliveryError
+from notifications.errors import (
+    DeliveryError,
+    DeliveryInDoubt,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from notifications.rate_limit import Pacer
 from notifications.telegram import TelegramSender, close_bot, make_bot
 from notifications.templates import Templates
@@ -57,6 +63,10 @@ from store import requests as repo
 from store.models import ExecutorProfile, Notification, RequestTransition, ServiceRequest, User
 
 HEARTBEAT_EVERY_S = 2.0
+UNCONFIRMED = (
+    "an earlier attempt stopped after handing the message to the provider; "
+    "not sent again to avoid a duplicate"
+)
 
 
 class NotificationActivities:
@@ -113,7 +123,12 @@ class NotificationActivities:
                 .where(Notification.trigger_event_id == uuid.UUID(trigger.event_id))
                 .order_by(Notification.created_at, Notification.id)
             )
-            return [notes.to_planned(row, trigger.trace_id) for row in rows.scalars()]
+            # Ids only: the delivery reads the message from its row, so workflow history
+            # does not carry a copy of every context (a breach may reach many managers).
+            return [
+                replace(notes.to_planned(row, trigger.trace_id), context={}, address="")
+                for row in rows.scalars()
+            ]
 
     async def _audience(
         self,
@@ -235,54 +250,74 @@ class NotificationActivities:
         async with _heartbeating():
             return await self._deliver(item)
 
-    async def _deliver(self, item: PlannedNotification) -> DeliveryOutcome:
+    async def _deliver(self, planned: PlannedNotification) -> DeliveryOutcome:
+        attempt = activity.info().attempt
         async with self.sessions.begin() as session:
-            row = await notes.get(session, item.notification_id, lock=True)
+            row = await notes.get(session, planned.notification_id, lock=True)
             if row.status in notes.FINISHED:
-                return DeliveryOutcome(item.notification_id, row.status, "already done")
+                return DeliveryOutcome(planned.notification_id, row.status, "already done")
+            # The message itself comes from the store: workflow history carries only ids.
+            item = notes.to_planned(row, planned.trace_id)
             if row.status == "sending":
-                detail = (
-                    "an earlier attempt stopped after handing the message to the provider; "
-                    "not sent again to avoid a duplicate"
-                )
                 await notes.mark_failed(
                     session,
                     row,
                     item,
-                    detail,
+                    UNCONFIRMED,
                     permanent=True,
                     now=_now(),
-                    attempt=activity.info().attempt,
+                    attempt=attempt,
                     status="unconfirmed",
                 )
-                return DeliveryOutcome(item.notification_id, "unconfirmed", detail)
+                return DeliveryOutcome(item.notification_id, "unconfirmed", UNCONFIRMED)
+            unlinked = await self._chat_moved(session, item)
+        if unlinked:
+            return await self._finish_unsent(item, PermanentDeliveryError(unlinked), attempt)
         try:
             send = await self._prepared_send(item)
         except PermanentDeliveryError as error:
-            return await self._finish_failed(item, error, permanent=True)
+            return await self._finish_unsent(item, error, attempt)
         except (TemplateError, ValueError, KeyError) as error:  # a retry renders the same
             unrenderable = PermanentDeliveryError(f"cannot render {item.kind}: {error}")
-            return await self._finish_failed(item, unrenderable, permanent=True)
+            return await self._finish_unsent(item, unrenderable, attempt)
         await self.pacers[Channel(item.channel)].wait_turn(_heartbeat)
         try:
             async with send() as hand_over:
-                if not await self._mark_sending(item):
-                    return DeliveryOutcome(item.notification_id, "skipped", "taken by another run")
-                message_id = await hand_over()
-        except DeliveryError as error:
-            permanent = isinstance(error, PermanentDeliveryError)
-            outcome = await self._finish_failed(item, error, permanent=permanent)
-            if permanent:
-                return outcome
+                await self._mark_sending(item, attempt)
+
+                async def hand_over_and_record() -> str:
+                    message_id = await hand_over()
+                    await self._finish_sent(item, attempt, message_id)
+                    return message_id
+
+                # A cancelled attempt (shutdown, lost heartbeat) still records what it sent.
+                message_id = await asyncio.shield(hand_over_and_record())
+        except DeliveryInDoubt as error:
+            return await self._finish_handed_over(item, attempt, error, "unconfirmed")
+        except PermanentDeliveryError as error:
+            return await self._finish_handed_over(item, attempt, error, "failed")
+        except TransientDeliveryError as error:
+            await self._finish_handed_over(item, attempt, error, "requested")
             raise ApplicationError(
                 f"{item.channel} delivery failed, will retry: {error.detail}",
                 type="transient_delivery_error",
-                next_retry_delay=_delay(getattr(error, "retry_after_s", None)),
+                next_retry_delay=_delay(error.retry_after_s),
             ) from None
-        async with self.sessions.begin() as session:
-            row = await notes.get(session, item.notification_id, lock=True)
-            await notes.mark_sent(session, row, item, message_id, _now())
         return DeliveryOutcome(item.notification_id, "sent", message_id)
+
+    async def _chat_moved(self, session: AsyncSession, item: PlannedNotification) -> str:
+        """A Telegram chat unlinked or moved to another executor since planning must not
+        get this recipient's message; empty when the address still belongs to them."""
+        if item.channel != Channel.TELEGRAM:
+            return ""
+        owner = await session.execute(
+            select(ExecutorProfile.user_id).where(
+                ExecutorProfile.telegram_chat_id == int(item.address)
+            )
+        )
+        if str(owner.scalar_one_or_none()) != item.recipient_id:
+            return "the recipient's Telegram chat was unlinked since the message was planned"
+        return ""
 
     async def _prepared_send(
         self, item: PlannedNotification
@@ -345,34 +380,65 @@ class NotificationActivities:
             )
         return DeliveryOutcome(item.notification_id, "failed", detail)
 
-    async def _mark_sending(self, item: PlannedNotification) -> bool:
-        """The point of no return; False when another run got there first."""
+    async def _mark_sending(self, item: PlannedNotification, attempt: int) -> None:
+        """The point of no return, taken by exactly one attempt."""
         async with self.sessions.begin() as session:
             row = await notes.get(session, item.notification_id, lock=True)
             if row.status != "requested":
-                return False
-            notes.mark_sending(row, _now())
-            return True
+                # Another attempt (one Temporal already gave up on) got here first: retry
+                # later and find its outcome, rather than report this one as done.
+                raise ApplicationError(
+                    f"notification {item.notification_id} is {row.status} by another attempt",
+                    type="delivery_contended",
+                )
+            notes.mark_sending(row, _now(), attempt)
 
-    async def _finish_failed(
-        self, item: PlannedNotification, error: DeliveryError, *, permanent: bool
-    ) -> DeliveryOutcome:
+    async def _finish_sent(self, item: PlannedNotification, attempt: int, message_id: str) -> None:
         async with self.sessions.begin() as session:
             row = await notes.get(session, item.notification_id, lock=True)
-            await notes.mark_failed(
-                session,
-                row,
-                item,
-                error.detail,
-                permanent=permanent,
-                now=_now(),
-                attempt=activity.info().attempt,
-            )
+            if notes.owns_send(row, attempt):
+                await notes.mark_sent(session, row, item, message_id, _now())
+
+    async def _finish_handed_over(
+        self, item: PlannedNotification, attempt: int, error: DeliveryError, status: str
+    ) -> DeliveryOutcome:
+        """After the hand-over began: only the attempt that owns the send may record."""
+        async with self.sessions.begin() as session:
+            row = await notes.get(session, item.notification_id, lock=True)
+            if notes.owns_send(row, attempt):
+                await notes.mark_failed(
+                    session,
+                    row,
+                    item,
+                    error.detail,
+                    permanent=status != "requested",
+                    now=_now(),
+                    attempt=attempt,
+                    status=status,
+                )
+            outcome = DeliveryOutcome(item.notification_id, row.status, error.detail)
+        self._log_failure(item, status)
+        return outcome
+
+    async def _finish_unsent(
+        self, item: PlannedNotification, error: PermanentDeliveryError, attempt: int
+    ) -> DeliveryOutcome:
+        """Before any hand-over: nothing reached the provider, the failure is final."""
+        async with self.sessions.begin() as session:
+            row = await notes.get(session, item.notification_id, lock=True)
+            if row.status == "requested":
+                await notes.mark_failed(
+                    session, row, item, error.detail, permanent=True, now=_now(), attempt=attempt
+                )
+            outcome = DeliveryOutcome(item.notification_id, row.status, error.detail)
+        self._log_failure(item, "failed")
+        return outcome
+
+    @staticmethod
+    def _log_failure(item: PlannedNotification, status: str) -> None:
         activity.logger.warning(
-            "notification.failed",
-            extra={"notification_id": item.notification_id, "permanent": permanent},
+            "notification.%s", status, extra={"notification_id": item.notification_id}
         )
-        return DeliveryOutcome(item.notification_id, "failed", error.detail)
 
 
 @contextlib.asynccontextmanager

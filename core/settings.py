@@ -162,6 +162,8 @@ class TelegramSettings(BaseModel):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 58082
     link_code_ttl_s: int = 10 * 60
+    # How long a send waits for Telegram's answer; after that the outcome is unknown.
+    read_timeout_s: float = Field(default=10.0, gt=0)
     # Telegram allows about 30 messages per second per bot.
     messages_per_s: float = Field(default=30.0, gt=0)
 

@@ -22,7 +22,12 @@ import aiosmtplib
 from email_validator import EmailNotValidError, validate_email
 
 from core.settings import SmtpSettings
-from notifications.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from notifications.errors import (
+    DeliveryError,
+    DeliveryInDoubt,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 
 # 7-bit bodies (base64 / quoted-printable) pass any relay, with or without 8BITMIME.
 # Header lines up to RFC 5322's hard limit: folding encoded words at 78 columns drops the
@@ -224,7 +229,8 @@ def _transfer_error(error: Exception) -> DeliveryError:
         return _by_code(error.code, f"message refused: {error.code} {error.message}")
     if isinstance(error, aiosmtplib.SMTPNotSupported):
         return PermanentDeliveryError(f"the relay cannot take this message: {error}")
-    return TransientDeliveryError(f"SMTP transfer interrupted: {_describe(error)}")
+    # No reply to the transfer: the relay may have queued the message already.
+    return DeliveryInDoubt(f"SMTP transfer interrupted: {_describe(error)}")
 
 
 def _by_code(code: int, detail: str) -> DeliveryError:

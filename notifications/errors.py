@@ -21,3 +21,8 @@ class TransientDeliveryError(DeliveryError):
     def __init__(self, detail: str, *, retry_after_s: float | None = None) -> None:
         super().__init__(detail)
         self.retry_after_s = retry_after_s
+
+
+class DeliveryInDoubt(DeliveryError):
+    """The provider may have the message: the answer never came (a read time-out, a cut
+    connection after the request was written). Sending again could make a duplicate."""

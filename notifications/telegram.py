@@ -5,20 +5,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from core.settings import TelegramSettings
-from notifications.errors import PermanentDeliveryError, TransientDeliveryError
+from notifications.errors import (
+    DeliveryInDoubt,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from notifications.templates import RenderedTelegram
 
 
 def make_bot(settings: TelegramSettings, *, pool_size: int = 32) -> Bot:
     """A sending-only Bot (it never polls, so one HTTP client serves both of PTB's
     request slots and `close_bot` can release it without a getMe round trip)."""
-    request = HTTPXRequest(connection_pool_size=pool_size)
+    request = HTTPXRequest(connection_pool_size=pool_size, read_timeout=settings.read_timeout_s)
     return Bot(
         settings.token,
         base_url=f"{settings.base_url}/bot",
@@ -68,8 +73,18 @@ class TelegramSender:
         except BadRequest as error:  # chat not found, bad markup: a retry says the same
             raise PermanentDeliveryError(f"telegram rejected: {error.message}") from None
         except (NetworkError, TelegramError) as error:  # includes TimedOut
-            raise TransientDeliveryError(f"telegram unreachable: {error.message}") from None
+            if _never_left(error):
+                raise TransientDeliveryError(f"telegram unreachable: {error.message}") from None
+            # The request went out and no answer came back: Telegram may have posted it.
+            raise DeliveryInDoubt(f"telegram did not answer: {error.message}") from None
         return str(sent.message_id)
+
+
+def _never_left(error: TelegramError) -> bool:
+    """True when the request provably never reached Telegram (no connection, no free
+    connection in the pool), so sending again cannot make a duplicate."""
+    cause = error.__cause__
+    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def _seconds(value: int | timedelta) -> float:

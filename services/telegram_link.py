@@ -68,7 +68,8 @@ class TelegramLinks:
         return LinkCode(code, self.ttl_s)
 
     async def redeem(self, text: str, chat_id: int) -> User | None:
-        """The executor now bound to `chat_id`, or None for an unknown/used code."""
+        """The executor now bound to `chat_id`, or None for an unknown/used code.
+        The bot calls it for private chats only (a group would let every member act)."""
         code = normalize(text)
         if len(code) != CODE_LENGTH:
             return None

@@ -174,7 +174,9 @@ class Notification(Base):
     locale: Mapped[str] = mapped_column(String(8))
     context: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     status: Mapped[str] = mapped_column(String(16), server_default="requested")
-    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")  # hand-overs
+    # The activity attempt that marked it `sending`: only that one may record the outcome.
+    sending_attempt: Mapped[int | None] = mapped_column(Integer)
     provider_message_id: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _now()

@@ -68,10 +68,16 @@ async def get(session: AsyncSession, notification_id: str, *, lock: bool = False
     return row
 
 
-def mark_sending(row: Notification, now: datetime) -> None:
+def mark_sending(row: Notification, now: datetime, attempt: int) -> None:
     row.status = "sending"
     row.attempts += 1
     row.sending_at = now
+    row.sending_attempt = attempt
+
+
+def owns_send(row: Notification, attempt: int) -> bool:
+    """Whether this activity attempt is the one handing the message over right now."""
+    return row.status == "sending" and row.sending_attempt == attempt
 
 
 async def mark_sent(

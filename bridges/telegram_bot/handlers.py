@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from html import escape
 
@@ -48,6 +49,9 @@ from store.models import ExecutorProfile, ServiceRequest, User
 log = structlog.get_logger("bot")
 Context = ContextTypes.DEFAULT_TYPE
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+# The same limits as the API's reason and report fields.
+MAX_REASON = 1000
+MAX_REPORT = 4000
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,9 @@ class ExecutorBot:
     # ---- identity ----------------------------------------------------------------------
 
     async def _executor(self, update: Update) -> Executor | None:
-        chat = update.effective_chat
-        if chat is None:
+        """The executor bound to this private chat; in groups nobody acts as anyone."""
+        chat, sender = update.effective_chat, update.effective_user
+        if chat is None or chat.type != "private" or sender is None or sender.id != chat.id:
             return None
         user = await self.links.executor_of_chat(chat.id)
         return Executor(user) if user is not None else None
@@ -104,6 +109,9 @@ class ExecutorBot:
         if message is None or chat is None:
             return
         code = " ".join(context.args or [])
+        if code and chat.type != "private":
+            await message.reply_text(say("private_only", _locale_of_update(update)))
+            return
         if code:
             user = await self.links.redeem(code, chat.id)
             if user is None:
@@ -354,6 +362,10 @@ class ExecutorBot:
             )
             return
         action = Action(dialog.action)
+        limit = MAX_REASON if action == Action.DECLINE else MAX_REPORT
+        if len(message.text) > limit:
+            await message.reply_text(say("too_long", executor.locale, limit=limit))
+            return  # the dialog stays open for a shorter text
         done = await self._act(
             None,
             executor,
@@ -412,12 +424,18 @@ class ExecutorBot:
     # ---- anything else -----------------------------------------------------------------
 
     async def error(self, update: object, context: Context) -> None:
-        """Log and go on: one bad update must never stop the bot."""
+        """Log and go on: one bad update must never stop the bot. A pressed button still
+        gets an answer, so the executor's spinner stops and they can try again."""
         log.error(
             "bot.update_failed",
             error=repr(context.error)[:500],
             update_id=getattr(update, "update_id", None),
         )
+        if isinstance(update, Update) and update.callback_query is not None:
+            with suppress(TelegramError):
+                await update.callback_query.answer(
+                    say("try_again", _locale_of_update(update)), show_alert=True
+                )
 
 
 # ---- helpers ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from temporalio.client import Client
 
 from bridges.telegram_bot.dialogs import Dialogs
 from bridges.telegram_bot.handlers import ExecutorBot
-from core.settings import Settings
+from core.settings import Settings, TelegramSettings
 from services.requests import RequestCommands
 from services.telegram_link import TelegramLinks
 
@@ -51,21 +51,27 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'")
 
 
 class PerChatOrder(BaseUpdateProcessor):
-    """Concurrent across chats, in order within a chat."""
+    """Concurrent across chats, in order within a chat.
+
+    PTB's own semaphore is made wide and ours is taken after the chat's lock: a chat
+    flooding the bot queues on its own lock instead of holding every slot while the
+    other chats wait."""
 
     def __init__(self, max_concurrent_updates: int = 64) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(max_concurrent_updates=1_000_000)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._users: defaultdict[int, int] = defaultdict(int)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         self._users[chat.id] += 1
         try:
-            async with self._locks[chat.id]:
+            async with self._locks[chat.id], self._slots:
                 await coroutine
         finally:
             self._users[chat.id] -= 1
@@ -157,7 +163,7 @@ class BotRuntime:
         @api.post(WEBHOOK_PATH)
         async def receive(request: Request) -> Response:
             given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-            if not hmac.compare_digest(given, secret):
+            if not hmac.compare_digest(given.encode(), secret.encode()):
                 return Response(status_code=403)
             try:
                 raw = await request.json()
@@ -216,7 +222,21 @@ async def _initialize(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             delay = min(delay * 2, 10.0)
 
 
+def check_webhook_secret(settings: Settings) -> None:
+    """A real bot in webhook mode must not use the well-known default secret: anyone
+    could post forged updates as any executor."""
+    t = settings.telegram
+    default = TelegramSettings().webhook_secret.get_secret_value()
+    secret = t.webhook_secret.get_secret_value()
+    if t.mode == "webhook" and not t.uses_emulator and (not secret or secret == default):
+        raise RuntimeError(
+            "webhook mode with a real bot token needs its own secret: set "
+            "SRA_TELEGRAM__WEBHOOK_SECRET to a long random value"
+        )
+
+
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    check_webhook_secret(settings)
     async with bot_runtime(settings) as runtime:
         if settings.telegram.mode == "polling":
             log.info("bot.start", mode="polling", api=settings.telegram.base_url)
@@ -235,7 +255,12 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         server = uvicorn.Server(config)
         log.info("bot.start", mode="webhook", url=runtime.webhook_url())
         serving = asyncio.create_task(server.serve())
-        await stop.wait()
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if serving.done():  # the server could not start (port taken): fail, do not idle
+            stopping.cancel()
+            serving.result()
+            raise RuntimeError(f"webhook server on port {config.port} stopped by itself")
         server.should_exit = True
         await serving
 

@@ -107,6 +107,18 @@ _TEXTS: dict[str, dict[Locale, str]] = {
         Locale.RU: "Не получилось: {detail}",
         Locale.EN: "That did not work: {detail}",
     },
+    "private_only": {
+        Locale.RU: "Привязать аккаунт можно только в личном чате с ботом.",
+        Locale.EN: "An account can only be linked in a private chat with the bot.",
+    },
+    "too_long": {
+        Locale.RU: "Слишком длинно: не больше {limit} символов. Сократите и отправьте снова.",
+        Locale.EN: "Too long: at most {limit} characters. Shorten it and send again.",
+    },
+    "try_again": {
+        Locale.RU: "Что-то пошло не так. Попробуйте ещё раз через минуту.",
+        Locale.EN: "Something went wrong. Please try again in a minute.",
+    },
     "unknown_button": {
         Locale.RU: "Эта кнопка устарела.",
         Locale.EN: "This button is outdated.",

@@ -47,6 +47,7 @@ async def test_two_pacers_on_one_key_share_the_pace(settings: Settings) -> None:
     waits = [await pacers[i % 2].reserve() for i in range(20)]
     await first.aclose()
     await second.aclose()
-    # reservations are handed out 0.1 s apart whichever process asks
-    assert waits[-1] >= 1.8
+    # reservations are handed out 0.1 s apart whichever process asks (the last is 1.9 s
+    # out, less the time the 20 round trips took)
+    assert waits[-1] >= 1.5
     assert all(b > a for a, b in pairwise(waits))

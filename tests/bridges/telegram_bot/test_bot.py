@@ -12,11 +12,18 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
+from pydantic import SecretStr
 from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bridges.telegram_bot.runner import WEBHOOK_PATH, BotRuntime, bot_runtime
+from bridges.telegram_bot.runner import (
+    WEBHOOK_PATH,
+    BotRuntime,
+    bot_runtime,
+    check_webhook_secret,
+)
 from core.settings import Settings
 from devstack.emulators.serving import serve_app
 from devstack.emulators.telegram import RunningEmulator
@@ -354,3 +361,80 @@ async def test_a_photo_for_a_job_that_moved_on_is_not_kept(
     await control.user_says(chat, "Отчёт, которого уже не ждут")
     await bot_says(control, chat, says("Не понимаю"))  # the dialog was closed
     assert await state_of(sessions, view.id) == "cancelled"
+
+
+async def test_a_code_sent_from_a_group_links_nothing(
+    bot: BotRuntime,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    telegram_api: RunningEmulator,
+    person: PersonFactory,
+) -> None:
+    """In a group every member could press the executor's buttons: private chats only."""
+    executor = await person(Role.EXECUTOR)
+    redis = Redis.from_url(settings.redis.url)
+    try:
+        code = await TelegramLinks(sessions, redis, 600).issue_code(executor.id)
+    finally:
+        await redis.aclose()
+    group, member = -(10**12) - new_chat(), new_chat()
+    text = f"/start {code.code}"
+    await telegram_api.control.raw_update(
+        {
+            "message": {
+                "message_id": 1,
+                "date": 1_780_000_000,
+                "chat": {"id": group, "type": "group", "title": "Бригада"},
+                "from": {"id": member, "is_bot": False, "first_name": "Иван"},
+                "text": text,
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            }
+        }
+    )
+    await telegram_api.control.user_says(member, "/help")  # a later update: the group one is done
+    await bot_says(telegram_api.control, member, says("не привязан"))
+    async with sessions() as session:
+        profile = await session.get(ExecutorProfile, uuid.UUID(executor.id))
+        assert profile is not None
+        assert profile.telegram_chat_id is None
+
+
+async def test_a_report_longer_than_the_api_allows_is_refused_and_can_be_resent(
+    bot: BotRuntime,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    telegram_api: RunningEmulator,
+    person: PersonFactory,
+    commands: Callable[..., RequestCommands],
+) -> None:
+    control = telegram_api.control
+    chat = new_chat()
+    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
+    executor = await person(Role.EXECUTOR)
+    await link(settings, sessions, control, executor, chat)
+    cmd = commands()
+    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
+    await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
+    offer = await bot_says(control, chat, has_button(f"accept:{view.id}"))
+    await cmd.act(view.id, Action.ACCEPT, executor.actor)
+    await cmd.act(view.id, Action.START, executor.actor)
+    await control.user_presses(chat, offer["message_id"], f"complete:{view.id}")
+    await bot_says(control, chat, says("пришлите фото"))
+    await control.user_says(chat, "а" * 4001)
+    await bot_says(control, chat, says("Слишком длинно"))
+    assert await state_of(sessions, view.id) == "in_progress"
+    await control.user_says(chat, "Готово, коротко")
+    await bot_says(control, chat, says("завершена"))
+    assert await state_of(sessions, view.id) == "completed"
+
+
+def test_webhook_mode_with_a_real_token_refuses_the_default_secret(settings: Settings) -> None:
+    real = settings.telegram.model_copy(
+        update={"bot_token": SecretStr("123:real-token"), "mode": "webhook"}
+    )
+    with pytest.raises(RuntimeError, match="WEBHOOK_SECRET"):
+        check_webhook_secret(settings.model_copy(update={"telegram": real}))
+    own = real.model_copy(update={"webhook_secret": SecretStr("a-long-random-secret-4f9c")})
+    check_webhook_secret(settings.model_copy(update={"telegram": own}))
+    emulated = real.model_copy(update={"bot_token": SecretStr("")})
+    check_webhook_secret(settings.model_copy(update={"telegram": emulated}))

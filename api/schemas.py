@@ -71,7 +71,9 @@ class UserRegister(BaseModel):
 
 
 # Every role a person can hold: "system" is for timers and automation only.
-PersonRole = Literal["customer", "executor", "manager", "head_manager", "security", "hr", "admin"]
+PersonRole = Literal[
+    "customer", "executor", "manager", "head_manager", "security", "head_security", "hr", "admin"
+]
 
 
 class UserCreate(BaseModel):

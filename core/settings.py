@@ -7,6 +7,7 @@ file at the repository root; nothing else reads environment variables.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -14,6 +15,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.executor_verification import VerificationPolicy
 from domain.sla import SlaPolicy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -197,6 +199,55 @@ class NotificationSettings(BaseModel):
     public_url: str = "http://127.0.0.1:58000"
 
 
+class VerificationSettings(BaseModel):
+    """Executor verification; tests use second-scale values."""
+
+    decision_timeout_s: float = 48 * 3600  # an officer's turn before the head is told
+    validity_days: float = 365
+    reminder_days: tuple[float, ...] = (30, 7)
+    max_scan_bytes: int = 5 * 1024 * 1024
+
+    def policy(self) -> VerificationPolicy:
+        day = 24 * 3600
+        return VerificationPolicy(
+            decision_timeout_s=self.decision_timeout_s,
+            validity_s=self.validity_days * day,
+            reminders_before_s=tuple(d * day for d in self.reminder_days),
+        )
+
+
+class TaxServiceSettings(BaseModel):
+    """The tax service's public self-employed (НПД) status check. An empty URL uses the
+    local emulator that `make up` starts; production sets the real endpoint."""
+
+    base_url: str = ""
+    emulator_host: str = "127.0.0.1"
+    emulator_port: int = 58083
+    # The public service allows only a few requests per minute (per client address).
+    requests_per_minute: float = Field(default=2.0, gt=0)
+    cache_ttl_s: int = 24 * 3600
+    max_wait_s: float = 5.0
+
+    @property
+    def uses_emulator(self) -> bool:
+        return not self.base_url
+
+    @property
+    def url(self) -> str:
+        return self.base_url or f"http://{self.emulator_host}:{self.emulator_port}"
+
+
+class PaperworkSettings(BaseModel):
+    """HR documents: who the platform is on paper, and what it keeps."""
+
+    commission_rate: Decimal = Field(default=Decimal("0.10"), ge=0, lt=1)
+    company_name: str = "ООО «Сервис заявок»"
+    company_inn: str = "7707083893"
+    company_address: str = "г. Москва, ул. Тверская, д. 1"
+    city: str = "Москва"
+    font_dir: Path = Path("/usr/share/fonts/truetype/dejavu")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SRA_",
@@ -225,6 +276,9 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = SmtpSettings()
     telegram: TelegramSettings = TelegramSettings()
     notifications: NotificationSettings = NotificationSettings()
+    verification: VerificationSettings = VerificationSettings()
+    tax_service: TaxServiceSettings = TaxServiceSettings()
+    paperwork: PaperworkSettings = PaperworkSettings()
 
     @property
     def clickhouse_dsn(self) -> str:

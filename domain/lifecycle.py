@@ -31,6 +31,7 @@ class Role(StrEnum):
     MANAGER = "manager"
     HEAD_MANAGER = "head_manager"
     SECURITY = "security"
+    HEAD_SECURITY = "head_security"
     HR = "hr"
     ADMIN = "admin"
     SYSTEM = "system"

@@ -4,7 +4,7 @@ from this metadata; `service_requests` is the read model the API lists from."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Computed,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -75,6 +76,9 @@ class ExecutorProfile(Base):
     verified_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     available: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # From the executor's verified documents (the act and the contract name it).
+    inn: Mapped[str | None] = mapped_column(String(12))
+    verification_reason: Mapped[str] = mapped_column(Text, server_default="")
 
     __table_args__ = (Index("ix_executor_profiles_skills", "skills", postgresql_using="gin"),)
 
@@ -204,6 +208,86 @@ class RequestAttachment(Base):
 
     # The same photo sent twice (a retried upload) is kept once.
     __table_args__ = (UniqueConstraint("request_id", "sha256"),)
+
+
+class VerificationSubmission(Base):
+    """Identity documents an executor submitted for verification (personal data: only
+    the executor and security staff may read them)."""
+
+    __tablename__ = "verification_submissions"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
+    executor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    inn: Mapped[str] = mapped_column(String(12))
+    passport_series: Mapped[str] = mapped_column(String(4))
+    passport_number: Mapped[str] = mapped_column(String(6))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    submitted_at: Mapped[datetime] = _now()
+
+
+class VerificationScan(Base):
+    __tablename__ = "verification_scans"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
+    submission_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("verification_submissions.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    content_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (UniqueConstraint("submission_id", "sha256"),)
+
+
+class Document(Base):
+    """A generated HR document. Its id derives from (request, kind, version), so a retried
+    generation finds the document it already made."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_requests.id"), index=True)
+    executor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # act | contract | payout
+    number: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    file_name: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = _now()
+
+    __table_args__ = (
+        UniqueConstraint("request_id", "kind", "version"),
+        # One civil-law contract per executor: made on their first job, never twice.
+        Index(
+            "uq_documents_one_contract_per_executor",
+            "executor_id",
+            unique=True,
+            postgresql_where=text("kind = 'contract'"),
+        ),
+    )
+
+
+class Payout(Base):
+    """What the executor is paid for a request: gross, the platform's commission, net."""
+
+    __tablename__ = "payouts"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_requests.id"), unique=True)
+    executor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    gross: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    commission_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    commission: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    net: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str] = mapped_column(String(3), server_default="RUB")
+    recorded_on: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = _now()
 
 
 class AggregateSequence(Base):

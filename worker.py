@@ -28,10 +28,13 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.diagnostics import DiagnosticsActivities
 from activities.notifications import NotificationActivities, notification_activities
 from activities.requests import RequestActivities
+from activities.verification import VerificationActivities
 from core.logging import configure_logging, get_logger
 from core.settings import Settings, get_settings
+from integrations.tax_service import TaxStatusClient
 from workflows.diagnostics import DependencyCheckInput, DependencyCheckWorkflow
 from workflows.service_request import ServiceRequestWorkflow
+from workflows.verification import ExecutorVerificationWorkflow
 
 log = get_logger("worker")
 
@@ -47,12 +50,29 @@ async def running_worker(
     )
     redis = Redis.from_url(settings.redis.url)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
+    t = settings.tax_service
+    tax = TaxStatusClient(
+        t.url,
+        redis,
+        requests_per_minute=t.requests_per_minute,
+        cache_ttl_s=t.cache_ttl_s,
+        max_wait_s=t.max_wait_s,
+    )
     try:
         async with notification_activities(sessions, redis, settings) as notifications:
-            workers = _workers(client, settings, task_queue, sessions, redis, notifications)
+            workers = _workers(
+                client,
+                settings,
+                task_queue,
+                sessions,
+                redis,
+                notifications,
+                VerificationActivities(sessions, tax),
+            )
             async with workers[0], workers[1]:
                 yield workers[0]
     finally:
+        await tax.aclose()
         await redis.aclose()
         await engine.dispose()
 
@@ -74,13 +94,14 @@ def _workers(
     sessions: async_sessionmaker[AsyncSession],
     redis: Redis,
     notifications: NotificationActivities,
+    verification: VerificationActivities,
 ) -> tuple[Worker, Worker]:
     diagnostics = DiagnosticsActivities(settings)
     requests = RequestActivities(sessions, redis)
     worker = Worker(
         client,
         task_queue=task_queue or settings.temporal.task_queue,
-        workflows=[DependencyCheckWorkflow, ServiceRequestWorkflow],
+        workflows=[DependencyCheckWorkflow, ServiceRequestWorkflow, ExecutorVerificationWorkflow],
         workflow_runner=SANDBOX,
         activities=[
             diagnostics.check_dependencies,
@@ -92,6 +113,10 @@ def _workers(
             # Local activities of the request workflow run where the workflow runs.
             notifications.plan_notifications,
             notifications.give_up,
+            verification.run_document_checks,
+            verification.check_self_employed,
+            verification.record_status,
+            verification.waiting_requests,
         ],
         graceful_shutdown_timeout=timedelta(seconds=10),
     )

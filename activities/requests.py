@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from domain.executor_verification import assignability
 from domain.lifecycle import STAFF_ROLES, Role
 from domain.requests import (
     EligibilityQuery,
@@ -214,10 +215,10 @@ class RequestActivities:
                 False,
                 f"executor has no '{query.category}' skill (has: {', '.join(profile.skills)})",
             )
-        verified = profile.verification_status == "verified" and (
-            profile.verified_until is not None and profile.verified_until > query.as_of
+        verdict = assignability(profile.verification_status, profile.verified_until, query.as_of)
+        return ExecutorEligibility(
+            query.executor_id, verdict.eligible, verdict.verified, verdict.reason
         )
-        return ExecutorEligibility(query.executor_id, True, verified)
 
     @activity.defn
     async def record_paperwork(self, paperwork: PaperworkInput) -> None:

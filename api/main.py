@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api.metrics import install_metrics
 from api.problems import install_problem_handlers
 from api.resources import Resources
-from api.routes import auth, executors, health, links, requests, users
+from api.routes import auth, executors, health, links, requests, users, verification
 from api.tracing import install_tracing
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(executors.router)
     app.include_router(users.router)
     app.include_router(links.router)
+    app.include_router(verification.router)
     return app
 
 

@@ -22,6 +22,7 @@ from services.queries import ExecutorQueries, RequestQueries
 from services.requests import RequestCommands
 from services.telegram_link import TelegramLinks
 from services.users import UserAdmin
+from services.verification import Verifications
 
 
 @dataclass
@@ -69,6 +70,16 @@ class Resources:
 
     async def commands(self) -> RequestCommands:
         return RequestCommands.from_settings(await self.temporal(), self.sessions, self.settings)
+
+    async def verifications(self) -> Verifications:
+        v = self.settings.verification
+        return Verifications(
+            await self.temporal(),
+            self.sessions,
+            self.settings.temporal.task_queue,
+            v.policy(),
+            v.max_scan_bytes,
+        )
 
     async def clickhouse(self) -> Any:
         # Opened on first use: a missing or locked analytics store must not stop the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
@@ -276,3 +276,72 @@ class CompleteBody(BaseModel):
 class ResolveBody(BaseModel):
     outcome: Literal["rework", "accept"]
     reason: Reason | None = None
+
+
+class ScanIn(BaseModel):
+    kind: Literal["passport_main", "passport_registration", "inn_certificate", "selfie"]
+    content_type: Literal["image/jpeg", "image/png", "application/pdf"]
+    content_base64: str = Field(min_length=4, max_length=8_000_000)
+
+
+class VerificationSubmit(BaseModel):
+    """Identity documents of a self-employed executor (НПД)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "full_name": "Иванов Иван Иванович",
+                    "inn": "500100732259",
+                    "passport_series": "45 06",
+                    "passport_number": "123456",
+                    "date_of_birth": "1990-04-12",
+                    "scans": [],
+                }
+            ]
+        },
+    )
+
+    full_name: Annotated[str, StringConstraints(min_length=3, max_length=200), Clean]
+    inn: str = Field(min_length=1, max_length=20)
+    passport_series: str = Field(min_length=1, max_length=10)
+    passport_number: str = Field(min_length=1, max_length=12)
+    date_of_birth: date
+    scans: list[ScanIn] = Field(default_factory=list, max_length=5)
+
+
+class CheckPublic(BaseModel):
+    name: str
+    passed: bool
+    detail: str
+
+
+class VerificationPublic(BaseModel):
+    executor_id: str
+    state: str
+    round: int
+    checks: list[CheckPublic]
+    reason: str
+    decided_by: str | None
+    verified_until: datetime | None
+    escalated: bool
+
+
+class VerificationDecisionBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"approved": False, "reason": "Паспорт недействителен"}]},
+    )
+
+    approved: bool
+    reason: Annotated[str, StringConstraints(max_length=1000), Clean] = ""
+
+
+class VerificationOverviewPublic(BaseModel):
+    executor_id: str
+    full_name: str
+    email: str
+    state: str
+    verified_until: datetime | None
+    reason: str

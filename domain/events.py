@@ -31,6 +31,7 @@ EVENT_TOPICS: dict[str, Topic] = {
     "verification.started": Topic.SECURITY_EVENTS,
     "verification.check_passed": Topic.SECURITY_EVENTS,
     "verification.check_failed": Topic.SECURITY_EVENTS,
+    "verification.awaiting_decision": Topic.SECURITY_EVENTS,
     "verification.escalated": Topic.SECURITY_EVENTS,
     "verification.approved": Topic.SECURITY_EVENTS,
     "verification.rejected": Topic.SECURITY_EVENTS,

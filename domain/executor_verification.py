@@ -9,8 +9,9 @@ runs out. Requests assigned to an executor who is not verified yet wait for the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from domain.lifecycle import Role
 
@@ -52,6 +53,8 @@ class SubmissionRef:
 class VerificationInput:
     executor_id: str
     policy: VerificationPolicy = field(default_factory=VerificationPolicy)
+    # Where the previous run left off (continue-as-new), None for a new executor.
+    carried: VerificationView | None = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ class StatusChange:
     actor_id: str = "system"
     actor_role: str = Role.SYSTEM.value
     reason: str = ""
-    data: dict[str, object] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     trace_id: str | None = None
 
 
@@ -105,7 +108,7 @@ class CheckRequest:
     event_id: str
     submission_id: str
     executor_id: str
-    as_of: date
+    as_of: datetime  # checks use its date (a date alone does not travel through Temporal)
     trace_id: str | None = None
 
 

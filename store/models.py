@@ -72,7 +72,7 @@ class ExecutorProfile(Base):
     )
     skills: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default="{}")
     service_area: Mapped[str] = mapped_column(String(200), server_default="")
-    verification_status: Mapped[str] = mapped_column(String(16), server_default="unverified")
+    verification_status: Mapped[str] = mapped_column(String(24), server_default="unverified")
     verified_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     available: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))

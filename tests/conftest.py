@@ -27,6 +27,7 @@ from temporalio.client import Client
 from bridges.telegram_bot.runner import BotRuntime, bot_runtime
 from core.health import kafka_probe, postgres_probe, redis_probe, run_probes, temporal_probe
 from core.settings import REPO_ROOT, Settings, get_settings
+from devstack.emulators.tax_service import RunningTaxService, serve_tax_service
 from devstack.emulators.telegram import RunningEmulator, serve_emulator
 from devstack.mailbox import SmtpSink, serve_smtp_sink
 from devstack.provision import drop_database, ensure_database
@@ -102,6 +103,13 @@ def settings(local_stack: Settings, tmp_path_factory: pytest.TempPathFactory) ->
             "telegram": local_stack.telegram.model_copy(
                 update={"bot_token": SecretStr(""), "emulator_port": free_port()}
             ),
+            # The run's tax service emulator; its real limit is tested on its own.
+            "tax_service": local_stack.tax_service.model_copy(
+                update={
+                    "base_url": f"http://127.0.0.1:{free_port()}",
+                    "requests_per_minute": 6000.0,
+                }
+            ),
             # Many tests' managers hear about one queue's events: a relaxed email pace
             # keeps the suite quick (the Telegram pace stays real; a test checks it).
             "notifications": local_stack.notifications.model_copy(
@@ -167,8 +175,20 @@ async def telegram_api(settings: Settings) -> AsyncIterator[RunningEmulator]:
 
 
 @pytest.fixture(scope="session")
+async def tax_service(settings: Settings) -> AsyncIterator[RunningTaxService]:
+    """The local emulator of the tax service's self-employed status check."""
+    port = int(settings.tax_service.base_url.rsplit(":", 1)[1])
+    async with serve_tax_service(port=port) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
 async def worker(
-    temporal: Client, settings: Settings, mailbox: SmtpSink, telegram_api: RunningEmulator
+    temporal: Client,
+    settings: Settings,
+    mailbox: SmtpSink,
+    telegram_api: RunningEmulator,
+    tax_service: RunningTaxService,
 ) -> AsyncIterator[None]:
     async with running_worker(temporal, settings):
         yield

@@ -16,6 +16,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # "awaiting_decision" needs more than the 16 characters "unverified"/"verified" did.
+    op.alter_column(
+        "executor_profiles",
+        "verification_status",
+        type_=sa.String(length=24),
+        existing_type=sa.String(length=16),
+    )
     op.create_table(
         "verification_submissions",
         sa.Column("id", sa.UUID(), nullable=False),
@@ -150,6 +157,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.alter_column(
+        "executor_profiles",
+        "verification_status",
+        type_=sa.String(length=16),
+        existing_type=sa.String(length=24),
+    )
     op.drop_column("executor_profiles", "verification_reason")
     op.drop_column("executor_profiles", "inn")
     op.drop_index(op.f("ix_verification_scans_submission_id"), table_name="verification_scans")

@@ -1,0 +1,204 @@
+"""Executor verification commands and reads, used by the API: submit documents, decide,
+see where a verification stands."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.executor_verification import (
+    Decision,
+    SubmissionRef,
+    VerificationInput,
+    VerificationPolicy,
+    VerificationState,
+    VerificationView,
+    workflow_id,
+)
+from domain.lifecycle import Actor
+from domain.verification import normalize_inn, normalize_passport
+from services.errors import Conflict, Forbidden, NotFound, Unprocessable
+from store.models import ExecutorProfile, User, VerificationScan, VerificationSubmission
+from workflows.verification import ExecutorVerificationWorkflow
+
+SCAN_KINDS = frozenset({"passport_main", "passport_registration", "inn_certificate", "selfie"})
+
+
+@dataclass(frozen=True)
+class Scan:
+    kind: str
+    content_type: str
+    content_base64: str
+
+
+@dataclass(frozen=True)
+class Documents:
+    full_name: str
+    inn: str
+    passport_series: str
+    passport_number: str
+    date_of_birth: date
+    scans: list[Scan] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Overview:
+    executor_id: str
+    full_name: str
+    email: str
+    state: str
+    verified_until: datetime | None
+    reason: str
+
+
+class Verifications:
+    def __init__(
+        self,
+        temporal: Client,
+        sessions: async_sessionmaker[AsyncSession],
+        task_queue: str,
+        policy: VerificationPolicy,
+        max_scan_bytes: int,
+    ) -> None:
+        self.temporal = temporal
+        self.sessions = sessions
+        self.task_queue = task_queue
+        self.policy = policy
+        self.max_scan_bytes = max_scan_bytes
+
+    async def submit(
+        self, executor_id: str, documents: Documents, trace_id: str | None = None
+    ) -> VerificationView:
+        """Keep the documents and hand them to the executor's verification workflow
+        (started on the first submission). The checks run after this returns."""
+        scans = [self._decoded(scan) for scan in documents.scans]
+        series, number = normalize_passport(documents.passport_series, documents.passport_number)
+        async with self.sessions.begin() as session:
+            if await session.get(ExecutorProfile, uuid.UUID(executor_id)) is None:
+                raise Forbidden("only executors are verified")
+            submission = VerificationSubmission(
+                id=uuid.uuid4(),
+                executor_id=uuid.UUID(executor_id),
+                full_name=documents.full_name.strip(),
+                inn=normalize_inn(documents.inn)[:12],
+                passport_series=series[:4],
+                passport_number=number[:6],
+                date_of_birth=documents.date_of_birth,
+            )
+            session.add(submission)
+            await session.flush()
+            for kind, content_type, content in scans:
+                session.add(
+                    VerificationScan(
+                        submission_id=submission.id,
+                        kind=kind,
+                        content_type=content_type,
+                        sha256=hashlib.sha256(content).hexdigest(),
+                        size=len(content),
+                        content=content,
+                    )
+                )
+        ref = SubmissionRef(str(submission.id), executor_id, datetime.now(UTC), trace_id)
+        await self.temporal.start_workflow(
+            ExecutorVerificationWorkflow.run,
+            VerificationInput(executor_id, self.policy),
+            id=workflow_id(executor_id),
+            task_queue=self.task_queue,
+            start_signal="submitted",
+            start_signal_args=[ref],
+        )
+        return VerificationView(executor_id, VerificationState.CHECKING, str(submission.id))
+
+    def _decoded(self, scan: Scan) -> tuple[str, str, bytes]:
+        if scan.kind not in SCAN_KINDS:
+            raise Unprocessable(f"scan kind must be one of {', '.join(sorted(SCAN_KINDS))}")
+        try:
+            content = base64.b64decode(scan.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise Unprocessable(f"scan '{scan.kind}' is not valid base64") from None
+        if not content or len(content) > self.max_scan_bytes:
+            raise Unprocessable(
+                f"scan '{scan.kind}' must be 1 byte to {self.max_scan_bytes // 1024} KiB"
+            )
+        return scan.kind, scan.content_type, content
+
+    async def decide(
+        self, executor_id: str, officer: Actor, approved: bool, reason: str, trace_id: str | None
+    ) -> VerificationView:
+        handle = self.temporal.get_workflow_handle(workflow_id(executor_id))
+        decision = Decision(officer.id, officer.role.value, approved, reason.strip(), trace_id)
+        try:
+            view: VerificationView = await handle.execute_update(
+                ExecutorVerificationWorkflow.decide, decision
+            )
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            message = cause.message if isinstance(cause, ApplicationError) else str(error)
+            kind = cause.type if isinstance(cause, ApplicationError) else ""
+            if kind == "actor_not_allowed":
+                raise Forbidden(message) from None
+            if kind == "invalid_input":
+                raise Unprocessable(message) from None
+            raise Conflict(message) from None
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                raise Conflict(f"executor {executor_id} has not submitted documents") from None
+            raise
+        return view
+
+    async def status(self, executor_id: str) -> VerificationView:
+        """Where the verification stands: the workflow knows the checks; an executor who
+        never submitted has no workflow and is simply unverified."""
+        try:
+            view: VerificationView = await self.temporal.get_workflow_handle(
+                workflow_id(executor_id)
+            ).query(ExecutorVerificationWorkflow.status)
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+        else:
+            return view
+        async with self.sessions() as session:
+            profile = await session.get(ExecutorProfile, uuid.UUID(executor_id))
+        if profile is None:
+            raise NotFound(f"executor {executor_id} does not exist")
+        return VerificationView(
+            executor_id,
+            profile.verification_status,
+            reason=profile.verification_reason,
+            verified_until=profile.verified_until,
+        )
+
+    async def overview(self, state: str | None, limit: int = 200) -> list[Overview]:
+        """Executors by verification state, for the security officers' queue."""
+        query = (
+            select(User, ExecutorProfile)
+            .join(ExecutorProfile, ExecutorProfile.user_id == User.id)
+            .order_by(User.full_name, User.id)
+            .limit(limit)
+        )
+        if state:
+            query = query.where(ExecutorProfile.verification_status == state)
+        async with self.sessions() as session:
+            rows = (await session.execute(query)).all()
+        return [
+            Overview(
+                str(user.id),
+                user.full_name,
+                user.email,
+                profile.verification_status,
+                profile.verified_until,
+                profile.verification_reason,
+            )
+            for user, profile in rows
+        ]

@@ -1,0 +1,296 @@
+"""Executor verification on the real stack: every path of the verification workflow,
+with second-scale timeouts, and the requests that wait on it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+
+from core.settings import Settings
+from devstack.emulators.tax_service import RunningTaxService
+from domain.executor_verification import VerificationPolicy, VerificationView
+from domain.lifecycle import Action, Actor, Role, StateConflict
+from services.errors import Conflict, Forbidden, Unprocessable
+from services.requests import RequestCommands, RequestDraft
+from services.verification import Documents, Verifications
+from store import requests as repo
+from store.models import ExecutorProfile, OutboxEvent
+from tests.notifications.helpers import until
+from tests.people import Person, PersonFactory
+from tests.verification_data import valid_inn
+
+DRAFT = RequestDraft("plumbing", "Течёт смеситель", "Москва, Тверская 1", budget="3000.00")
+HOUR = 3600.0
+Factory = Callable[..., Verifications]
+
+
+@pytest.fixture
+def verifications(
+    temporal: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings, worker: None
+) -> Factory:
+    def build(**policy: float | tuple[float, ...]) -> Verifications:
+        base: dict[str, Any] = {
+            "decision_timeout_s": HOUR,
+            "validity_s": 365 * 24 * HOUR,
+            "reminders_before_s": (),
+        }
+        return Verifications(
+            temporal,
+            sessions,
+            settings.temporal.task_queue,
+            VerificationPolicy(**(base | policy)),
+            1024 * 1024,
+        )
+
+    return build
+
+
+def docs(inn: str, born: date = date(1990, 4, 12)) -> Documents:
+    return Documents("Иванов Иван Иванович", inn, "45 06", "123456", born)
+
+
+async def newcomer(person: PersonFactory) -> Person:
+    return await person(Role.EXECUTOR, verified=False)
+
+
+async def self_employed(tax_service: RunningTaxService) -> str:
+    inn = valid_inn()
+    tax_service.emulator.set_status(inn, True)
+    return inn
+
+
+async def state_becomes(service: Verifications, executor_id: str, state: str) -> VerificationView:
+    """The workflow is in `state` and the store has recorded it."""
+
+    async def reached() -> VerificationView | None:
+        view = await service.status(executor_id)
+        async with service.sessions() as session:
+            profile = await session.get(ExecutorProfile, uuid.UUID(executor_id))
+        stored = profile.verification_status if profile else None
+        return view if view.state == state and stored == state else None
+
+    result: VerificationView = await until(reached, what=f"verification {state}")
+    return result
+
+
+async def security_events(
+    sessions: async_sessionmaker[AsyncSession], executor_id: str
+) -> list[tuple[str, str]]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(OutboxEvent.type, OutboxEvent.envelope)
+            .where(OutboxEvent.aggregate_id == executor_id, OutboxEvent.topic == "security-events")
+            .order_by(OutboxEvent.seq)
+        )
+        return [
+            (event_type, str(envelope["data"].get("check", ""))) for event_type, envelope in rows
+        ]
+
+
+async def profile_of(
+    sessions: async_sessionmaker[AsyncSession], executor_id: str
+) -> ExecutorProfile:
+    async with sessions() as session:
+        profile = await session.get(ExecutorProfile, uuid.UUID(executor_id))
+        assert profile is not None
+        return profile
+
+
+async def test_checks_pass_and_an_officer_approves(
+    verifications: Factory,
+    person: PersonFactory,
+    tax_service: RunningTaxService,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    service = verifications()
+    executor, officer = await newcomer(person), await person(Role.SECURITY)
+    inn = await self_employed(tax_service)
+    await service.submit(executor.id, docs(inn))
+    waiting = await state_becomes(service, executor.id, "awaiting_decision")
+    assert [(c.name, c.passed) for c in waiting.checks] == [
+        ("inn", True),
+        ("passport", True),
+        ("age", True),
+        ("self_employed", True),
+    ]
+    assert (await profile_of(sessions, executor.id)).verification_status == "awaiting_decision"
+
+    decided = await service.decide(executor.id, officer.actor, True, "", None)
+    assert decided.state == "verified"
+    assert decided.decided_by == officer.id
+    profile = await profile_of(sessions, executor.id)
+    assert (profile.verification_status, profile.inn) == ("verified", inn)
+    assert profile.verified_until is not None
+    assert profile.verified_until - datetime.now(UTC) > timedelta(days=364)
+    assert await security_events(sessions, executor.id) == [
+        ("verification.started", ""),
+        ("verification.check_passed", "inn"),
+        ("verification.check_passed", "passport"),
+        ("verification.check_passed", "age"),
+        ("verification.check_passed", "self_employed"),
+        ("verification.awaiting_decision", ""),
+        ("verification.approved", ""),
+    ]
+    with pytest.raises(Conflict, match="nothing to decide"):
+        await service.decide(executor.id, officer.actor, False, "changed my mind", None)
+
+
+@pytest.mark.parametrize(
+    ("inn_kind", "born", "failed"),
+    [
+        ("bad_checksum", date(1990, 1, 1), "inn"),
+        ("not_self_employed", date(1990, 1, 1), "self_employed"),
+        ("self_employed", date.today().replace(year=date.today().year - 17), "age"),
+    ],
+)
+async def test_a_failed_check_rejects_without_an_officer(
+    verifications: Factory,
+    person: PersonFactory,
+    tax_service: RunningTaxService,
+    sessions: async_sessionmaker[AsyncSession],
+    inn_kind: str,
+    born: date,
+    failed: str,
+) -> None:
+    service = verifications()
+    executor, officer = await newcomer(person), await person(Role.SECURITY)
+    inn = await self_employed(tax_service) if inn_kind == "self_employed" else valid_inn()
+    if inn_kind == "bad_checksum":
+        inn = inn[:-1] + str((int(inn[-1]) + 1) % 10)
+    await service.submit(executor.id, docs(inn, born))
+    rejected = await state_becomes(service, executor.id, "rejected")
+    assert [c.name for c in rejected.checks if not c.passed] == [failed]
+    assert failed in rejected.reason
+    assert ("verification.check_failed", failed) in await security_events(sessions, executor.id)
+    profile = await profile_of(sessions, executor.id)
+    assert profile.verification_status == "rejected"
+    assert failed in profile.verification_reason
+    with pytest.raises(Conflict):
+        await service.decide(executor.id, officer.actor, True, "", None)
+
+
+async def test_an_officer_rejects_with_a_reason_and_only_officers_decide(
+    verifications: Factory,
+    person: PersonFactory,
+    tax_service: RunningTaxService,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    service = verifications()
+    executor, officer = await newcomer(person), await person(Role.SECURITY)
+    manager = await person(Role.MANAGER)
+    await service.submit(executor.id, docs(await self_employed(tax_service)))
+    await state_becomes(service, executor.id, "awaiting_decision")
+    with pytest.raises(Forbidden):
+        await service.decide(executor.id, manager.actor, True, "", None)
+    with pytest.raises(Unprocessable, match="reason"):
+        await service.decide(executor.id, officer.actor, False, "  ", None)
+    rejected = await service.decide(executor.id, officer.actor, False, "Фото не совпадает", None)
+    assert (rejected.state, rejected.reason) == ("rejected", "Фото не совпадает")
+    events = await security_events(sessions, executor.id)
+    assert events[-1] == ("verification.rejected", "")
+
+
+async def test_an_officer_who_takes_too_long_escalates_to_the_head_of_security(
+    verifications: Factory,
+    person: PersonFactory,
+    tax_service: RunningTaxService,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    service = verifications(decision_timeout_s=1)
+    executor, head = await newcomer(person), await person(Role.HEAD_SECURITY)
+    await service.submit(executor.id, docs(await self_employed(tax_service)))
+
+    async def escalated() -> bool:
+        view = await service.status(executor.id)
+        events = await security_events(sessions, executor.id)
+        return view.escalated and ("verification.escalated", "") in events
+
+    await until(escalated, what="escalation")
+    approved = await service.decide(executor.id, head.actor, True, "", None)
+    assert approved.state == "verified"
+
+
+async def test_a_verification_expires_after_its_validity_and_can_be_renewed(
+    verifications: Factory,
+    person: PersonFactory,
+    tax_service: RunningTaxService,
+    sessions: async_sessionmaker[AsyncSession],
+    commands: Callable[..., RequestCommands],
+) -> None:
+    service = verifications(validity_s=4, reminders_before_s=(2,))
+    executor, officer = await newcomer(person), await person(Role.SECURITY)
+    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
+    inn = await self_employed(tax_service)
+    await service.submit(executor.id, docs(inn))
+    await state_becomes(service, executor.id, "awaiting_decision")
+    await service.decide(executor.id, officer.actor, True, "", None)
+    await state_becomes(service, executor.id, "expired")
+    types = [t for t, _ in await security_events(sessions, executor.id)]
+    assert types[-3:] == ["verification.approved", "verification.expiring", "verification.expired"]
+    assert (await profile_of(sessions, executor.id)).verification_status == "expired"
+
+    # An expired executor cannot be assigned.
+    cmd = commands()
+    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
+    with pytest.raises(Unprocessable, match="expired"):
+        await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
+
+    # Re-verification: new documents, a new round, verified again.
+    await service.submit(executor.id, docs(inn))
+    again = await state_becomes(service, executor.id, "awaiting_decision")
+    assert again.round == 2
+    renewed = await service.decide(executor.id, officer.actor, True, "", None)
+    assert renewed.state == "verified"
+    assigned = await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
+    assert assigned.state == "assigned"
+
+
+@pytest.mark.parametrize("approved", [True, False])
+async def test_requests_assigned_to_an_unverified_executor_wait_for_the_decision(
+    verifications: Factory,
+    person: PersonFactory,
+    tax_service: RunningTaxService,
+    sessions: async_sessionmaker[AsyncSession],
+    commands: Callable[..., RequestCommands],
+    approved: bool,
+) -> None:
+    service = verifications()
+    executor, officer = await newcomer(person), await person(Role.SECURITY)
+    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
+    cmd = commands()
+    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
+    await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
+    with pytest.raises(StateConflict, match="waiting for security verification"):
+        await cmd.act(view.id, Action.ACCEPT, executor.actor)
+
+    await service.submit(executor.id, docs(await self_employed(tax_service)))
+    await state_becomes(service, executor.id, "awaiting_decision")
+    await service.decide(executor.id, officer.actor, approved, "" if approved else "Нет", None)
+
+    if approved:
+        accepted = await until(
+            lambda: _try_accept(cmd, view.id, executor.actor), what="accept after approval"
+        )
+        assert accepted.state == "accepted"
+    else:
+
+        async def back_in_queue() -> bool:
+            async with sessions() as session:
+                row = await repo.require(session, view.id)
+                return row.state == "new" and row.assignee_id is None
+
+        await until(back_in_queue, what="request back in the queue")
+
+
+async def _try_accept(cmd: RequestCommands, request_id: str, actor: Actor) -> Any:
+    try:
+        return await cmd.act(request_id, Action.ACCEPT, actor)
+    except StateConflict:
+        return None

@@ -1,0 +1,287 @@
+"""One long-lived workflow per executor: submissions → automated checks → an officer's
+decision → 12 months of validity with reminders → expiry (DESIGN.md §2, §3).
+
+A new submission is welcome at any time (after a rejection, before or after expiry, or
+to replace documents still being decided). Each decision is passed on to every request
+waiting on this executor: approved → they may accept; rejected → back to the queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError, FailureError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.verification import VerificationActivities
+    from domain.executor_verification import (
+        DECIDERS,
+        CheckOutcome,
+        CheckRequest,
+        Decision,
+        StatusChange,
+        SubmissionRef,
+        VerificationInput,
+        VerificationState,
+        VerificationView,
+    )
+    from domain.lifecycle import Role
+    from domain.verification import CHECK_INN
+
+S = VerificationState
+STORE_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    maximum_interval=timedelta(seconds=10),
+    non_retryable_error_types=["LookupError"],
+)
+# The tax service allows a few calls a minute; its busy answers set their own delays.
+TAX_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    maximum_interval=timedelta(minutes=5),
+)
+# History grows with every round; a fresh run carries the state on.
+ROUNDS_PER_RUN = 20
+
+
+def request_workflow_id(request_id: str) -> str:
+    return f"request-{request_id}"
+
+
+@workflow.defn
+class ExecutorVerificationWorkflow:
+    def __init__(self) -> None:
+        self._view: VerificationView | None = None
+        self._pending: SubmissionRef | None = None
+        self._decision: Decision | None = None
+        self._params = VerificationInput(executor_id="")
+        self._concluded: Decision | None = None
+
+    @property
+    def view(self) -> VerificationView:
+        assert self._view is not None
+        return self._view
+
+    @workflow.run
+    async def run(self, params: VerificationInput) -> None:
+        self._view = params.carried or VerificationView(params.executor_id, S.UNVERIFIED)
+        self._params = params
+        for _ in range(ROUNDS_PER_RUN):
+            await self._watch_validity()
+            submission = self._pending
+            assert submission is not None
+            self._pending = None
+            await self._verify(submission)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        workflow.continue_as_new(replace(params, carried=self.view))
+
+    # ---- one round ---------------------------------------------------------------------
+
+    async def _verify(self, submission: SubmissionRef) -> None:
+        self._view = replace(
+            self.view,
+            state=S.CHECKING,
+            submission_id=submission.submission_id,
+            checks=(),
+            decided_by=None,
+            reason="",
+            escalated=False,
+            round=self.view.round + 1,
+        )
+        self._decision = None
+        await self._record("verification.started", S.CHECKING, trace_id=submission.trace_id)
+        checks = await self._checks(submission)
+        self._view = replace(self.view, checks=tuple(checks))
+        failed = [c for c in checks if not c.passed]
+        if failed:
+            reason = "; ".join(f"{c.name}: {c.detail}" for c in failed)
+            await self._conclude(approved=False, reason=reason, decided=None)
+            return
+        self._view = replace(self.view, state=S.AWAITING_DECISION)
+        await self._record("verification.awaiting_decision", S.AWAITING_DECISION)
+        decided = await self._await_decision()
+        if decided is None:
+            return  # new documents arrived first: the next round takes them
+        await self._conclude(decided.approved, decided.reason, decided)
+
+    async def _checks(self, submission: SubmissionRef) -> list[CheckOutcome]:
+        request = CheckRequest(
+            event_id=str(workflow.uuid4()),
+            submission_id=submission.submission_id,
+            executor_id=self.view.executor_id,
+            as_of=workflow.now(),
+            trace_id=submission.trace_id,
+        )
+        checks = await workflow.execute_activity_method(
+            VerificationActivities.run_document_checks,
+            request,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=STORE_RETRY,
+        )
+        inn_ok = any(c.name == CHECK_INN and c.passed for c in checks)
+        if inn_ok:  # the tax service is asked only about an INN that can exist
+            checks.append(
+                await workflow.execute_activity_method(
+                    VerificationActivities.check_self_employed,
+                    request,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=TAX_RETRY,
+                )
+            )
+        return checks
+
+    async def _await_decision(self) -> Decision | None:
+        """The officer's decision; past the timeout the head of security is told, once."""
+
+        def arrived() -> bool:
+            return self._decision is not None or self._pending is not None
+
+        timeout = timedelta(seconds=self._params.policy.decision_timeout_s)
+        try:
+            await workflow.wait_condition(arrived, timeout=timeout)
+        except TimeoutError:
+            self._view = replace(self.view, escalated=True)
+            await self._record("verification.escalated", S.AWAITING_DECISION)
+            await workflow.wait_condition(arrived)
+        return self._decision if self._pending is None else None
+
+    async def _conclude(self, approved: bool, reason: str, decided: Decision | None) -> None:
+        until = workflow.now() + timedelta(seconds=self._params.policy.validity_s)
+        state = S.VERIFIED if approved else S.REJECTED
+        self._view = replace(
+            self.view,
+            state=state,
+            reason=reason,
+            decided_by=decided.officer_id if decided else None,
+            verified_until=until if approved else None,
+        )
+        await self._record(
+            "verification.approved" if approved else "verification.rejected",
+            state,
+            verified_until=until if approved else None,
+            decided=decided,
+        )
+        await self._tell_waiting_requests(approved)
+        self._concluded = decided
+
+    async def _tell_waiting_requests(self, approved: bool) -> None:
+        waiting = await workflow.execute_activity_method(
+            VerificationActivities.waiting_requests,
+            self.view.executor_id,
+            start_to_close_timeout=timedelta(seconds=15),
+            retry_policy=STORE_RETRY,
+        )
+        for request_id in waiting:
+            handle = workflow.get_external_workflow_handle(request_workflow_id(request_id))
+            try:
+                await handle.signal("verification_decided", args=[self.view.executor_id, approved])
+            except FailureError:
+                continue  # that request finished meanwhile: nothing waits there any more
+
+    # ---- validity: reminders, expiry, and waiting for documents -----------------------
+
+    async def _watch_validity(self) -> None:
+        """Until new documents arrive: remind before a verification runs out, expire it."""
+
+        def submitted() -> bool:
+            return self._pending is not None
+
+        if self.view.state == S.VERIFIED and self.view.verified_until is not None:
+            until = self.view.verified_until
+            for before in sorted(self._params.policy.reminders_before_s, reverse=True):
+                if await self._sleep_unless(submitted, until - timedelta(seconds=before)):
+                    return
+                await self._record("verification.expiring", S.VERIFIED, verified_until=until)
+            if await self._sleep_unless(submitted, until):
+                return
+            self._view = replace(self.view, state=S.EXPIRED)
+            await self._record("verification.expired", S.EXPIRED, verified_until=until)
+        await workflow.wait_condition(submitted)
+
+    async def _sleep_unless(self, woken: Callable[[], bool], until: datetime) -> bool:
+        """Sleep until `until`; True when `woken()` became true first."""
+        wait = (until - workflow.now()).total_seconds()
+        if wait <= 0:
+            return bool(woken())
+        try:
+            await workflow.wait_condition(woken, timeout=timedelta(seconds=wait))
+        except TimeoutError:
+            return False
+        return True
+
+    # ---- the store -----------------------------------------------------------------------
+
+    async def _record(
+        self,
+        event_type: str,
+        state: VerificationState,
+        *,
+        verified_until: datetime | None = None,
+        decided: Decision | None = None,
+        trace_id: str | None = None,
+    ) -> None:
+        change = StatusChange(
+            event_id=str(workflow.uuid4()),
+            executor_id=self.view.executor_id,
+            event_type=event_type,
+            state=state.value,
+            occurred_at=workflow.now(),
+            verified_until=verified_until,
+            actor_id=decided.officer_id if decided else "system",
+            actor_role=decided.officer_role if decided else Role.SYSTEM.value,
+            reason=self.view.reason,
+            data={
+                "submission_id": self.view.submission_id,
+                "round": self.view.round,
+                "checks": [c.name for c in self.view.checks if not c.passed],
+            },
+            trace_id=(decided.trace_id if decided else None) or trace_id,
+        )
+        await workflow.execute_activity_method(
+            VerificationActivities.record_status,
+            change,
+            start_to_close_timeout=timedelta(seconds=15),
+            retry_policy=STORE_RETRY,
+        )
+
+    # ---- messages --------------------------------------------------------------------------
+
+    @workflow.signal
+    def submitted(self, submission: SubmissionRef) -> None:
+        self._pending = submission
+
+    @workflow.update
+    async def decide(self, decision: Decision) -> VerificationView:
+        self._decision = decision
+        # Answer once the decision is on record (and requests were told).
+        await workflow.wait_condition(
+            lambda: self._concluded is decision or self._pending is not None
+        )
+        return self.view
+
+    @decide.validator
+    def _decide_ok(self, decision: Decision) -> None:
+        if Role(decision.officer_role) not in DECIDERS:
+            raise ApplicationError(
+                f"a {decision.officer_role} may not decide on verification; security officers do",
+                type="actor_not_allowed",
+                non_retryable=True,
+            )
+        if self._view is None or self.view.state != S.AWAITING_DECISION or self._decision:
+            state = self._view.state if self._view else S.UNVERIFIED
+            raise ApplicationError(
+                f"nothing to decide: the verification is {state}",
+                type="state_conflict",
+                non_retryable=True,
+            )
+        if not decision.approved and not decision.reason.strip():
+            raise ApplicationError(
+                "a rejection needs a reason", type="invalid_input", non_retryable=True
+            )
+
+    @workflow.query
+    def status(self) -> VerificationView:
+        return self.view

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -19,11 +19,13 @@ from temporalio.client import Client
 
 from core.security import hash_password
 from core.settings import Settings
+from devstack.emulators.tax_service import DEMO_NOT_SELF_EMPLOYED_INN, DEMO_SELF_EMPLOYED_INNS
 from devstack.emulators.telegram_control import TelegramEmulatorControl
 from domain.lifecycle import Action, Actor, Role, TransitionError
 from services.errors import ServiceError
 from services.requests import RequestCommands, RequestDraft
 from services.telegram_link import TelegramLinks
+from services.verification import Documents, Verifications
 from store import users
 
 PASSWORD = "demo-password-2026"
@@ -36,6 +38,9 @@ class DemoAccount:
     role: Role
     skills: tuple[str, ...] = ()
     verified: bool = True
+    expired: bool = False  # verified a year ago: must re-verify before new work
+    # Documents this executor submits through the verification workflow on seeding.
+    submits_inn: str | None = None
 
 
 ACCOUNTS = (
@@ -60,6 +65,30 @@ ACCOUNTS = (
         ("plumbing",),
         verified=False,
     ),
+    DemoAccount(
+        "olga.painter@example.com",
+        "Ольга Маляр (ждёт решения СБ)",
+        Role.EXECUTOR,
+        ("painting",),
+        verified=False,
+        submits_inn=DEMO_SELF_EMPLOYED_INNS[0],
+    ),
+    DemoAccount(
+        "kirill.carpenter@example.com",
+        "Кирилл Столяр (не прошёл проверку)",
+        Role.EXECUTOR,
+        ("carpentry",),
+        verified=False,
+        submits_inn=DEMO_NOT_SELF_EMPLOYED_INN,
+    ),
+    DemoAccount(
+        "oleg.installer@example.com",
+        "Олег Монтажник (проверка истекла)",
+        Role.EXECUTOR,
+        ("installation",),
+        expired=True,
+    ),
+    DemoAccount("head.security@example.com", "Глеб Начальник СБ", Role.HEAD_SECURITY),
 )
 
 # (key, customer, category, description, address, executor, steps to apply)
@@ -186,6 +215,7 @@ async def seed(settings: Settings) -> list[DemoAccount]:
             settings.temporal.address, namespace=settings.temporal.namespace
         )
         commands = RequestCommands.from_settings(client, sessions, settings)
+        await _submit_documents(settings, client, sessions, ids)
         for spec in REQUESTS:
             await _request(commands, ids, *spec)
     finally:
@@ -227,6 +257,48 @@ async def _until_linked(links: TelegramLinks, chat: int, timeout_s: float = 20) 
         await asyncio.sleep(0.1)
 
 
+def _status_of(account: DemoAccount) -> str:
+    if account.expired:
+        return "expired"
+    return "verified" if account.verified else "unverified"
+
+
+def _until_of(account: DemoAccount) -> datetime | None:
+    if account.expired:
+        return datetime.now(UTC) - timedelta(days=12)
+    return datetime.now(UTC) + timedelta(days=365) if account.verified else None
+
+
+async def _submit_documents(
+    settings: Settings,
+    client: Client,
+    sessions: async_sessionmaker[AsyncSession],
+    ids: dict[str, Actor],
+) -> None:
+    """Executors who are mid-verification in the demo go through the real workflow
+    (checks, tax service) once; a later seed finds them already submitted."""
+    v = settings.verification
+    service = Verifications(
+        client, sessions, settings.temporal.task_queue, v.policy(), v.max_scan_bytes
+    )
+    for account in ACCOUNTS:
+        if account.submits_inn is None:
+            continue
+        executor_id = ids[account.email].id
+        if (await service.status(executor_id)).state != "unverified":
+            continue
+        await service.submit(
+            executor_id,
+            Documents(
+                account.full_name.split(" (")[0],
+                account.submits_inn,
+                "45 06",
+                "654321",
+                date(1988, 3, 14),
+            ),
+        )
+
+
 async def _accounts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Actor]:
     ids: dict[str, Actor] = {}
     password_hash = hash_password(PASSWORD)
@@ -247,10 +319,8 @@ async def _accounts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Act
                         user,
                         skills=list(account.skills),
                         service_area="Москва",
-                        verification_status="verified" if account.verified else "unverified",
-                        verified_until=datetime.now(UTC) + timedelta(days=365)
-                        if account.verified
-                        else None,
+                        verification_status=_status_of(account),
+                        verified_until=_until_of(account),
                     )
                 elif account.role == Role.CUSTOMER:
                     await users.add_customer_profile(session, user)

@@ -435,6 +435,41 @@ def telegram_emulator_service(settings: Settings) -> Service:
     )
 
 
+def tax_service_emulator(settings: Settings) -> Service:
+    """Stands in for the tax service's public self-employed status check."""
+    t = settings.tax_service
+
+    async def probe() -> str:
+        import httpx
+
+        async with httpx.AsyncClient(timeout=5) as client:
+            response = await client.get(f"{t.url}/__emulator/taxpayers")
+        response.raise_for_status()
+        return f"{len(response.json())} registered taxpayer(s)"
+
+    return Service(
+        name="tax-service",
+        tier=APP,
+        command=[
+            sys.executable,
+            "-m",
+            "devstack.emulators.tax_service",
+            "--host",
+            t.emulator_host,
+            "--port",
+            str(t.emulator_port),
+            "--seed-demo",
+            "--log-level",
+            "warning",
+        ],
+        ports=((t.emulator_port, "SRA_TAX_SERVICE__EMULATOR_PORT"),),
+        probe=probe,
+        url=f"{t.url}/__emulator/taxpayers",
+        environment={"PYTHONPATH": str(REPO_ROOT)},
+        ready_timeout_s=30,
+    )
+
+
 def bot_service(settings: Settings) -> Service:
     t = settings.telegram
 
@@ -476,6 +511,8 @@ def all_services(settings: Settings, tools: Toolset) -> list[Service]:
         services.append(mailbox_service(settings))
     if settings.telegram.uses_emulator:
         services.append(telegram_emulator_service(settings))
+    if settings.tax_service.uses_emulator:
+        services.append(tax_service_emulator(settings))
     services.append(bot_service(settings))
     return services
 

@@ -7,7 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bridges.telegram_bot.runner import BotRuntime
 from core.settings import Settings
 from devstack import demo
+from devstack.emulators.tax_service import RunningTaxService
 from store.models import ExecutorProfile, OutboxEvent, RequestTransition, ServiceRequest, User
+from tests.notifications.helpers import until
 
 
 async def _counts(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
@@ -26,8 +28,13 @@ async def _counts(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
 
 
 async def test_seed_is_complete_and_idempotent(
-    settings: Settings, worker: None, bot: BotRuntime, sessions: async_sessionmaker[AsyncSession]
+    settings: Settings,
+    worker: None,
+    bot: BotRuntime,
+    tax_service: RunningTaxService,
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
+    tax_service.emulator.seed_demo()
     await demo.seed(settings)
     first = await _counts(sessions)
     await demo.seed(settings)
@@ -56,8 +63,17 @@ async def test_seed_is_complete_and_idempotent(
                 )
             ).scalars()
         )
-    assert roles == {"admin", "head_manager", "manager", "security", "hr", "customer", "executor"}
-    assert verification == {"verified", "unverified"}
+    assert roles == {
+        "admin",
+        "head_manager",
+        "manager",
+        "security",
+        "head_security",
+        "hr",
+        "customer",
+        "executor",
+    }
+    assert {"verified", "unverified", "expired"} <= verification
     assert (
         states
         >= {
@@ -93,3 +109,33 @@ async def test_seed_links_the_demo_executors_chats_through_the_bot(
         email: chats[email] for email in (demo.SHORT[s] for s in demo.DEMO_CHATS)
     }
     assert chats["new.plumber@example.com"] is None
+
+
+async def test_demo_executors_stand_in_every_verification_state(
+    settings: Settings,
+    worker: None,
+    bot: BotRuntime,
+    tax_service: RunningTaxService,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    tax_service.emulator.seed_demo()
+    await demo.seed(settings)
+    expected = {
+        "ivan.plumber@example.com": "verified",
+        "new.plumber@example.com": "unverified",
+        "olga.painter@example.com": "awaiting_decision",  # checks passed, officer's turn
+        "kirill.carpenter@example.com": "rejected",  # not self-employed
+        "oleg.installer@example.com": "expired",
+    }
+
+    async def statuses() -> dict[str, str] | None:
+        async with sessions() as session:
+            rows = await session.execute(
+                select(User.email, ExecutorProfile.verification_status)
+                .join(ExecutorProfile, ExecutorProfile.user_id == User.id)
+                .where(User.email.in_(expected))
+            )
+            found = dict(rows.all())
+        return found if found == expected else None
+
+    await until(statuses, timeout_s=30, what="demo verification states")

@@ -1,0 +1,1 @@
+"""Paperwork: acts, contracts and payout statements rendered to PDF."""

@@ -27,6 +27,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.diagnostics import DiagnosticsActivities
 from activities.notifications import NotificationActivities, notification_activities
+from activities.paperwork import PaperworkActivities
 from activities.requests import RequestActivities
 from activities.verification import VerificationActivities
 from core.logging import configure_logging, get_logger
@@ -68,6 +69,7 @@ async def running_worker(
                 redis,
                 notifications,
                 VerificationActivities(sessions, tax),
+                PaperworkActivities(sessions, settings.paperwork),
             )
             async with workers[0], workers[1]:
                 yield workers[0]
@@ -82,7 +84,15 @@ async def running_worker(
 # loading them lazily inside the sandbox only produced warnings.
 SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
-        "redis", "sqlalchemy", "psycopg", "telegram", "httpx", "jinja2", "aiosmtplib", "structlog"
+        "redis",
+        "sqlalchemy",
+        "psycopg",
+        "telegram",
+        "httpx",
+        "jinja2",
+        "aiosmtplib",
+        "structlog",
+        "fpdf",
     )
 )
 
@@ -95,6 +105,7 @@ def _workers(
     redis: Redis,
     notifications: NotificationActivities,
     verification: VerificationActivities,
+    paperwork: PaperworkActivities,
 ) -> tuple[Worker, Worker]:
     diagnostics = DiagnosticsActivities(settings)
     requests = RequestActivities(sessions, redis)
@@ -117,6 +128,7 @@ def _workers(
             verification.check_self_employed,
             verification.record_status,
             verification.waiting_requests,
+            paperwork.generate_paperwork,
         ],
         graceful_shutdown_timeout=timedelta(seconds=10),
     )

@@ -34,6 +34,7 @@ from temporalio.exceptions import ApplicationError
 
 from core.security import issue_action_link
 from core.settings import Settings
+from domain.access import visible_documents
 from domain.lifecycle import STAFF_ROLES, Action, Role
 from domain.notifications import (
     Audience,
@@ -212,6 +213,13 @@ class NotificationActivities:
     ) -> dict[str, Any]:
         view = repo.to_view(request)
         data = {k: v for k, v in trigger.data.items() if k != "reason"}
+        if "documents" in data:  # each recipient hears only of what they may download
+            allowed = visible_documents(Role(user.role))
+            data["documents"] = [
+                {**d, "url": f"{self._public_url}/requests/{view.id}/documents/{d['id']}"}
+                for d in data["documents"]
+                if d.get("kind") in allowed
+            ]
         return {
             "recipient": {"name": user.full_name, "role": user.role},
             "request": {

@@ -10,7 +10,16 @@ from fastapi import FastAPI
 from api.metrics import install_metrics
 from api.problems import install_problem_handlers
 from api.resources import Resources
-from api.routes import auth, executors, health, links, requests, users, verification
+from api.routes import (
+    auth,
+    documents,
+    executors,
+    health,
+    links,
+    requests,
+    users,
+    verification,
+)
 from api.tracing import install_tracing
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
@@ -44,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users.router)
     app.include_router(links.router)
     app.include_router(verification.router)
+    app.include_router(documents.router)
     return app
 
 

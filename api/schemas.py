@@ -345,3 +345,28 @@ class VerificationOverviewPublic(BaseModel):
     state: str
     verified_until: datetime | None
     reason: str
+
+
+class DocumentPublic(BaseModel):
+    id: str
+    kind: Literal["act", "contract", "payout"]
+    number: str
+    version: int
+    file_name: str
+    sha256: str
+    size: int
+    created_at: datetime
+    download_url: str
+
+
+class PayoutPublic(BaseModel):
+    request_id: str
+    executor_id: str
+    executor_name: str
+    executor_inn: str | None
+    gross: Decimal
+    commission_rate: Decimal
+    commission: Decimal
+    net: Decimal
+    currency: str
+    recorded_on: date

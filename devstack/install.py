@@ -1,6 +1,6 @@
 """Installs the stack's parts from the package registries this machine reaches.
 
-- PostgreSQL 15 and Redis 7: Debian packages.
+- PostgreSQL 15 and Redis 7: Debian packages (and the DejaVu fonts the PDFs use).
 - Apache Kafka: the broker's jars from Maven Central (deploy/local/kafka/pom.xml).
 - Temporal: the Temporal CLI (server + Web UI) built with Go from the module proxy.
 
@@ -32,6 +32,8 @@ PG_BIN = Path(f"/usr/lib/postgresql/{PG_MAJOR}/bin")
 DEBIAN_PACKAGES = {
     "postgres": (f"postgresql-{PG_MAJOR}", PG_BIN / "postgres"),
     "redis": ("redis-server", Path("/usr/bin/redis-server")),
+    # A TrueType font with Cyrillic for the PDF documents (paperwork/).
+    "fonts": ("fonts-dejavu-core", Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")),
 }
 TEST_TOOL_PACKAGES = {"docker-compose": ("docker-compose", Path("/usr/bin/docker-compose"))}
 

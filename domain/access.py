@@ -49,3 +49,18 @@ def can_view_executor(actor: Actor, executor_id: str) -> bool:
 
 def can_manage_users(actor: Actor) -> bool:
     return actor.role == Role.ADMIN
+
+
+# HR documents of a request: the customer signs the act; the executor has everything
+# about their own work; HR and managers see all of it.
+ALL_DOCUMENTS = frozenset({"act", "contract", "payout"})
+_DOCUMENTS_OF_PARTY = {Role.CUSTOMER: frozenset({"act"}), Role.EXECUTOR: ALL_DOCUMENTS}
+SEES_ALL_DOCUMENTS = frozenset({Role.HR, Role.MANAGER, Role.HEAD_MANAGER, Role.ADMIN})
+MANAGES_PAYOUTS = frozenset({Role.HR, Role.ADMIN})
+
+
+def visible_documents(role: Role) -> frozenset[str]:
+    """Document kinds this role may download (of a request it may see at all)."""
+    if role in SEES_ALL_DOCUMENTS:
+        return ALL_DOCUMENTS
+    return _DOCUMENTS_OF_PARTY.get(role, frozenset())

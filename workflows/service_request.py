@@ -20,6 +20,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationActivities
+    from activities.paperwork import PaperworkActivities
     from activities.requests import RequestActivities
     from domain.lifecycle import (
         SYSTEM_ACTOR,
@@ -95,6 +96,12 @@ DELIVERY_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=5),
 )
+
+
+# HR documents (act, contract, payout) generated before closing (issue 6); histories
+# recorded before replay the paperwork hook as it ran.
+PAPERWORK = "paperwork-documents"
+PAPERWORK_TIMEOUT = timedelta(seconds=60)
 
 
 def workflow_id(request_id: str) -> str:
@@ -256,16 +263,27 @@ class ServiceRequestWorkflow:
     async def _close(self) -> None:
         async with self._lock:
             paperwork_event_id = str(workflow.uuid4())
-            await store_call(
-                RequestActivities.record_paperwork,
-                PaperworkInput(
-                    event_id=paperwork_event_id,
-                    request_id=self.view.id,
-                    occurred_at=workflow.now(),
-                ),
+            job = PaperworkInput(
+                event_id=paperwork_event_id,
+                request_id=self.view.id,
+                occurred_at=workflow.now(),
             )
+            documents: list[dict[str, str]] = []
+            if workflow.patched(PAPERWORK):
+                made = await workflow.execute_activity_method(
+                    PaperworkActivities.generate_paperwork,
+                    job,
+                    start_to_close_timeout=PAPERWORK_TIMEOUT,
+                    retry_policy=STORE_RETRY,
+                )
+                documents = [{"id": d.id, "kind": d.kind, "title": d.title} for d in made]
+            else:
+                await store_call(RequestActivities.record_paperwork, job)
             self._notify(
-                "hr.paperwork_recorded", paperwork_event_id, SYSTEM_ACTOR.id, data={"documents": []}
+                "hr.paperwork_recorded",
+                paperwork_event_id,
+                SYSTEM_ACTOR.id,
+                data={"documents": documents},
             )
             await self._apply(Action.CLOSE, SYSTEM_ACTOR)
 

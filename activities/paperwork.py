@@ -1,0 +1,253 @@
+"""HR paperwork of a confirmed request (DESIGN.md §2, §3): the act of completed works,
+the civil-law contract on the executor's first job, and the payout record.
+
+The PDFs are rendered first (deterministically: the same request gives the same bytes),
+then everything is stored in one transaction keyed by the workflow's event id, with an
+hr-event per document and for the payout. A retry after any crash finds the first
+attempt's commit, or makes exactly the same documents again."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from core.settings import PaperworkSettings
+from domain.lifecycle import Role
+from domain.requests import PaperworkInput
+from paperwork.models import ActData, Company, ContractData, Party, PayoutData
+from paperwork.money import split_payout
+from paperwork.naming import KINDS, DocumentKind, document_title, file_name
+from paperwork.pdf import render_act, render_contract, render_payout
+from store import documents, outbox
+from store import requests as repo
+from store.documents import NewDocument, NewPayout
+from store.models import Document, ExecutorProfile, ServiceRequest, User
+from store.outbox import EventDraft
+
+LOCAL_TIME = ZoneInfo("Europe/Moscow")
+
+
+@dataclass(frozen=True)
+class GeneratedDocument:
+    id: str
+    kind: str
+    number: str
+    title: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class _Facts:
+    request: ServiceRequest
+    customer: User
+    executor: User
+    profile: ExecutorProfile
+    first_job: bool
+
+
+class PaperworkActivities:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], settings: PaperworkSettings
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+
+    @activity.defn
+    async def generate_paperwork(self, job: PaperworkInput) -> list[GeneratedDocument]:
+        facts = await self._facts(job.request_id)
+        day = job.occurred_at.astimezone(LOCAL_TIME).date()
+        rendered = await asyncio.to_thread(self._render, facts, day)
+        async with self.sessions.begin() as session:
+            if await outbox.already_recorded(session, job.event_id):
+                return _described(await documents.for_request(session, job.request_id))
+            stored = [await documents.save(session, doc) for doc in rendered]
+            payout = await self._record_payout(session, facts, day)
+            for doc in stored:
+                await _event(session, job, doc)
+            await outbox.append(
+                session,
+                EventDraft(
+                    event_id=str(uuid.uuid5(uuid.UUID(job.event_id), "payout")),
+                    type="payout.recorded",
+                    aggregate_id=job.request_id,
+                    occurred_at=job.occurred_at,
+                    actor_id="system",
+                    actor_role=Role.SYSTEM,
+                    data={
+                        "executor_id": str(payout.executor_id),
+                        "gross": str(payout.gross),
+                        "commission": str(payout.commission),
+                        "net": str(payout.net),
+                        "commission_rate": str(payout.commission_rate),
+                    },
+                ),
+            )
+            described = _described(stored)
+            await outbox.append(
+                session,
+                EventDraft(
+                    event_id=job.event_id,
+                    type="hr.paperwork_recorded",
+                    aggregate_id=job.request_id,
+                    occurred_at=job.occurred_at,
+                    actor_id="system",
+                    actor_role=Role.SYSTEM,
+                    data={"documents": [{"id": d.id, "kind": d.kind} for d in described]},
+                ),
+            )
+        return described
+
+    async def _facts(self, request_id: str) -> _Facts:
+        async with self.sessions() as session:
+            request = await repo.require(session, request_id)
+            if request.assignee_id is None:
+                raise LookupError(f"request {request_id} has no executor to do paperwork for")
+            customer = await session.get(User, request.customer_id)
+            executor = await session.get(User, request.assignee_id)
+            profile = await session.get(ExecutorProfile, request.assignee_id)
+            contract = await documents.contract_of(session, str(request.assignee_id))
+        if customer is None or executor is None or profile is None:
+            raise LookupError(f"the parties of request {request_id} are not in the store")
+        first_job = contract is None or str(contract.request_id) == request_id
+        return _Facts(request, customer, executor, profile, first_job)
+
+    def _render(self, facts: _Facts, day: date) -> list[NewDocument]:
+        request, short = facts.request, str(facts.request.id)[:8].upper()
+        executor = Party(facts.executor.full_name, facts.profile.inn, facts.executor.email)
+        customer = Party(facts.customer.full_name, None, facts.customer.email)
+        gross = request.budget if request.budget is not None else Decimal("0.00")
+        commission, net = split_payout(gross, self.settings.commission_rate)
+        company = Company(
+            self.settings.company_name, self.settings.company_inn, self.settings.company_address
+        )
+        font = self.settings.font_dir
+        numbers = {"act": f"А-{short}", "payout": f"В-{short}", "contract": _contract_number(facts)}
+        made: list[tuple[DocumentKind, bytes]] = [
+            (
+                "act",
+                render_act(
+                    ActData(
+                        number=numbers["act"],
+                        request_id=str(request.id),
+                        signed_on=day,
+                        city=self.settings.city,
+                        customer=customer,
+                        executor=executor,
+                        work_description=request.report or request.description,
+                        address=request.address,
+                        category=request.category,
+                        started_on=None,
+                        completed_on=day,
+                        amount=gross,
+                    ),
+                    font_dir=font,
+                ),
+            ),
+            (
+                "payout",
+                render_payout(
+                    PayoutData(
+                        number=numbers["payout"],
+                        request_id=str(request.id),
+                        issued_on=day,
+                        platform=company,
+                        executor=executor,
+                        gross=gross,
+                        commission_rate=self.settings.commission_rate,
+                        commission=commission,
+                        net=net,
+                        act_number=numbers["act"],
+                        contract_number=numbers["contract"],
+                    ),
+                    font_dir=font,
+                ),
+            ),
+        ]
+        if facts.first_job:
+            made.append(
+                (
+                    "contract",
+                    render_contract(
+                        ContractData(
+                            number=numbers["contract"],
+                            concluded_on=day,
+                            city=self.settings.city,
+                            platform=company,
+                            executor=executor,
+                            subject=f"услуги по категории «{request.category}»",
+                            commission_rate=self.settings.commission_rate,
+                        ),
+                        font_dir=font,
+                    ),
+                )
+            )
+        return [
+            NewDocument(
+                request_id=str(request.id),
+                executor_id=str(request.assignee_id),
+                customer_id=str(request.customer_id),
+                kind=kind,
+                number=numbers[kind],
+                file_name=file_name(kind, numbers[kind]),
+                content=content,
+            )
+            for kind, content in made
+        ]
+
+    async def _record_payout(self, session: AsyncSession, facts: _Facts, day: date) -> NewPayout:
+        request = facts.request
+        gross = request.budget if request.budget is not None else Decimal("0.00")
+        commission, net = split_payout(gross, self.settings.commission_rate)
+        payout = NewPayout(
+            request_id=str(request.id),
+            executor_id=str(request.assignee_id),
+            gross=gross,
+            commission_rate=self.settings.commission_rate,
+            commission=commission,
+            net=net,
+            recorded_on=day,
+        )
+        await documents.record_payout(session, payout)
+        return payout
+
+
+def _contract_number(facts: _Facts) -> str:
+    return f"Д-{str(facts.executor.id)[:8].upper()}"
+
+
+def _described(stored: list[Document]) -> list[GeneratedDocument]:
+    return [GeneratedDocument(str(d.id), d.kind, d.number, _title(d), d.sha256) for d in stored]
+
+
+def _title(doc: Document) -> str:
+    kind = next(k for k in KINDS if k == doc.kind)
+    return document_title(kind, doc.number)
+
+
+async def _event(session: AsyncSession, job: PaperworkInput, doc: Document) -> None:
+    await outbox.append(
+        session,
+        EventDraft(
+            event_id=str(uuid.uuid5(uuid.UUID(job.event_id), f"document/{doc.kind}")),
+            type="document.generated",
+            aggregate_id=job.request_id,
+            occurred_at=job.occurred_at,
+            actor_id="system",
+            actor_role=Role.SYSTEM,
+            data={
+                "document_id": str(doc.id),
+                "kind": doc.kind,
+                "number": doc.number,
+                "version": doc.version,
+                "sha256": doc.sha256,
+                "size": doc.size,
+            },
+        ),
+    )

@@ -9,6 +9,7 @@ import io
 import uuid
 from datetime import date
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
@@ -83,11 +84,17 @@ async def download_document(
         doc.content,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{doc.file_name}"',
+            "Content-Disposition": attachment(doc.file_name, f"{doc.kind}.pdf"),
             "ETag": f'"{doc.sha256}"',
             "Cache-Control": "private, max-age=3600",
         },
     )
+
+
+def attachment(name: str, ascii_fallback: str) -> str:
+    """RFC 6266: a plain name for old clients and the UTF-8 one (document numbers are
+    Cyrillic, e.g. «А-1F2E3D4C») for everyone else; headers themselves must be Latin-1."""
+    return f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(name)}"
 
 
 Period = tuple[date, date]

@@ -1,0 +1,177 @@
+"""HR paperwork when a request is confirmed: the PDFs, their events, one contract per
+executor, idempotent generation, and closing only after the paperwork."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pypdf
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.testing import ActivityEnvironment
+
+from activities.paperwork import PaperworkActivities
+from core.settings import Settings
+from domain.lifecycle import Action, Role
+from domain.requests import PaperworkInput, RequestView
+from services.requests import RequestCommands, RequestDraft
+from store.models import Document, OutboxEvent, Payout
+from tests.people import Person, PersonFactory
+from workflows.service_request import workflow_id
+
+Commands = Callable[..., RequestCommands]
+
+
+def draft(description: str = "Заменить смеситель на кухне") -> RequestDraft:
+    return RequestDraft("plumbing", description, "Москва, Тверская ул., 1", budget="3000.00")
+
+
+async def closed_request(
+    commands: Commands,
+    temporal: Client,
+    customer: Person,
+    executor: Person,
+    manager: Person,
+    report: str = "Заменил смеситель, проверил на протечки",
+) -> str:
+    cmd = commands()
+    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), draft())
+    for who, action, extra in (
+        (manager, Action.ASSIGN, {"executor_id": executor.id}),
+        (executor, Action.ACCEPT, {}),
+        (executor, Action.START, {}),
+        (executor, Action.COMPLETE, {"report": report}),
+        (customer, Action.CONFIRM, {}),
+    ):
+        await cmd.act(view.id, action, who.actor, **extra)
+    handle = temporal.get_workflow_handle(workflow_id(view.id), result_type=RequestView)
+    assert (await asyncio.wait_for(handle.result(), 60)).state == "closed"
+    return view.id
+
+
+async def documents_of(
+    sessions: async_sessionmaker[AsyncSession], request_id: str
+) -> dict[str, Document]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(Document).where(Document.request_id == uuid.UUID(request_id))
+        )
+        return {d.kind: d for d in rows.scalars()}
+
+
+def text_of(pdf: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+async def test_a_confirmed_request_gets_act_contract_and_payout_before_it_closes(
+    commands: Commands,
+    temporal: Client,
+    person: PersonFactory,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    customer = await person(Role.CUSTOMER, full_name="Анна Иванова")
+    executor = await person(Role.EXECUTOR, full_name="Иван Сантехников")
+    manager = await person(Role.MANAGER)
+    rid = await closed_request(commands, temporal, customer, executor, manager)
+
+    docs = await documents_of(sessions, rid)
+    assert set(docs) == {"act", "contract", "payout"}
+    act = text_of(docs["act"].content)
+    for expected in (
+        "Анна Иванова",
+        "Иван Сантехников",
+        "Заменил смеситель, проверил на протечки",
+        "3 000,00",
+        "Три тысячи рублей 00 копеек",
+        "Москва, Тверская ул., 1",
+    ):
+        assert expected in act, expected
+    payout = text_of(docs["payout"].content)
+    assert "300,00" in payout  # the 10 % commission
+    assert "2 700,00" in payout  # net to the executor
+    assert "Иван Сантехников" in text_of(docs["contract"].content)
+    for doc in docs.values():
+        assert doc.version == 1
+        assert len(doc.sha256) == 64
+        assert doc.size == len(doc.content)
+
+    async with sessions() as session:
+        payouts = (
+            (await session.execute(select(Payout).where(Payout.request_id == uuid.UUID(rid))))
+            .scalars()
+            .all()
+        )
+        events = (
+            await session.execute(
+                select(OutboxEvent.type, OutboxEvent.seq)
+                .where(OutboxEvent.aggregate_id == rid)
+                .order_by(OutboxEvent.seq)
+            )
+        ).all()
+    assert [(p.gross, p.commission, p.net) for p in payouts] == [
+        (Decimal("3000.00"), Decimal("300.00"), Decimal("2700.00"))
+    ]
+    types = [t for t, _ in events]
+    hr = types[types.index("request.confirmed") + 1 :]
+    assert sorted(hr[:4]) == sorted(["document.generated"] * 3 + ["payout.recorded"])
+    # the request closes only after its paperwork is on record
+    assert hr[4:] == ["hr.paperwork_recorded", "request.closed"]
+
+
+async def test_the_contract_is_made_on_the_first_job_only(
+    commands: Commands,
+    temporal: Client,
+    person: PersonFactory,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    customer, executor = await person(Role.CUSTOMER), await person(Role.EXECUTOR)
+    manager = await person(Role.MANAGER)
+    first = await closed_request(commands, temporal, customer, executor, manager)
+    second = await closed_request(commands, temporal, customer, executor, manager)
+    assert set(await documents_of(sessions, first)) == {"act", "contract", "payout"}
+    assert set(await documents_of(sessions, second)) == {"act", "payout"}
+
+
+async def test_generating_again_or_concurrently_leaves_one_set_of_documents(
+    commands: Commands,
+    temporal: Client,
+    person: PersonFactory,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+) -> None:
+    customer, executor = await person(Role.CUSTOMER), await person(Role.EXECUTOR)
+    manager = await person(Role.MANAGER)
+    rid = await closed_request(commands, temporal, customer, executor, manager)
+    before = {k: d.sha256 for k, d in (await documents_of(sessions, rid)).items()}
+
+    activities = PaperworkActivities(sessions, settings.paperwork)
+    env = ActivityEnvironment()
+    retry = PaperworkInput(str(uuid.uuid4()), rid, datetime.now(UTC))
+    results = await asyncio.gather(
+        env.run(activities.generate_paperwork, retry),
+        env.run(activities.generate_paperwork, retry),
+        return_exceptions=True,
+    )
+    # At most one of two racing transactions commits; the other fails on the event id
+    # and Temporal would retry it into "already recorded".
+    assert any(not isinstance(r, BaseException) for r in results)
+    again = await env.run(activities.generate_paperwork, retry)
+    assert {d.kind for d in again} == {"act", "contract", "payout"}
+    after = await documents_of(sessions, rid)
+    assert {k: d.sha256 for k, d in after.items()} == before
+    async with sessions() as session:
+        count = len(
+            (
+                await session.execute(
+                    select(Document.id).where(Document.request_id == uuid.UUID(rid))
+                )
+            ).all()
+        )
+    assert count == 3

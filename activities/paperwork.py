@@ -67,7 +67,10 @@ class PaperworkActivities:
         async with self.sessions.begin() as session:
             if await outbox.already_recorded(session, job.event_id):
                 return _described(await documents.for_request(session, job.request_id))
-            stored = [await documents.save(session, doc) for doc in rendered]
+            saved = [await documents.save(session, doc) for doc in rendered]
+            # A contract made meanwhile for the executor's other job (two first jobs
+            # closing at once) belongs to that job: not this one's document or event.
+            stored = [d for d in saved if str(d.request_id) == job.request_id]
             payout = await self._record_payout(session, facts, day)
             for doc in stored:
                 await _event(session, job, doc)

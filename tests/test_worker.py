@@ -23,7 +23,7 @@ from domain.lifecycle import Action, Role
 from domain.requests import RequestView
 from domain.sla import SlaPolicy
 from services.requests import RequestCommands, RequestDraft
-from store.models import OutboxEvent, RequestTransition, ServiceRequest
+from store.models import Document, OutboxEvent, Payout, RequestTransition, ServiceRequest
 from tests.notifications.helpers import about, events_of, notifications_of, until
 from tests.people import PersonFactory
 from tests.processes import PlatformProcess, worker_env
@@ -290,3 +290,88 @@ async def _receipts(
 ) -> bool:
     found = [e for e in mailbox.received if about(address, request_id)(e)]
     return len(found) >= at_least
+
+
+@pytest.mark.slow
+async def test_worker_killed_while_documents_are_generated_leaves_exactly_one_of_each(
+    settings: Settings,
+    temporal: Client,
+    sessions: async_sessionmaker[AsyncSession],
+    person: PersonFactory,
+    worker_process: PlatformProcess,
+    crash_queue: str,
+    commands: RequestCommands,
+) -> None:
+    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
+    executor = await person(Role.EXECUTOR, skills=["plumbing"])
+    worker_process.start()
+    await _ready(settings, crash_queue)
+    draft = RequestDraft("plumbing", "Заменить смеситель", "Москва", budget="1500.00")
+    ids = []
+    for n in range(6):
+        view, _ = await commands.create(customer.id, f"paper-{uuid.uuid4()}-{n}", draft)
+        for who, action, extra in (
+            (manager, Action.ASSIGN, {"executor_id": executor.id}),
+            (executor, Action.ACCEPT, {}),
+            (executor, Action.START, {}),
+            (executor, Action.COMPLETE, {"report": "Готово"}),
+        ):
+            await commands.act(view.id, action, who.actor, **extra)
+        ids.append(view.id)
+
+    confirming = [
+        asyncio.create_task(
+            _retrying(lambda rid=rid: commands.act(rid, Action.CONFIRM, customer.actor))
+        )
+        for rid in ids
+    ]
+
+    async def first_document() -> bool:
+        async with sessions() as session:
+            found = await session.execute(
+                select(Document.id).where(Document.executor_id == uuid.UUID(executor.id)).limit(1)
+            )
+            return found.first() is not None
+
+    await until(first_document, timeout_s=60, what="the first document")
+    worker_process.kill()  # while the other requests' documents are being made
+    await asyncio.sleep(1.0)
+    worker_process.start()
+    await asyncio.gather(*confirming)
+    for rid in ids:
+        handle = temporal.get_workflow_handle(workflow_id(rid), result_type=RequestView)
+        assert (await asyncio.wait_for(handle.result(), 120)).state == "closed"
+
+    async with sessions() as session:
+        kinds = (
+            await session.execute(
+                select(Document.request_id, Document.kind).where(
+                    Document.executor_id == uuid.UUID(executor.id)
+                )
+            )
+        ).all()
+        payouts = (
+            await session.execute(
+                select(func.count())
+                .select_from(Payout)
+                .where(Payout.executor_id == uuid.UUID(executor.id))
+            )
+        ).scalar_one()
+        generated = (
+            await session.execute(
+                select(func.count())
+                .select_from(OutboxEvent)
+                .where(
+                    OutboxEvent.type == "document.generated",
+                    OutboxEvent.aggregate_id.in_(ids),
+                )
+            )
+        ).scalar_one()
+    per_request = {rid: sorted(k for r, k in kinds if str(r) == rid) for rid in ids}
+    contracts = [k for _, k in kinds if k == "contract"]
+    assert len(contracts) == 1  # the executor's first job only, whatever was retried
+    assert all(
+        [k for k in found if k != "contract"] == ["act", "payout"] for found in per_request.values()
+    ), per_request
+    assert payouts == len(ids)
+    assert generated == len(kinds)  # one event per document, none twice

@@ -16,10 +16,11 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
+
+from workflows.notifying import Notifier
 
 with workflow.unsafe.imports_passed_through():
-    from activities.notifications import NotificationActivities
     from activities.paperwork import PaperworkActivities
     from activities.requests import RequestActivities
     from domain.lifecycle import (
@@ -33,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
         TransitionError,
         decide,
     )
-    from domain.notifications import NotificationTrigger, PlannedNotification, concerns_anyone
+    from domain.notifications import NotificationTrigger, concerns_anyone
     from domain.requests import (
         ActionInput,
         EligibilityQuery,
@@ -46,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         TransitionView,
     )
     from domain.sla import SLA_OF_STATE, TIERS, TIMEOUT_ACTION, Escalation, Sla
+    from workflows.notifying import Notifier
 
 STATE_KEY = SearchAttributeKey.for_keyword("RequestState")
 CATEGORY_KEY = SearchAttributeKey.for_keyword("RequestCategory")
@@ -86,16 +88,6 @@ async def store_call(
 # Notifications started by the workflow (issue 5). Histories recorded before them replay
 # without any, as they ran.
 NOTIFICATIONS = "notifications-on-transitions"
-DELIVERY_ATTEMPT_TIMEOUT = timedelta(seconds=60)
-DELIVERY_HEARTBEAT = timedelta(seconds=10)
-# After this long of transient failures (mail relay down all day) the message is given
-# up and recorded as failed; a notification is not worth keeping a request open forever.
-DELIVERY_DEADLINE = timedelta(hours=6)
-DELIVERY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=5),
-)
 
 
 # HR documents (act, contract, payout) generated before closing (issue 6); histories
@@ -120,8 +112,7 @@ class ServiceRequestWorkflow:
         self._lock = asyncio.Lock()
         self._params: RequestWorkflowInput | None = None
         self._history: list[TransitionView] = []
-        self._notifications_in_flight = 0
-        self._background: set[asyncio.Task[None]] = set()
+        self._notifier = Notifier()
 
     # ---- run: creation, SLA watch, closing -------------------------------------------
 
@@ -160,7 +151,7 @@ class ServiceRequestWorkflow:
             else:
                 await self._watch_stage()
         await workflow.wait_condition(
-            lambda: workflow.all_handlers_finished() and self._notifications_in_flight == 0
+            lambda: workflow.all_handlers_finished() and self._notifier.idle()
         )
         return self.view
 
@@ -381,41 +372,7 @@ class ServiceRequestWorkflow:
             data=dict(data or {}),
             trace_id=trace_id or self.params.trace_id,
         )
-        self._notifications_in_flight += 1
-        task = asyncio.create_task(self._send_notifications(trigger))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def _send_notifications(self, trigger: NotificationTrigger) -> None:
-        try:
-            planned = await workflow.execute_local_activity_method(
-                NotificationActivities.plan_notifications,
-                trigger,
-                start_to_close_timeout=STORE_TIMEOUT,
-                retry_policy=STORE_RETRY,
-            )
-            await asyncio.gather(*(self._deliver(item) for item in planned))
-        finally:
-            self._notifications_in_flight -= 1
-
-    async def _deliver(self, item: PlannedNotification) -> None:
-        try:
-            await workflow.execute_activity_method(
-                NotificationActivities.deliver,
-                item,
-                task_queue=self.params.notification_queue,
-                start_to_close_timeout=DELIVERY_ATTEMPT_TIMEOUT,
-                heartbeat_timeout=DELIVERY_HEARTBEAT,
-                schedule_to_close_timeout=DELIVERY_DEADLINE,
-                retry_policy=DELIVERY_RETRY,
-            )
-        except ActivityError:
-            await workflow.execute_local_activity_method(
-                NotificationActivities.give_up,
-                item,
-                start_to_close_timeout=STORE_TIMEOUT,
-                retry_policy=STORE_RETRY,
-            )
+        self._notifier.start(trigger, self.params.notification_queue)
 
     def _assignee_after(self, action: Action, assignee_id: str | None) -> str | None:
         if action == Action.ASSIGN:

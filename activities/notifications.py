@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
@@ -64,6 +65,12 @@ from store import requests as repo
 from store.models import ExecutorProfile, Notification, RequestTransition, ServiceRequest, User
 
 HEARTBEAT_EVERY_S = 2.0
+STALE_TURN_S = 0.05
+# Audiences that are everyone holding a role (not someone related to the request).
+STAFF_AUDIENCES = {
+    Audience.SECURITY: Role.SECURITY,
+    Audience.HEAD_SECURITY: Role.HEAD_SECURITY,
+}
 UNCONFIRMED = (
     "an earlier attempt stopped after handing the message to the provider; "
     "not sent again to avoid a duplicate"
@@ -105,16 +112,20 @@ class NotificationActivities:
         if not notices:
             return []
         async with self.sessions.begin() as session:
-            request = await repo.get(session, trigger.request_id)
-            if request is None:
+            request = await repo.get(session, trigger.request_id) if trigger.request_id else None
+            if trigger.request_id and request is None:
                 return []
-            assignee = await session.get(User, request.assignee_id) if request.assignee_id else None
+            subject = await self._subject(session, trigger, request)
             planned: list[PlannedNotification] = []
             for notice in notices:
                 for user, chat_id in await self._audience(session, notice, trigger, request):
                     if str(user.id) == trigger.actor_id and not tells_actor(trigger.event_type):
                         continue
-                    context = self._context(trigger, request, user, assignee)
+                    context = (
+                        self._context(trigger, request, user, subject)
+                        if request is not None
+                        else self._person_context(trigger, user, subject)
+                    )
                     planned.extend(self._messages(notice, trigger, user, chat_id, context))
             await notes.record_planned(session, planned, trigger.event_id, trigger.occurred_at)
             # An earlier attempt may have planned for people this one did not find (a
@@ -131,23 +142,41 @@ class NotificationActivities:
                 for row in rows.scalars()
             ]
 
+    @staticmethod
+    async def _subject(
+        session: AsyncSession, trigger: NotificationTrigger, request: ServiceRequest | None
+    ) -> User | None:
+        """Whom a notice is about: the request's assignee, or the executor being verified."""
+        if request is not None:
+            return await session.get(User, request.assignee_id) if request.assignee_id else None
+        if trigger.executor_id:
+            return await session.get(User, uuid.UUID(trigger.executor_id))
+        return None
+
     async def _audience(
         self,
         session: AsyncSession,
         notice: Notice,
         trigger: NotificationTrigger,
-        request: ServiceRequest,
+        request: ServiceRequest | None,
     ) -> list[tuple[User, int | None]]:
         query = select(User, ExecutorProfile.telegram_chat_id).outerjoin(
             ExecutorProfile, ExecutorProfile.user_id == User.id
         )
-        if notice.audience == Audience.CUSTOMER:
-            query = query.where(User.id == request.customer_id)
-        elif notice.audience == Audience.EXECUTOR:
-            executor = trigger.executor_id or (str(request.assignee_id or "") or None)
+        if notice.audience == Audience.EXECUTOR:
+            assignee = request.assignee_id if request is not None else None
+            executor = trigger.executor_id or (str(assignee or "") or None)
             if executor is None:
                 return []
             query = query.where(User.id == uuid.UUID(executor))
+        elif notice.audience in STAFF_AUDIENCES:
+            query = query.where(
+                User.role == STAFF_AUDIENCES[notice.audience].value, User.is_active.is_(True)
+            )
+        elif request is None:
+            return []  # customers and managers hear about requests only
+        elif notice.audience == Audience.CUSTOMER:
+            query = query.where(User.id == request.customer_id)
         elif notice.audience == Audience.MANAGERS and (
             manager := await self._assigning_manager(session, request)
         ):
@@ -177,6 +206,30 @@ class NotificationActivities:
             .limit(1)
         )
         return found.scalar_one_or_none()
+
+    def _person_context(
+        self, trigger: NotificationTrigger, user: User, executor: User | None
+    ) -> dict[str, Any]:
+        executor_id = trigger.executor_id or ""
+        return {
+            "recipient": {"name": user.full_name, "role": user.role},
+            "request": None,
+            "executor": {"id": executor_id, "name": executor.full_name if executor else ""},
+            "event": {
+                "type": trigger.event_type,
+                "occurred_at": trigger.occurred_at.isoformat(),
+                "reason": trigger.data.get("reason") or None,
+                "data": {
+                    "verified_until": trigger.data.get("verified_until"),
+                    "failed_checks": list(trigger.data.get("failed_checks", [])),
+                    "round": int(trigger.data.get("round", 0)),
+                },
+            },
+            "links": {
+                "request": None,
+                "verification": f"{self._public_url}/executors/{executor_id}/verification",
+            },
+        }
 
     def _messages(
         self,
@@ -288,10 +341,16 @@ class NotificationActivities:
         except (TemplateError, ValueError, KeyError) as error:  # a retry renders the same
             unrenderable = PermanentDeliveryError(f"cannot render {item.kind}: {error}")
             return await self._finish_unsent(item, unrenderable, attempt)
-        await self.pacers[Channel(item.channel)].wait_turn(_heartbeat)
+        pacer = self.pacers[Channel(item.channel)]
+        await pacer.wait_turn(_heartbeat)
+        turn_at = time.monotonic()
         try:
             async with send() as hand_over:
                 await self._mark_sending(item, attempt)
+                if time.monotonic() - turn_at > STALE_TURN_S:
+                    # Connecting or the store took long: a late send would bunch up with
+                    # later turns at the provider, so this one takes a current turn.
+                    await pacer.wait_turn(_heartbeat)
 
                 async def hand_over_and_record() -> str:
                     message_id = await hand_over()

@@ -79,6 +79,7 @@ class Resources:
             self.settings.temporal.task_queue,
             v.policy(),
             v.max_scan_bytes,
+            self.settings.notifications.task_queue,
         )
 
     async def clickhouse(self) -> Any:

@@ -279,7 +279,12 @@ async def _submit_documents(
     (checks, tax service) once; a later seed finds them already submitted."""
     v = settings.verification
     service = Verifications(
-        client, sessions, settings.temporal.task_queue, v.policy(), v.max_scan_bytes
+        client,
+        sessions,
+        settings.temporal.task_queue,
+        v.policy(),
+        v.max_scan_bytes,
+        settings.notifications.task_queue,
     )
     for account in ACCOUNTS:
         if account.submits_inn is None:

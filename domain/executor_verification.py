@@ -55,6 +55,7 @@ class VerificationInput:
     policy: VerificationPolicy = field(default_factory=VerificationPolicy)
     # Where the previous run left off (continue-as-new), None for a new executor.
     carried: VerificationView | None = None
+    notification_queue: str = "notifications"
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ class Audience(StrEnum):
     EXECUTOR = "executor"  # the assignee (or the executor a cancel released)
     MANAGERS = "managers"  # the manager who assigned it, else every active manager
     HEAD_MANAGERS = "head_managers"
+    SECURITY = "security"  # every active security officer
+    HEAD_SECURITY = "head_security"
 
 
 class Kind(StrEnum):
@@ -53,6 +55,10 @@ class Kind(StrEnum):
     REQUEST_CANCELLED = "request_cancelled"
     SLA_BREACHED = "sla_breached"
     DOCUMENTS_READY = "documents_ready"
+    VERIFICATION_DECIDED = "verification_decided"
+    VERIFICATION_EXPIRING = "verification_expiring"
+    VERIFICATION_EXPIRED = "verification_expired"
+    VERIFICATION_PENDING = "verification_pending"
 
 
 @dataclass(frozen=True)
@@ -93,13 +99,24 @@ _NOTICES: dict[str, tuple[Notice, ...]] = {
 }
 
 
+# Events about an executor's verification rather than a request (request_id is "").
+_PERSON_NOTICES: dict[str, tuple[Notice, ...]] = {
+    "verification.approved": (Notice(Kind.VERIFICATION_DECIDED, Audience.EXECUTOR),),
+    "verification.rejected": (Notice(Kind.VERIFICATION_DECIDED, Audience.EXECUTOR),),
+    "verification.expiring": (Notice(Kind.VERIFICATION_EXPIRING, Audience.EXECUTOR),),
+    "verification.expired": (Notice(Kind.VERIFICATION_EXPIRED, Audience.EXECUTOR),),
+    "verification.awaiting_decision": (Notice(Kind.VERIFICATION_PENDING, Audience.SECURITY),),
+    "verification.escalated": (Notice(Kind.VERIFICATION_PENDING, Audience.HEAD_SECURITY),),
+}
+
+
 @dataclass(frozen=True)
 class NotificationTrigger:
     """Something happened to a request that may concern people."""
 
     event_id: str  # the event that caused it: the root of every de-duplication key
     event_type: str
-    request_id: str
+    request_id: str  # "" for events about a person (an executor's verification)
     occurred_at: datetime
     actor_id: str
     executor_id: str | None = None  # assignee, or the executor a cancel released
@@ -117,6 +134,8 @@ def tells_actor(event_type: str) -> bool:
 
 
 def notices_for(trigger: NotificationTrigger) -> list[Notice]:
+    if not trigger.request_id:
+        return list(_PERSON_NOTICES.get(trigger.event_type, ()))
     if trigger.event_type == "sla.breached":
         tier = int(trigger.data.get("tier", 1))
         audience = Audience.MANAGERS if tier <= 1 else Audience.HEAD_MANAGERS
@@ -136,7 +155,9 @@ def choose_channels(
     return usable or [Channel.EMAIL]
 
 
-def concerns_anyone(event_type: str) -> bool:
+def concerns_anyone(event_type: str, *, about_request: bool = True) -> bool:
+    if not about_request:
+        return event_type in _PERSON_NOTICES
     return event_type == "sla.breached" or event_type in _NOTICES
 
 

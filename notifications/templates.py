@@ -4,6 +4,8 @@ Layout: `templates/<locale>/<kind>.<part>.j2`, part one of `subject` (one line),
 (plain-text e-mail), `html` (HTML e-mail, extends `<locale>/_layout.html.j2`) and
 `telegram` (a Telegram message in parse_mode=HTML). Files starting with `_` are layouts
 and macros. HTML and Telegram parts are autoescaped; subject and text are not.
+Notices about a person rather than a request (`PERSON_KINDS`: an executor's security
+verification) extend `_person_layout.*.j2`, which links to the verification, not a request.
 
 Undefined is strict: a template asking for a key the planner did not put in the
 context fails loudly instead of printing an empty string. Telegram buttons are built
@@ -42,6 +44,18 @@ CALLBACK_DATA_MAX_BYTES = 64
 
 # Every kind gets all of these (see the planner in activities/notifications.py).
 CONTEXT_KEYS = ("recipient", "request", "event", "links")
+
+# Notices about an executor's verification, not a request: `request` is None for them,
+# and they also get the executor (`{"id", "name"}`) and `links.verification`.
+PERSON_KINDS = frozenset(
+    {
+        Kind.VERIFICATION_DECIDED,
+        Kind.VERIFICATION_EXPIRING,
+        Kind.VERIFICATION_EXPIRED,
+        Kind.VERIFICATION_PENDING,
+    }
+)
+PERSON_CONTEXT_KEYS = ("executor",)
 
 # `<kind>.html.j2` and `<kind>.telegram.j2` (and their layouts and macros).
 _AUTOESCAPED_PARTS = ("html.j2", "telegram.j2")
@@ -163,6 +177,22 @@ _SLAS: dict[Locale, dict[str, str]] = {
     },
 }
 
+# Automated verification checks (activities/verification.py), as in "failed: …".
+_CHECKS: dict[Locale, dict[str, str]] = {
+    Locale.RU: {
+        "inn": "ИНН",
+        "passport": "паспорт",
+        "age": "возраст",
+        "self_employed": "статус самозанятого",
+    },
+    Locale.EN: {
+        "inn": "INN",
+        "passport": "passport",
+        "age": "age",
+        "self_employed": "self-employed status",
+    },
+}
+
 _TO_BE_AGREED = {Locale.RU: "по договорённости", Locale.EN: "to be agreed"}
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -198,6 +228,11 @@ def format_datetime(value: str | datetime, locale: Locale, timezone: ZoneInfo) -
     moment = _moment(value, timezone)
     separator = " " if locale == Locale.RU else ", "
     return f"{_date(moment, locale)}{separator}{moment:%H:%M}"
+
+
+def format_date(value: str | datetime, locale: Locale, timezone: ZoneInfo) -> str:
+    """ru "25.11.2026", en "25 Nov 2026": the day of `value` in `timezone`."""
+    return _date(_moment(value, timezone), locale)
 
 
 def format_window(
@@ -251,6 +286,10 @@ def sla_name(code: str, locale: Locale) -> str:
     return _SLAS[locale].get(code) or _humanize(code).lower()
 
 
+def check_name(code: str, locale: Locale) -> str:
+    return _CHECKS[locale].get(code) or _humanize(code).lower()
+
+
 # ---- rendering --------------------------------------------------------------------------
 
 
@@ -298,11 +337,13 @@ class Templates:
         tz = self.timezone
         filters: dict[str, Callable[..., str]] = {
             "dt": lambda value: format_datetime(value, locale, tz),
+            "date": lambda value: format_date(value, locale, tz),
             "window": lambda start, end: format_window(start, end, locale, tz),
             "money": lambda value: format_money(value, locale),
             "category": lambda code: category_name(code, locale),
             "state": lambda code: state_name(code, locale),
             "sla": lambda code: sla_name(code, locale),
+            "check": lambda code: check_name(code, locale),
         }
         env.filters.update({name: _strict(f) for name, f in filters.items()})
         env.globals.update(event_reason=event_reason, return_cause=return_cause)
@@ -313,7 +354,8 @@ class Templates:
         return [locale.value for locale in Locale if (self.directory / locale.value).is_dir()]
 
     def email(self, kind: Kind | str, locale: str, context: Mapping[str, Any]) -> RenderedEmail:
-        kind, resolved, values = Kind(kind), resolve_locale(locale), _checked(context)
+        kind = Kind(kind)
+        resolved, values = resolve_locale(locale), _checked(kind, context)
         subject = " ".join(self._render(resolved, kind, "subject", values).split())
         values["subject"] = subject  # the HTML layout's <title>
         return RenderedEmail(
@@ -325,7 +367,8 @@ class Templates:
     def telegram(
         self, kind: Kind | str, locale: str, context: Mapping[str, Any]
     ) -> RenderedTelegram:
-        kind, resolved, values = Kind(kind), resolve_locale(locale), _checked(context)
+        kind = Kind(kind)
+        resolved, values = resolve_locale(locale), _checked(kind, context)
         text = _tidy(self._render(resolved, kind, "telegram", values))
         return RenderedTelegram(text=text, buttons=_buttons(kind, resolved, values))
 
@@ -346,8 +389,9 @@ def _strict(filter_: Callable[..., str]) -> Callable[..., str]:
     return strict
 
 
-def _checked(context: Mapping[str, Any]) -> dict[str, Any]:
-    missing = [key for key in CONTEXT_KEYS if key not in context]
+def _checked(kind: Kind, context: Mapping[str, Any]) -> dict[str, Any]:
+    keys = CONTEXT_KEYS + (PERSON_CONTEXT_KEYS if kind in PERSON_KINDS else ())
+    missing = [key for key in keys if key not in context]
     if missing:
         raise UndefinedError(f"notification context lacks {', '.join(map(repr, missing))}")
     return dict(context)
@@ -368,7 +412,9 @@ def _buttons(
     kind: Kind, locale: Locale, context: Mapping[str, Any]
 ) -> tuple[tuple[Button, ...], ...]:
     """Callback buttons only: URL buttons are refused by Telegram for local addresses,
-    so links travel by e-mail."""
+    so links travel by e-mail. Person notices have none: their buttons act on requests."""
+    if kind in PERSON_KINDS:
+        return ()
     labels = _BUTTON_LABELS[locale]
     if kind in (Kind.EXECUTOR_OFFER, Kind.VERIFICATION_APPROVED):
         request_id = str(_lookup(context, "request", "id"))

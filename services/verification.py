@@ -69,7 +69,9 @@ class Verifications:
         task_queue: str,
         policy: VerificationPolicy,
         max_scan_bytes: int,
+        notification_queue: str = "notifications",
     ) -> None:
+        self.notification_queue = notification_queue
         self.temporal = temporal
         self.sessions = sessions
         self.task_queue = task_queue
@@ -111,7 +113,7 @@ class Verifications:
         ref = SubmissionRef(str(submission.id), executor_id, datetime.now(UTC), trace_id)
         await self.temporal.start_workflow(
             ExecutorVerificationWorkflow.run,
-            VerificationInput(executor_id, self.policy),
+            VerificationInput(executor_id, self.policy, notification_queue=self.notification_queue),
             id=workflow_id(executor_id),
             task_queue=self.task_queue,
             start_signal="submitted",

@@ -30,7 +30,10 @@ with workflow.unsafe.imports_passed_through():
         VerificationView,
     )
     from domain.lifecycle import Role
+    from domain.notifications import NotificationTrigger, concerns_anyone
     from domain.verification import CHECK_INN
+
+from workflows.notifying import Notifier
 
 S = VerificationState
 STORE_RETRY = RetryPolicy(
@@ -59,6 +62,7 @@ class ExecutorVerificationWorkflow:
         self._decision: Decision | None = None
         self._params = VerificationInput(executor_id="")
         self._concluded: Decision | None = None
+        self._notifier = Notifier()
 
     @property
     def view(self) -> VerificationView:
@@ -75,7 +79,9 @@ class ExecutorVerificationWorkflow:
             assert submission is not None
             self._pending = None
             await self._verify(submission)
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await workflow.wait_condition(
+            lambda: workflow.all_handlers_finished() and self._notifier.idle()
+        )
         workflow.continue_as_new(replace(params, carried=self.view))
 
     # ---- one round ---------------------------------------------------------------------
@@ -246,6 +252,25 @@ class ExecutorVerificationWorkflow:
             start_to_close_timeout=timedelta(seconds=15),
             retry_policy=STORE_RETRY,
         )
+        if concerns_anyone(event_type, about_request=False):
+            self._notifier.start(
+                NotificationTrigger(
+                    event_id=change.event_id,
+                    event_type=event_type,
+                    request_id="",
+                    occurred_at=change.occurred_at,
+                    actor_id=change.actor_id,
+                    executor_id=self.view.executor_id,
+                    data={
+                        "reason": change.reason,
+                        "verified_until": verified_until.isoformat() if verified_until else None,
+                        "failed_checks": change.data["checks"],
+                        "round": self.view.round,
+                    },
+                    trace_id=change.trace_id,
+                ),
+                self._params.notification_queue,
+            )
 
     # ---- messages --------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from temporalio.client import Client
 
 from core.settings import Settings
 from devstack.emulators.tax_service import RunningTaxService
+from devstack.mailbox import SmtpSink
 from domain.executor_verification import VerificationPolicy, VerificationView
 from domain.lifecycle import Action, Actor, Role, StateConflict
 from services.errors import Conflict, Forbidden, Unprocessable
@@ -47,6 +48,7 @@ def verifications(
             settings.temporal.task_queue,
             VerificationPolicy(**(base | policy)),
             1024 * 1024,
+            settings.notifications.task_queue,
         )
 
     return build
@@ -294,3 +296,35 @@ async def _try_accept(cmd: RequestCommands, request_id: str, actor: Actor) -> An
         return await cmd.act(request_id, Action.ACCEPT, actor)
     except StateConflict:
         return None
+
+
+async def test_officers_executors_and_the_head_of_security_are_told(
+    verifications: Factory,
+    person: PersonFactory,
+    tax_service: RunningTaxService,
+    mailbox: SmtpSink,
+) -> None:
+    """Officers hear that documents wait for them, the head of security that they waited
+    too long, the executor the decision, the reminder and the expiry."""
+    service = verifications(decision_timeout_s=1, validity_s=4, reminders_before_s=(2,))
+    executor = await newcomer(person)
+    officer, head = await person(Role.SECURITY), await person(Role.HEAD_SECURITY)
+    await service.submit(executor.id, docs(await self_employed(tax_service)))
+
+    pending = await mailbox.wait_for(lambda e: officer.email in e.rcpt_tos, timeout_s=20)
+    overdue = await mailbox.wait_for(lambda e: head.email in e.rcpt_tos, timeout_s=20)
+    assert pending.subject != overdue.subject
+    await service.decide(executor.id, officer.actor, True, "", None)
+    to_executor = [
+        await mailbox.wait_for(
+            lambda e, n=n: (
+                executor.email in e.rcpt_tos
+                and len([m for m in mailbox.received if executor.email in m.rcpt_tos]) >= n
+            ),
+            timeout_s=20,
+        )
+        for n in (1, 2, 3)
+    ]
+    subjects = {e.subject for e in mailbox.received if executor.email in e.rcpt_tos}
+    assert len(subjects) == 3, subjects  # approved, expiring, expired
+    assert to_executor

@@ -12,13 +12,14 @@ HISTORIES = Path(__file__).parent / "histories"
 @pytest.fixture
 def record_history(
     request: pytest.FixtureRequest, temporal: Client
-) -> Callable[[str, str], Awaitable[None]]:
+) -> Callable[..., Awaitable[None]]:
     """Save a finished workflow's history for the replay test (with --record-histories)."""
 
-    async def save(request_id: str, name: str) -> None:
+    async def save(request_id: str, name: str, of_workflow: str | None = None) -> None:
         if not request.config.getoption("--record-histories"):
             return
-        history = await temporal.get_workflow_handle(workflow_id(request_id)).fetch_history()
+        handle = temporal.get_workflow_handle(of_workflow or workflow_id(request_id))
+        history = await handle.fetch_history()
         HISTORIES.mkdir(exist_ok=True)
         (HISTORIES / f"{name}.json").write_text(history.to_json())
 

@@ -10,6 +10,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from workflows.service_request import ServiceRequestWorkflow
+from workflows.verification import ExecutorVerificationWorkflow
 
 HISTORIES = {
     p.stem: p.read_text() for p in sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -22,6 +23,7 @@ def test_there_are_histories_to_replay() -> None:
 
 @pytest.mark.parametrize("name", HISTORIES)
 async def test_history_replays_deterministically(name: str) -> None:
-    history = WorkflowHistory.from_json(f"request-{name}", HISTORIES[name])
-    replayed = await Replayer(workflows=[ServiceRequestWorkflow]).replay_workflow(history)
+    history = WorkflowHistory.from_json(name, HISTORIES[name])
+    replayer = Replayer(workflows=[ServiceRequestWorkflow, ExecutorVerificationWorkflow])
+    replayed = await replayer.replay_workflow(history)
     assert replayed.replay_failure is None

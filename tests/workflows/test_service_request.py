@@ -130,6 +130,10 @@ async def test_happy_path_to_closed(
         "request.started",
         "request.completed",
         "request.confirmed",
+        "document.generated",  # act
+        "document.generated",  # payout
+        "document.generated",  # contract: the executor's first job
+        "payout.recorded",
         "hr.paperwork_recorded",
         "request.closed",
     ]

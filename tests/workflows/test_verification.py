@@ -220,6 +220,7 @@ async def test_an_officer_who_takes_too_long_escalates_to_the_head_of_security(
 
 
 async def test_a_verification_expires_after_its_validity_and_can_be_renewed(
+    record_history: Callable[..., Any],
     verifications: Factory,
     person: PersonFactory,
     tax_service: RunningTaxService,
@@ -252,6 +253,9 @@ async def test_a_verification_expires_after_its_validity_and_can_be_renewed(
     assert renewed.state == "verified"
     assigned = await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
     assert assigned.state == "assigned"
+    await record_history(
+        "", "verification_expires_and_renews", of_workflow=f"verification-{executor.id}"
+    )
 
 
 @pytest.mark.parametrize("approved", [True, False])

@@ -119,6 +119,10 @@ async def test_a_lifecycle_publishes_exactly_its_events_in_order(
         ("request.started", "workflow-events"),
         ("request.completed", "workflow-events"),
         ("request.confirmed", "workflow-events"),
+        ("document.generated", "hr-events"),  # act
+        ("document.generated", "hr-events"),  # payout
+        ("document.generated", "hr-events"),  # contract (the executor's first job)
+        ("payout.recorded", "hr-events"),
         ("hr.paperwork_recorded", "hr-events"),
         ("request.closed", "workflow-events"),
     ]

@@ -20,7 +20,9 @@ from temporalio import activity
 
 from core.settings import PaperworkSettings
 from domain.lifecycle import Role
+from domain.notifications import Locale
 from domain.requests import PaperworkInput
+from notifications.templates import category_name
 from paperwork.models import ActData, Company, ContractData, Party, PayoutData
 from paperwork.money import split_payout
 from paperwork.naming import KINDS, DocumentKind, document_title, file_name
@@ -145,7 +147,7 @@ class PaperworkActivities:
                         executor=executor,
                         work_description=request.report or request.description,
                         address=request.address,
-                        category=request.category,
+                        category=category_name(request.category, Locale.RU),
                         started_on=None,
                         completed_on=day,
                         amount=gross,
@@ -184,7 +186,8 @@ class PaperworkActivities:
                             city=self.settings.city,
                             platform=company,
                             executor=executor,
-                            subject=f"услуги по категории «{request.category}»",
+                            subject="услуги по категории «"
+                            f"{category_name(request.category, Locale.RU)}»",
                             commission_rate=self.settings.commission_rate,
                         ),
                         font_dir=font,

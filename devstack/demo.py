@@ -27,6 +27,7 @@ from services.requests import RequestCommands, RequestDraft
 from services.telegram_link import TelegramLinks
 from services.verification import Documents, Verifications
 from store import users
+from store.models import ExecutorProfile
 
 PASSWORD = "demo-password-2026"
 
@@ -257,6 +258,15 @@ async def _until_linked(links: TelegramLinks, chat: int, timeout_s: float = 20) 
         await asyncio.sleep(0.1)
 
 
+# Checksum-valid INNs of the demo executors verified before the platform kept documents.
+DEMO_VERIFIED_INNS = {
+    "ivan.plumber@example.com": DEMO_SELF_EMPLOYED_INNS[1],
+    "petr.electric@example.com": DEMO_SELF_EMPLOYED_INNS[2],
+    "maria.clean@example.com": DEMO_SELF_EMPLOYED_INNS[3],
+    "oleg.installer@example.com": DEMO_SELF_EMPLOYED_INNS[4],
+}
+
+
 def _status_of(account: DemoAccount) -> str:
     if account.expired:
         return "expired"
@@ -327,6 +337,9 @@ async def _accounts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Act
                         verification_status=_status_of(account),
                         verified_until=_until_of(account),
                     )
+                    profile = await session.get(ExecutorProfile, user.id)
+                    if profile is not None and (account.verified or account.expired):
+                        profile.inn = DEMO_VERIFIED_INNS[account.email]
                 elif account.role == Role.CUSTOMER:
                     await users.add_customer_profile(session, user)
             ids[account.email] = Actor(str(user.id), Role(user.role))

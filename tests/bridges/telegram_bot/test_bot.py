@@ -30,6 +30,7 @@ from devstack.emulators.telegram import RunningEmulator
 from devstack.emulators.telegram_control import TelegramEmulatorControl
 from devstack.mailbox import SmtpSink
 from domain.lifecycle import Action, Role
+from domain.requests import RequestView
 from services.requests import RequestCommands, RequestDraft
 from services.telegram_link import TelegramLinks
 from store import attachments
@@ -332,6 +333,29 @@ async def test_webhook_mode_receives_updates_and_refuses_a_wrong_secret(
             await runtime.app.bot.delete_webhook()
 
 
+async def job_awaiting_report(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    control: TelegramEmulatorControl,
+    person: PersonFactory,
+    cmd: RequestCommands,
+) -> tuple[int, RequestCommands, RequestView, Person]:
+    """A linked executor's job in progress, with Complete pressed: the bot waits for the
+    report (and photos)."""
+    chat = new_chat()
+    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
+    executor = await person(Role.EXECUTOR)
+    await link(settings, sessions, control, executor, chat)
+    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
+    await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
+    offer = await bot_says(control, chat, has_button(f"accept:{view.id}"))
+    await cmd.act(view.id, Action.ACCEPT, executor.actor)
+    await cmd.act(view.id, Action.START, executor.actor)
+    await control.user_presses(chat, offer["message_id"], f"complete:{view.id}")
+    await bot_says(control, chat, says("пришлите фото"))
+    return chat, cmd, view, manager
+
+
 async def test_a_photo_for_a_job_that_moved_on_is_not_kept(
     bot: BotRuntime,
     settings: Settings,
@@ -341,18 +365,9 @@ async def test_a_photo_for_a_job_that_moved_on_is_not_kept(
     commands: Callable[..., RequestCommands],
 ) -> None:
     control = telegram_api.control
-    chat = new_chat()
-    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
-    executor = await person(Role.EXECUTOR)
-    await link(settings, sessions, control, executor, chat)
-    cmd = commands()
-    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
-    await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
-    offer = await bot_says(control, chat, has_button(f"accept:{view.id}"))
-    await cmd.act(view.id, Action.ACCEPT, executor.actor)
-    await cmd.act(view.id, Action.START, executor.actor)
-    await control.user_presses(chat, offer["message_id"], f"complete:{view.id}")
-    await bot_says(control, chat, says("пришлите фото"))
+    chat, cmd, view, manager = await job_awaiting_report(
+        settings, sessions, control, person, commands()
+    )
     await cmd.act(view.id, Action.CANCEL, manager.actor, reason="Заказчик передумал")
     await control.user_sends_photo(chat, JPEG)
     await bot_says(control, chat, says("уже недоступно"))
@@ -408,18 +423,9 @@ async def test_a_report_longer_than_the_api_allows_is_refused_and_can_be_resent(
     commands: Callable[..., RequestCommands],
 ) -> None:
     control = telegram_api.control
-    chat = new_chat()
-    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
-    executor = await person(Role.EXECUTOR)
-    await link(settings, sessions, control, executor, chat)
-    cmd = commands()
-    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
-    await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
-    offer = await bot_says(control, chat, has_button(f"accept:{view.id}"))
-    await cmd.act(view.id, Action.ACCEPT, executor.actor)
-    await cmd.act(view.id, Action.START, executor.actor)
-    await control.user_presses(chat, offer["message_id"], f"complete:{view.id}")
-    await bot_says(control, chat, says("пришлите фото"))
+    chat, _cmd, view, _manager = await job_awaiting_report(
+        settings, sessions, control, person, commands()
+    )
     await control.user_says(chat, "а" * 4001)
     await bot_says(control, chat, says("Слишком длинно"))
     assert await state_of(sessions, view.id) == "in_progress"

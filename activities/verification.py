@@ -88,6 +88,8 @@ class VerificationActivities:
             before = {"state": profile.verification_status}
             profile.verification_status = change.state
             profile.verification_reason = change.reason
+            if change.state == VerificationState.REJECTED:
+                profile.verified_until = None  # a rejection ends any earlier approval
             if change.state == VerificationState.VERIFIED:
                 profile.verified_until = change.verified_until
                 submission_id = change.data.get("submission_id")

@@ -55,6 +55,8 @@ class VerificationInput:
     policy: VerificationPolicy = field(default_factory=VerificationPolicy)
     # Where the previous run left off (continue-as-new), None for a new executor.
     carried: VerificationView | None = None
+    # Documents that arrived just as the previous run handed over.
+    pending: SubmissionRef | None = None
     notification_queue: str = "notifications"
 
 
@@ -135,6 +137,12 @@ def assignability(state: str, verified_until: datetime | None, now: datetime) ->
             return Assignability(True, True)
         until = verified_until.date().isoformat() if verified_until else "unknown"
         return Assignability(False, False, f"verification expired on {until}; re-verify first")
+    if (
+        state in (VerificationState.CHECKING, VerificationState.AWAITING_DECISION)
+        and verified_until is not None
+        and verified_until > now
+    ):
+        return Assignability(True, True)  # re-verifying early: the last approval holds
     if state == VerificationState.EXPIRED:
         return Assignability(False, False, "verification expired; the executor must re-verify")
     if state == VerificationState.REJECTED:

@@ -72,6 +72,7 @@ class ExecutorVerificationWorkflow:
     @workflow.run
     async def run(self, params: VerificationInput) -> None:
         self._view = params.carried or VerificationView(params.executor_id, S.UNVERIFIED)
+        self._pending = self._pending or params.pending
         self._params = params
         for _ in range(ROUNDS_PER_RUN):
             await self._watch_validity()
@@ -82,7 +83,7 @@ class ExecutorVerificationWorkflow:
         await workflow.wait_condition(
             lambda: workflow.all_handlers_finished() and self._notifier.idle()
         )
-        workflow.continue_as_new(replace(params, carried=self.view))
+        workflow.continue_as_new(replace(params, carried=self.view, pending=self._pending))
 
     # ---- one round ---------------------------------------------------------------------
 

@@ -327,3 +327,31 @@ async def test_officers_executors_and_the_head_of_security_are_told(
         return len(executors_mail()) == 3  # approved, expiring, expired
 
     await until(three_notices, timeout_s=20, what="the executor's three notices")
+
+
+async def test_re_verifying_early_keeps_the_executor_working_until_the_decision(
+    verifications: Factory,
+    person: PersonFactory,
+    tax_service: RunningTaxService,
+    sessions: async_sessionmaker[AsyncSession],
+    commands: Callable[..., RequestCommands],
+) -> None:
+    service = verifications()
+    executor, officer = await newcomer(person), await person(Role.SECURITY)
+    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
+    inn = await self_employed(tax_service)
+    await service.submit(executor.id, docs(inn))
+    await state_becomes(service, executor.id, "awaiting_decision")
+    await service.decide(executor.id, officer.actor, True, "", None)
+    await service.submit(executor.id, docs(inn))  # fresh documents, months early
+    await state_becomes(service, executor.id, "awaiting_decision")
+
+    cmd = commands()
+    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
+    await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
+    accepted = await cmd.act(view.id, Action.ACCEPT, executor.actor)  # no waiting
+    assert accepted.state == "accepted"
+    rejected = await service.decide(executor.id, officer.actor, False, "Паспорт просрочен", None)
+    assert rejected.state == "rejected"
+    profile = await profile_of(sessions, executor.id)
+    assert (profile.verification_status, profile.verified_until) == ("rejected", None)

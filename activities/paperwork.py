@@ -76,24 +76,28 @@ class PaperworkActivities:
             payout = await self._record_payout(session, facts, day)
             for doc in stored:
                 await _event(session, job, doc)
-            await outbox.append(
-                session,
-                EventDraft(
-                    event_id=str(uuid.uuid5(uuid.UUID(job.event_id), "payout")),
-                    type="payout.recorded",
-                    aggregate_id=job.request_id,
-                    occurred_at=job.occurred_at,
-                    actor_id="system",
-                    actor_role=Role.SYSTEM,
-                    data={
-                        "executor_id": str(payout.executor_id),
-                        "gross": str(payout.gross),
-                        "commission": str(payout.commission),
-                        "net": str(payout.net),
-                        "commission_rate": str(payout.commission_rate),
-                    },
-                ),
+            payout_event = str(
+                uuid.uuid5(documents.document_id(job.request_id, "payout-record"), "recorded")
             )
+            if not await outbox.already_recorded(session, payout_event):
+                await outbox.append(
+                    session,
+                    EventDraft(
+                        event_id=payout_event,
+                        type="payout.recorded",
+                        aggregate_id=job.request_id,
+                        occurred_at=job.occurred_at,
+                        actor_id="system",
+                        actor_role=Role.SYSTEM,
+                        data={
+                            "executor_id": str(payout.executor_id),
+                            "gross": str(payout.gross),
+                            "commission": str(payout.commission),
+                            "net": str(payout.net),
+                            "commission_rate": str(payout.commission_rate),
+                        },
+                    ),
+                )
             described = _described(stored)
             await outbox.append(
                 session,
@@ -238,10 +242,15 @@ def _title(doc: Document) -> str:
 
 
 async def _event(session: AsyncSession, job: PaperworkInput, doc: Document) -> None:
+    # Keyed by the document, not by this run: a re-run of the paperwork (a reset
+    # workflow) finds the documents and announces none of them twice.
+    event_id = str(uuid.uuid5(doc.id, "generated"))
+    if await outbox.already_recorded(session, event_id):
+        return
     await outbox.append(
         session,
         EventDraft(
-            event_id=str(uuid.uuid5(uuid.UUID(job.event_id), f"document/{doc.kind}")),
+            event_id=event_id,
             type="document.generated",
             aggregate_id=job.request_id,
             occurred_at=job.occurred_at,

@@ -66,10 +66,18 @@ class VerificationActivities:
             ) from None
         except TaxServiceUnavailable as down:
             raise ApplicationError(f"tax service unavailable: {down.detail}") from None
-        except TaxServiceRejected as rejected:
-            outcome = CheckOutcome(CHECK_SELF_EMPLOYED, False, rejected.detail)
+        except TaxServiceRejected:
+            outcome = CheckOutcome(CHECK_SELF_EMPLOYED, False, "the tax service refused the INN")
         else:
-            outcome = CheckOutcome(CHECK_SELF_EMPLOYED, status.self_employed, status.message)
+            # Fixed words, not the service's message: it repeats the INN, and these details
+            # travel in events and emails.
+            outcome = CheckOutcome(
+                CHECK_SELF_EMPLOYED,
+                status.self_employed,
+                "registered as self-employed (НПД)"
+                if status.self_employed
+                else "not registered as self-employed (НПД)",
+            )
         async with self.sessions.begin() as session:
             await _record_check(session, request, outcome)
         return outcome

@@ -31,6 +31,11 @@ from services.errors import Conflict, Forbidden, NotFound, Unprocessable
 from store.models import ExecutorProfile, User, VerificationScan, VerificationSubmission
 from workflows.verification import ExecutorVerificationWorkflow
 
+
+def _digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
 SCAN_KINDS = frozenset({"passport_main", "passport_registration", "inn_certificate", "selfie"})
 
 
@@ -83,8 +88,24 @@ class Verifications:
     ) -> VerificationView:
         """Keep the documents and hand them to the executor's verification workflow
         (started on the first submission). The checks run after this returns."""
-        scans = [self._decoded(scan) for scan in documents.scans]
+        scans = list(
+            {digest: scan for digest, scan in map(self._decoded, documents.scans)}.values()
+        )
         series, number = normalize_passport(documents.passport_series, documents.passport_number)
+        inn = normalize_inn(documents.inn)
+        # Longer than any valid value: refuse rather than cut (the officer must see what
+        # the executor typed, and a cut value could pass a check the whole would fail).
+        for label, value, longest in (
+            ("INN", inn, 12),
+            ("series", series, 4),
+            ("number", number, 6),
+        ):
+            if len(value) > longest:
+                raise Unprocessable(
+                    f"passport {label} is too long"
+                    if label != "INN"
+                    else "an INN has at most 12 digits"
+                )
         async with self.sessions.begin() as session:
             if await session.get(ExecutorProfile, uuid.UUID(executor_id)) is None:
                 raise Forbidden("only executors are verified")
@@ -92,9 +113,9 @@ class Verifications:
                 id=uuid.uuid4(),
                 executor_id=uuid.UUID(executor_id),
                 full_name=documents.full_name.strip(),
-                inn=normalize_inn(documents.inn)[:12],
-                passport_series=series[:4],
-                passport_number=number[:6],
+                inn=inn,
+                passport_series=series,
+                passport_number=number,
                 date_of_birth=documents.date_of_birth,
             )
             session.add(submission)
@@ -105,7 +126,7 @@ class Verifications:
                         submission_id=submission.id,
                         kind=kind,
                         content_type=content_type,
-                        sha256=hashlib.sha256(content).hexdigest(),
+                        sha256=_digest(content),
                         size=len(content),
                         content=content,
                     )
@@ -121,7 +142,12 @@ class Verifications:
         )
         return VerificationView(executor_id, VerificationState.CHECKING, str(submission.id))
 
-    def _decoded(self, scan: Scan) -> tuple[str, str, bytes]:
+    def _decoded(self, scan: Scan) -> tuple[str, tuple[str, str, bytes]]:
+        """(content hash, scan): the same image sent twice is kept once."""
+        kind, content_type, content = self._content(scan)
+        return _digest(content), (kind, content_type, content)
+
+    def _content(self, scan: Scan) -> tuple[str, str, bytes]:
         if scan.kind not in SCAN_KINDS:
             raise Unprocessable(f"scan kind must be one of {', '.join(sorted(SCAN_KINDS))}")
         try:

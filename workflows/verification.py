@@ -101,6 +101,8 @@ class ExecutorVerificationWorkflow:
         self._decision = None
         await self._record("verification.started", S.CHECKING, trace_id=submission.trace_id)
         checks = await self._checks(submission)
+        if self._pending is not None:
+            return  # newer documents arrived meanwhile: judge those, not these
         self._view = replace(self.view, checks=tuple(checks))
         failed = [c for c in checks if not c.passed]
         if failed:
@@ -129,7 +131,9 @@ class ExecutorVerificationWorkflow:
             retry_policy=STORE_RETRY,
         )
         inn_ok = any(c.name == CHECK_INN and c.passed for c in checks)
-        if inn_ok:  # the tax service is asked only about an INN that can exist
+        # The tax service (a few calls a minute for everyone) is asked only about an INN
+        # that can exist, and not for documents already replaced by newer ones.
+        if inn_ok and self._pending is None:
             checks.append(
                 await workflow.execute_activity_method(
                     VerificationActivities.check_self_employed,
@@ -286,6 +290,12 @@ class ExecutorVerificationWorkflow:
         await workflow.wait_condition(
             lambda: self._concluded is decision or self._pending is not None
         )
+        if self._concluded is not decision:
+            raise ApplicationError(
+                "newer documents arrived before the decision was recorded; decide on those",
+                type="state_conflict",
+                non_retryable=True,
+            )
         return self.view
 
     @decide.validator
@@ -296,7 +306,12 @@ class ExecutorVerificationWorkflow:
                 type="actor_not_allowed",
                 non_retryable=True,
             )
-        if self._view is None or self.view.state != S.AWAITING_DECISION or self._decision:
+        if (
+            self._view is None
+            or self.view.state != S.AWAITING_DECISION
+            or self._decision
+            or self._pending is not None  # newer documents wait: this decision is stale
+        ):
             state = self._view.state if self._view else S.UNVERIFIED
             raise ApplicationError(
                 f"nothing to decide: the verification is {state}",

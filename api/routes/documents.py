@@ -8,6 +8,7 @@ import csv
 import io
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Annotated
 from urllib.parse import quote
 
@@ -159,6 +160,23 @@ async def list_payouts(
     return await _payouts(resources, _period(start, end))
 
 
+def _cell(value: object) -> str:
+    """A spreadsheet runs a cell starting with = + - @ as a formula: such text (a name)
+    is quoted. Numbers are written as they are (a negative amount cannot occur)."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return True
+
+
 CSV_COLUMNS = (
     "recorded_on",
     "request_id",
@@ -192,7 +210,7 @@ async def export_payouts(
     writer.writerow(CSV_COLUMNS)
     for payout in await _payouts(resources, period):
         row = payout.model_dump()
-        writer.writerow(["" if row[c] is None else str(row[c]) for c in CSV_COLUMNS])
+        writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
     return Response(
         # A byte-order mark so spreadsheet programs read the Cyrillic names as UTF-8.
         "\ufeff" + buffer.getvalue(),

@@ -71,7 +71,9 @@ async def test_hr_lists_payouts_by_period_and_exports_csv(
     commands: Callable[..., RequestCommands],
     temporal: Client,
 ) -> None:
-    customer, executor = await signed_in(Role.CUSTOMER), await signed_in(Role.EXECUTOR)
+    customer = await signed_in(Role.CUSTOMER)
+    # A name a spreadsheet would run as a formula must arrive as text.
+    executor = await signed_in(Role.EXECUTOR, full_name='=HYPERLINK("http://x")')
     manager, hr = await signed_in(Role.MANAGER), await signed_in(Role.HR)
     rid = await closed_request(commands, temporal, customer.person, executor.person, manager.person)
     today = date.today()
@@ -90,7 +92,7 @@ async def test_hr_lists_payouts_by_period_and_exports_csv(
     rows = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
     mine = [r for r in rows if r["request_id"] == rid]
     assert [(r["gross"], r["net"], r["executor_name"]) for r in mine] == [
-        ("3000.00", "2700.00", "Test executor")
+        ("3000.00", "2700.00", '\'=HYPERLINK("http://x")')
     ]
     earlier = {"from": "2020-01-01", "to": "2020-01-31"}
     assert (await client.get("/payouts", params=earlier, headers=hr.headers)).json() == []

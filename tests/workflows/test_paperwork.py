@@ -175,3 +175,18 @@ async def test_generating_again_or_concurrently_leaves_one_set_of_documents(
             ).all()
         )
     assert count == 3
+    async with sessions() as session:
+        announced = (
+            (
+                await session.execute(
+                    select(OutboxEvent.type).where(
+                        OutboxEvent.aggregate_id == rid,
+                        OutboxEvent.type.in_(["document.generated", "payout.recorded"]),
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    # a second generation run announces nothing twice
+    assert sorted(announced) == ["document.generated"] * 3 + ["payout.recorded"]

@@ -96,6 +96,11 @@ PAPERWORK = "paperwork-documents"
 PAPERWORK_TIMEOUT = timedelta(seconds=60)
 
 
+# The executor's verification status read again after an assignment to an unverified
+# executor (issue 6 review): closes the race with a decision made in between.
+RECHECK_AFTER_ASSIGN = "recheck-verification-after-assign"
+
+
 def workflow_id(request_id: str) -> str:
     return f"request-{request_id}"
 
@@ -456,6 +461,22 @@ class ServiceRequestWorkflow:
             # An unverified executor keeps the request waiting (no accept) until the
             # verification decision arrives through `verification_decided`.
             self._assignee_verified = eligibility.verified
+            if not eligibility.verified and workflow.patched(RECHECK_AFTER_ASSIGN):
+                # A decision recorded between the check above and this assignment found
+                # no request to tell: read the status again now the assignment is stored.
+                again = await store_call(
+                    RequestActivities.check_executor,
+                    EligibilityQuery(
+                        executor_id=cmd.executor_id,
+                        category=self.view.category,
+                        as_of=workflow.now(),
+                    ),
+                )
+                self._assignee_verified = again.verified
+                if not again.eligible:
+                    view = await self._apply(
+                        Action.VERIFICATION_REJECTED, SYSTEM_ACTOR, reason=again.reason
+                    )
         return view
 
     @assign.validator

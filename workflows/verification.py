@@ -45,6 +45,7 @@ STORE_RETRY = RetryPolicy(
 TAX_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
     maximum_interval=timedelta(minutes=5),
+    non_retryable_error_types=["LookupError"],
 )
 # History grows with every round; a fresh run carries the state on.
 ROUNDS_PER_RUN = 20

@@ -8,7 +8,14 @@ from bridges.telegram_bot.runner import BotRuntime
 from core.settings import Settings
 from devstack import demo
 from devstack.emulators.tax_service import RunningTaxService
-from store.models import ExecutorProfile, OutboxEvent, RequestTransition, ServiceRequest, User
+from store.models import (
+    Document,
+    ExecutorProfile,
+    OutboxEvent,
+    RequestTransition,
+    ServiceRequest,
+    User,
+)
 from tests.notifications.helpers import until
 
 
@@ -139,3 +146,25 @@ async def test_demo_executors_stand_in_every_verification_state(
         return found if found == expected else None
 
     await until(statuses, timeout_s=30, what="demo verification states")
+
+
+async def test_the_closed_demo_request_has_its_act_contract_and_payout(
+    settings: Settings,
+    worker: None,
+    bot: BotRuntime,
+    tax_service: RunningTaxService,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await demo.seed(settings)
+
+    async def kinds() -> set[str] | None:
+        async with sessions() as session:
+            found = await session.execute(
+                select(Document.kind)
+                .join(ServiceRequest, ServiceRequest.id == Document.request_id)
+                .where(ServiceRequest.idempotency_key == "demo-closed")
+            )
+            got = set(found.scalars())
+        return got if got == {"act", "contract", "payout"} else None
+
+    await until(kinds, timeout_s=60, what="the demo request's documents")

@@ -222,7 +222,8 @@ class RequestActivities:
 
     @activity.defn
     async def record_paperwork(self, paperwork: PaperworkInput) -> None:
-        # The HR hook: issue 6 generates the documents here; for now it records the run.
+        # Kept for requests started before paperwork existed (their histories replay this
+        # step); new requests generate documents in activities/paperwork.py.
         async with self.sessions.begin() as session:
             if await outbox.already_recorded(session, paperwork.event_id):
                 return

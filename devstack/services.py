@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from core.health import Probe, kafka_probe, postgres_probe, redis_probe, temporal_probe
 from core.settings import REPO_ROOT, Settings
@@ -363,17 +364,28 @@ def bridges_service(settings: Settings) -> Service:
     )
 
 
-def mailbox_service(settings: Settings) -> Service:
-    """The local mailbox: every email the platform sends lands here (and in a web view)."""
-    m = settings.smtp
+def _json_probe(url: str, describe: Callable[[Any], str]) -> Probe:
+    """Ready when `url` answers 2xx with JSON; `describe` turns the answer into a line
+    (and raises when the answer says "not yet")."""
 
     async def probe() -> str:
         import httpx
 
         async with httpx.AsyncClient(timeout=5) as client:
-            response = await client.get(f"http://{m.host}:{m.mailbox_web_port}/api/messages")
+            response = await client.get(url)
         response.raise_for_status()
-        return f"{len(response.json())} message(s) in the mailbox"
+        return describe(response.json())
+
+    return probe
+
+
+def mailbox_service(settings: Settings) -> Service:
+    """The local mailbox: every email the platform sends lands here (and in a web view)."""
+    m = settings.smtp
+    probe = _json_probe(
+        f"http://{m.host}:{m.mailbox_web_port}/api/messages",
+        lambda messages: f"{len(messages)} message(s) in the mailbox",
+    )
 
     return Service(
         name="mailbox",
@@ -402,14 +414,9 @@ def mailbox_service(settings: Settings) -> Service:
 def telegram_emulator_service(settings: Settings) -> Service:
     """Stands in for api.telegram.org while no real bot token is configured."""
     t = settings.telegram
-
-    async def probe() -> str:
-        import httpx
-
-        async with httpx.AsyncClient(timeout=5) as client:
-            response = await client.get(f"{t.base_url}/bot{t.token}/getMe")
-        response.raise_for_status()
-        return f"bot @{response.json()['result']['username']}"
+    probe = _json_probe(
+        f"{t.base_url}/bot{t.token}/getMe", lambda me: f"bot @{me['result']['username']}"
+    )
 
     return Service(
         name="telegram",
@@ -438,14 +445,10 @@ def telegram_emulator_service(settings: Settings) -> Service:
 def tax_service_emulator(settings: Settings) -> Service:
     """Stands in for the tax service's public self-employed status check."""
     t = settings.tax_service
-
-    async def probe() -> str:
-        import httpx
-
-        async with httpx.AsyncClient(timeout=5) as client:
-            response = await client.get(f"{t.url}/__emulator/taxpayers")
-        response.raise_for_status()
-        return f"{len(response.json())} registered taxpayer(s)"
+    probe = _json_probe(
+        f"{t.url}/__emulator/taxpayers",
+        lambda taxpayers: f"{len(taxpayers)} registered taxpayer(s)",
+    )
 
     return Service(
         name="tax-service",
@@ -473,16 +476,12 @@ def tax_service_emulator(settings: Settings) -> Service:
 def bot_service(settings: Settings) -> Service:
     t = settings.telegram
 
-    async def probe() -> str:
-        import httpx
-
-        async with httpx.AsyncClient(timeout=5) as client:
-            response = await client.get(f"{t.base_url}/bot{t.token}/getWebhookInfo")
-        response.raise_for_status()
-        info = response.json()["result"]
-        if t.mode == "webhook" and not info.get("url"):
+    def describe(info: Any) -> str:
+        if t.mode == "webhook" and not info["result"].get("url"):
             raise RuntimeError("the bot has not registered its webhook yet")
         return f"{t.mode} against {'the emulator' if t.uses_emulator else 'Telegram'}"
+
+    probe = _json_probe(f"{t.base_url}/bot{t.token}/getWebhookInfo", describe)
 
     ports = ((t.webhook_port, "SRA_TELEGRAM__WEBHOOK_PORT"),) if t.mode == "webhook" else ()
     return Service(

@@ -148,6 +148,9 @@ class SmtpSettings(BaseModel):
     sender: str = "Сервис заявок <noreply@example.com>"
     # The local mailbox's web view (`make up`); not used when a real relay is configured.
     mailbox_web_port: int = 58026
+    # How much mail the local mailbox keeps (0: no limit); the oldest is deleted first.
+    mailbox_max_messages: int = Field(default=10_000, ge=0)
+    mailbox_max_age_days: float = Field(default=30.0, ge=0)
 
 
 class TelegramSettings(BaseModel):

@@ -2,9 +2,12 @@
 
 `make up` runs it (`python -m devstack.mailbox`) instead of a real mail relay, so every
 e-mail the stack sends lands in a Maildir under the state directory and can be read in a
-browser. The tests run the same `SmtpSink` inside their own event loop and steer it:
-refuse a recipient, fail the next transfers, or hold back the final reply to DATA so a
-sender can be killed after the relay has the message but before it knows.
+browser, a page at a time; an index beside the Maildir (devstack/mailbox_store.py) keeps
+the list, the count and the readiness probe from reading the messages, and the retention
+setting bounds how much mail stays. The tests run the same `SmtpSink` inside their own
+event loop and steer it: refuse a recipient, fail the next transfers, or hold back the
+final reply to DATA so a sender can be killed after the relay has the message but before
+it knows.
 """
 
 from __future__ import annotations
@@ -13,136 +16,52 @@ import argparse
 import asyncio
 import contextlib
 import hmac
-import mailbox
-import os
 import re
 import signal
 import ssl
 import sys
+import threading
 import warnings
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import uvicorn
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import DictLoader, Environment, select_autoescape
 
+from api.problems import install_problem_handlers
 from core.settings import get_settings
+from devstack.mailbox_index import Retention, Summary
+from devstack.mailbox_store import (
+    MailStore,
+    ReceivedEmail,
+    StoredEmail,
+    open_maildir,
+    read_maildir,
+)
 
-_PARSER = BytesParser(policy=policy.default)
+__all__ = [
+    "MailStore",
+    "ReceivedEmail",
+    "Retention",
+    "SmtpSink",
+    "StoredEmail",
+    "create_mailbox_app",
+    "open_maildir",
+    "read_maildir",
+    "serve_mailbox",
+    "serve_smtp_sink",
+]
 
-
-# --- What arrived ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReceivedEmail:
-    mail_from: str
-    rcpt_tos: tuple[str, ...]
-    message: EmailMessage
-    raw: bytes
-    received_at: datetime
-
-    @classmethod
-    def parse(
-        cls, mail_from: str, rcpt_tos: Sequence[str], raw: bytes, received_at: datetime
-    ) -> ReceivedEmail:
-        message = _PARSER.parsebytes(raw)
-        assert isinstance(message, EmailMessage)  # policy.default makes EmailMessage
-        return cls(mail_from, tuple(rcpt_tos), message, raw, received_at)
-
-    @property
-    def subject(self) -> str:
-        return str(self.message.get("Subject", ""))
-
-    @property
-    def to(self) -> str:
-        return str(self.message.get("To", ""))
-
-    @property
-    def sender(self) -> str:
-        return str(self.message.get("From", ""))
-
-    @property
-    def message_id(self) -> str | None:
-        """Without angle brackets, as `notifications.email` hands it out."""
-        value = self.message.get("Message-ID")
-        return str(value).strip().strip("<>") if value is not None else None
-
-    @property
-    def text(self) -> str:
-        """The text/plain body ("" when there is none)."""
-        return self._body("plain") or ""
-
-    @property
-    def html(self) -> str | None:
-        return self._body("html")
-
-    def _body(self, subtype: str) -> str | None:
-        part = self.message.get_body(preferencelist=(subtype,))
-        if part is None:
-            return None
-        content = part.get_content()
-        # SMTP speaks CRLF; callers compare with the text they sent, written with \n.
-        return str(content).replace("\r\n", "\n")
-
-
-@dataclass(frozen=True)
-class StoredEmail:
-    """A message in the Maildir; `key` addresses it there and in the web view."""
-
-    key: str
-    email: ReceivedEmail
-
-
-def open_maildir(path: Path) -> mailbox.Maildir:
-    """The Maildir at `path`, made complete first: the stdlib only lays out tmp/new/cur
-    when the directory itself is missing, not in an empty one someone created."""
-    for sub in ("tmp", "new", "cur"):
-        (path / sub).mkdir(parents=True, exist_ok=True)
-    return mailbox.Maildir(path, create=False)
-
-
-def read_maildir(path: Path) -> list[StoredEmail]:
-    """Every message in the Maildir at `path`, newest first."""
-    box = open_maildir(path)
-    stored = [_load(box, key) for key in box.iterkeys()]
-    return sorted(stored, key=lambda s: (s.email.received_at, s.key), reverse=True)
-
-
-def _load(box: mailbox.Maildir, key: str) -> StoredEmail:
-    raw = box.get_bytes(key)
-    delivered = datetime.fromtimestamp(box.get_message(key).get_date(), UTC)
-    email = ReceivedEmail.parse("", (), raw, delivered)
-    # The envelope survives only as the headers `_maildir_copy` put in front.
-    return_path = str(email.message.get("Return-Path", "")).strip("<>")
-    rcpt_tos = tuple(str(v) for v in email.message.get_all("Delivered-To", []))
-    return StoredEmail(key, ReceivedEmail(return_path, rcpt_tos, email.message, raw, delivered))
-
-
-def _deliver_to_maildir(path: Path, email: ReceivedEmail) -> None:
-    key = open_maildir(path).add(_maildir_copy(email))
-    # Readers order by the file's mtime (the Maildir delivery date); the coarse clock
-    # a file system stamps with would tie messages accepted in the same few ms.
-    stamp = email.received_at.timestamp()
-    os.utime(path / "new" / key, (stamp, stamp))
-
-
-def _maildir_copy(email: ReceivedEmail) -> bytes:
-    # What a local delivery agent writes: envelope headers on top, Unix line endings.
-    envelope = f"Return-Path: <{email.mail_from}>\n"
-    envelope += "".join(f"Delivered-To: {rcpt}\n" for rcpt in email.rcpt_tos)
-    return envelope.encode() + email.raw.replace(b"\r\n", b"\n")
+# The web view's page, and the most one JSON request may ask for.
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
 
 
 # --- The SMTP server --------------------------------------------------------------------
@@ -180,7 +99,10 @@ class _Handler:
 
 
 class SmtpSink:
-    """An SMTP server in the running event loop that keeps every message it accepts."""
+    """An SMTP server in the running event loop that keeps every message it accepts:
+    in `received` (unless `remember` is off, as for the long-running mailbox, whose
+    memory would otherwise grow with every message) and, given a `store` path, in a
+    Maildir kept within `retention`."""
 
     def __init__(
         self,
@@ -188,12 +110,17 @@ class SmtpSink:
         port: int = 0,
         *,
         store: Path | None = None,
+        retention: Retention | None = None,
+        remember: bool = True,
         auth: Mapping[str, str] | None = None,
         tls_context: ssl.SSLContext | None = None,
         hostname: str = "mailbox.localhost",
     ) -> None:
         self._bind = (host, port)
-        self._store = store
+        self._store_path = store
+        self._retention = retention
+        self._remember = remember
+        self._store: MailStore | None = None
         self._auth = dict(auth) if auth is not None else None
         self._tls_context = tls_context
         self._hostname = hostname
@@ -212,8 +139,8 @@ class SmtpSink:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        if self._store is not None:
-            await asyncio.to_thread(open_maildir, self._store)
+        if self._store_path is not None:
+            self._store = await asyncio.to_thread(MailStore, self._store_path, self._retention)
         self._server = await loop.create_server(self._protocol, *self._bind)
 
     async def stop(self) -> None:
@@ -227,6 +154,9 @@ class SmtpSink:
                 protocol.transport.close()
         await self._server.wait_closed()
         self._server = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     @property
     def host(self) -> str:
@@ -342,9 +272,10 @@ class SmtpSink:
             datetime.now(UTC),
         )
         if self._store is not None:
-            await asyncio.to_thread(_deliver_to_maildir, self._store, email)
+            await asyncio.to_thread(self._store.deliver, email)
         async with self._arrival:
-            self.received.append(email)
+            if self._remember:
+                self.received.append(email)
             self._arrival.notify_all()
         await self._until_released()
         return "250 OK"
@@ -365,10 +296,20 @@ async def serve_smtp_sink(
     port: int = 0,
     *,
     store: Path | None = None,
+    retention: Retention | None = None,
+    remember: bool = True,
     auth: Mapping[str, str] | None = None,
     tls_context: ssl.SSLContext | None = None,
 ) -> AsyncIterator[SmtpSink]:
-    sink = SmtpSink(host, port, store=store, auth=auth, tls_context=tls_context)
+    sink = SmtpSink(
+        host,
+        port,
+        store=store,
+        retention=retention,
+        remember=remember,
+        auth=auth,
+        tls_context=tls_context,
+    )
     await sink.start()
     try:
         yield sink
@@ -393,26 +334,33 @@ iframe { width: 100%; height: 32rem; border: 1px solid #ccc; }
 </style></head>
 <body>{% block body %}{% endblock %}</body></html>""",
     "index.html": """{% extends "layout.html" %}
-{% block title %}Почтовый ящик ({{ messages|length }}){% endblock %}
+{% block title %}Почтовый ящик ({{ total }}){% endblock %}
 {% block body %}
-<h1>Почтовый ящик <span class="muted">({{ messages|length }})</span></h1>
+<h1>Почтовый ящик <span class="muted">({{ total }})</span></h1>
 <form method="post" action="/clear"><button type="submit">Очистить</button></form>
+<p class="muted">{{ kept }}</p>
+{% if indexing %}<p class="muted">Письма, полученные до запуска, ещё индексируются.</p>{% endif %}
 {% if messages %}
 <table>
 <tr><th>Получено</th><th>От</th><th>Кому</th><th>Тема</th><th></th></tr>
 {% for m in messages %}
 <tr>
-<td>{{ m.email.received_at.astimezone().strftime("%Y-%m-%d %H:%M:%S") }}</td>
-<td>{{ m.email.sender }}</td>
-<td>{{ m.email.to }}</td>
-<td><a href="/messages/{{ m.key|urlkey }}">{{ m.email.subject or "(без темы)" }}</a></td>
+<td>{{ m.received_at.astimezone().strftime("%Y-%m-%d %H:%M:%S") }}</td>
+<td>{{ m.sender }}</td>
+<td>{{ m.to }}</td>
+<td><a href="/messages/{{ m.key|urlkey }}">{{ m.subject or "(без темы)" }}</a></td>
 <td><a href="/messages/{{ m.key|urlkey }}.eml">.eml</a></td>
 </tr>
 {% endfor %}
 </table>
 {% else %}
-<p class="muted">Писем пока нет.</p>
+<p class="muted">{{ "Писем пока нет." if total == 0 else "На этой странице писем нет." }}</p>
 {% endif %}
+<p>
+{% if page > 1 %}<a href="/?page={{ page - 1 }}">← новее</a> · {% endif %}
+страница {{ page }} из {{ pages }}
+{% if page < pages %} · <a href="/?page={{ page + 1 }}">старше →</a>{% endif %}
+</p>
 {% endblock %}""",
     "message.html": """{% extends "layout.html" %}
 {% block title %}{{ email.subject }}{% endblock %}
@@ -440,25 +388,92 @@ def _templates() -> Environment:
     return env
 
 
-def create_mailbox_app(maildir_path: Path) -> FastAPI:
-    """Read-only pages over the Maildir (plus "clear"); sync handlers run in a thread."""
-    app = FastAPI(title="Local mailbox", docs_url=None, redoc_url=None, openapi_url=None)
+# Far beyond any real mailbox, small enough for SQLite's 64-bit OFFSET.
+_MAX_OFFSET = 10**12
+
+
+class _CatchUp:
+    """Indexing the files found on start (and pruning by the retention) runs in the
+    background: the web view answers, and shows what is indexed so far, meanwhile."""
+
+    def __init__(self, store: MailStore) -> None:
+        self.store = store
+        self.running = False
+        self._stop = threading.Event()
+
+    async def run(self) -> None:
+        self.running = True
+        try:
+            await asyncio.to_thread(self._catch_up)
+        finally:
+            self.running = False
+
+    def _catch_up(self) -> None:
+        indexed = self.store.sync(self._stop)
+        pruned = 0 if self._stop.is_set() else self.store.prune()
+        if indexed or pruned:
+            print(f"mailbox: indexed {indexed} message(s), pruned {pruned}", flush=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def create_mailbox_app(maildir_path: Path, retention: Retention | None = None) -> FastAPI:
+    """Pages over the Maildir (plus "clear"), served from its index; sync handlers run
+    in a thread. On start it indexes, in the background, mail it does not know yet."""
+    store = MailStore(maildir_path, retention)
+    catch_up = _CatchUp(store)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        catch_up.running = True  # before the first request can ask
+        running = asyncio.create_task(catch_up.run())
+        try:
+            yield
+        finally:
+            catch_up.stop()
+            await running
+            store.close()
+
+    app = FastAPI(
+        title="Local mailbox", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
+    install_problem_handlers(app)
     templates = _templates()
 
     def one(key: str) -> StoredEmail:
         try:
-            return _load(open_maildir(maildir_path), key)
+            return store.load(key)
         except KeyError:
             raise HTTPException(status_code=404, detail="no such message") from None
 
+    @app.get("/api/health")
+    def health() -> dict[str, object]:
+        # The readiness probe: one row of the index, whatever the mailbox holds.
+        return {"status": "ready", "messages": store.count(), "indexing": catch_up.running}
+
     @app.get("/")
-    def index() -> HTMLResponse:
-        page = templates.get_template("index.html")
-        return HTMLResponse(page.render(messages=read_maildir(maildir_path)))
+    def index(page: Annotated[int, Query(ge=1, le=_MAX_OFFSET // PAGE_SIZE)] = 1) -> HTMLResponse:
+        total = store.count()
+        html = templates.get_template("index.html").render(
+            messages=store.page((page - 1) * PAGE_SIZE, PAGE_SIZE),
+            total=total,
+            page=page,
+            pages=max(1, -(-total // PAGE_SIZE)),
+            indexing=catch_up.running,
+            kept=_describe(store.retention),
+        )
+        return HTMLResponse(html)
 
     @app.get("/api/messages")
-    def api_messages() -> list[dict[str, str | None]]:
-        return [_summary(stored) for stored in read_maildir(maildir_path)]
+    def api_messages(
+        response: Response,
+        offset: Annotated[int, Query(ge=0, le=_MAX_OFFSET)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
+    ) -> list[dict[str, str | None]]:
+        """Newest first, `limit` at a time; X-Total-Count says how many there are."""
+        response.headers["X-Total-Count"] = str(store.count())
+        return [_summary(summary) for summary in store.page(offset, limit)]
 
     # Registered before "/messages/{key}", which would otherwise take the ".eml" too.
     @app.get("/messages/{key}.eml")
@@ -480,24 +495,32 @@ def create_mailbox_app(maildir_path: Path) -> FastAPI:
 
     @app.post("/clear")
     def clear() -> RedirectResponse:
-        box = open_maildir(maildir_path)
-        for key in list(box.iterkeys()):
-            box.discard(key)
+        store.clear()
         return RedirectResponse("/", status_code=303)
 
     return app
 
 
-def _summary(stored: StoredEmail) -> dict[str, str | None]:
-    email = stored.email
+def _summary(summary: Summary) -> dict[str, str | None]:
     return {
-        "key": stored.key,
-        "date": email.received_at.isoformat(),
-        "from": email.sender,
-        "to": email.to,
-        "subject": email.subject,
-        "message_id": email.message_id,
+        "key": summary.key,
+        "date": summary.received_at.isoformat(),
+        "from": summary.sender,
+        "to": summary.to,
+        "subject": summary.subject,
+        "message_id": summary.message_id,
     }
+
+
+def _describe(retention: Retention) -> str:
+    limits = []
+    if retention.max_messages:
+        limits.append(f"не больше {retention.max_messages} писем")
+    if retention.max_age is not None:
+        limits.append(f"не старше {retention.max_age.total_seconds() / 86400:g} дн.")
+    if not limits:
+        return "Хранятся все письма."
+    return "Хранятся " + " и ".join(limits) + "; старые удаляются первыми."
 
 
 # --- python -m devstack.mailbox ---------------------------------------------------------
@@ -511,15 +534,20 @@ class _WebServer(uvicorn.Server):
         yield
 
 
-async def serve_mailbox(host: str, smtp_port: int, web_port: int, maildir: Path) -> None:
+async def serve_mailbox(
+    host: str, smtp_port: int, web_port: int, maildir: Path, retention: Retention | None = None
+) -> None:
     """The SMTP sink with a Maildir store and its web view, until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    app = create_mailbox_app(maildir)
+    app = create_mailbox_app(maildir, retention)
     web = _WebServer(uvicorn.Config(app, host=host, port=web_port, log_level="warning"))
-    async with serve_smtp_sink(host, smtp_port, store=maildir) as sink:
+    sink_serving = serve_smtp_sink(
+        host, smtp_port, store=maildir, retention=retention, remember=False
+    )
+    async with sink_serving as sink:
         serving = asyncio.create_task(web.serve())
         await _until_started(web, serving)
         print(
@@ -552,13 +580,35 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--smtp-port", type=int, default=settings.smtp.port)
     parser.add_argument("--web-port", type=int, default=settings.smtp.mailbox_web_port)
     parser.add_argument("--maildir", type=Path, default=settings.state_dir / "mailbox")
+    parser.add_argument(
+        "--max-messages",
+        type=int,
+        default=settings.smtp.mailbox_max_messages,
+        help="keep at most this many messages, deleting the oldest (0: no limit)",
+    )
+    parser.add_argument(
+        "--max-age-days",
+        type=float,
+        default=settings.smtp.mailbox_max_age_days,
+        help="delete messages older than this (0: keep them)",
+    )
     return parser.parse_args(argv)
+
+
+def _retention(args: argparse.Namespace) -> Retention:
+    if args.max_messages < 0 or args.max_age_days < 0:
+        sys.exit("mailbox: --max-messages and --max-age-days cannot be negative")
+    max_age = timedelta(days=args.max_age_days) if args.max_age_days else None
+    return Retention(max_messages=args.max_messages, max_age=max_age)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _arguments(argv)
+    retention = _retention(args)
     try:
-        asyncio.run(serve_mailbox(args.host, args.smtp_port, args.web_port, args.maildir))
+        asyncio.run(
+            serve_mailbox(args.host, args.smtp_port, args.web_port, args.maildir, retention)
+        )
     except OSError as error:  # a taken SMTP port, an unwritable state directory
         sys.exit(f"mailbox: {error}")
 

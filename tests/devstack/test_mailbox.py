@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
 import signal
 import socket
 import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from html.parser import HTMLParser
@@ -14,9 +20,13 @@ from urllib.parse import quote
 
 import aiosmtplib
 import httpx
+from fastapi import FastAPI
 
-from core.settings import REPO_ROOT
+from core.settings import REPO_ROOT, get_settings
+from devstack.emulators.serving import serve_app
 from devstack.mailbox import SmtpSink, create_mailbox_app, read_maildir, serve_smtp_sink
+from devstack.mailbox_index import Retention
+from devstack.services import mailbox_service
 
 HTML = '<p>Мастер <b>назначен</b></p><script>alert("x")</script>'
 
@@ -151,3 +161,231 @@ async def test_the_mailbox_process_serves_smtp_and_web_and_stops_on_sigterm(
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(process.wait(), 10) == 0
+
+
+# --- A full mailbox ---------------------------------------------------------------------
+
+# Paths of every file this test process opens while a `_messages_opened` block is
+# active; the interpreter's audit hook sees each open() however it is made (builtins,
+# io, os), in every thread. A hook cannot be removed, so it is added once, when needed.
+_OPENED: list[list[str]] = []
+
+
+def _on_audit(event: str, args: tuple[object, ...]) -> None:
+    if event == "open" and _OPENED and isinstance(args[0], str | bytes | os.PathLike):
+        _OPENED[-1].append(os.fsdecode(args[0]))
+
+
+@functools.cache
+def _audit_opens() -> None:
+    sys.addaudithook(_on_audit)
+
+
+@contextmanager
+def _messages_opened(maildir: Path) -> Iterator[list[str]]:
+    """The message files of `maildir` opened inside the block."""
+    _audit_opens()
+    seen: list[str] = []
+    _OPENED.append(seen)
+    messages: list[str] = []
+    try:
+        yield messages
+    finally:
+        _OPENED.remove(seen)
+        roots = (str(maildir / "new"), str(maildir / "cur"))
+        messages.extend(p for p in seen if p.startswith(roots))
+
+
+def _fill_maildir(maildir: Path, count: int, newest: datetime, prefix: str = "m") -> list[str]:
+    """`count` messages written straight into the Maildir, one second apart, as a
+    load run leaves them; their keys, newest first."""
+    for sub in ("tmp", "new", "cur"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+    keys = []
+    for n in range(count):
+        key = f"{prefix}{n:06d}.bench"
+        file = maildir / "new" / key
+        file.write_bytes(
+            b"Return-Path: <noreply@example.com>\nDelivered-To: ivan@example.com\n"
+            + f"From: noreply@example.com\nTo: ivan@example.com\nSubject: {prefix} {n}\n"
+            f"Message-ID: <{key}@example.com>\n\nBody {n}\n".encode()
+        )
+        stamp = (newest - timedelta(seconds=count - 1 - n)).timestamp()
+        os.utime(file, (stamp, stamp))
+        keys.append(key)
+    return keys[::-1]
+
+
+@asynccontextmanager
+async def _started(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The web view as `python -m devstack.mailbox` runs it: its start-up included."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mailbox") as web:
+            yield web
+
+
+async def _until_indexed(web: httpx.AsyncClient) -> dict[str, object]:
+    """The mailbox indexes what it finds on start in the background; wait for it."""
+    deadline = time.monotonic() + 120
+    while True:
+        health = await web.get("/api/health")
+        assert health.status_code == 200, health.text
+        body: dict[str, object] = health.json()
+        if not body["indexing"] or time.monotonic() > deadline:
+            return body
+        await asyncio.sleep(0.05)
+
+
+def _listed_keys(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [m["key"] for m in response.json()]
+
+
+async def test_a_full_mailbox_answers_readiness_and_its_first_page_without_opening_mail(
+    tmp_path: Path,
+) -> None:
+    keys = _fill_maildir(tmp_path, 20_000, datetime.now(UTC))
+
+    async with _started(create_mailbox_app(tmp_path)) as web:
+        ready = await _until_indexed(web)
+        assert ready == {"status": "ready", "messages": 20_000, "indexing": False}
+        with _messages_opened(tmp_path) as opened:
+            health = await web.get("/api/health")
+            first_page = await web.get("/")
+            first_json = await web.get("/api/messages")
+        with _messages_opened(tmp_path) as opened_to_show:
+            shown = await web.get(f"/messages/{keys[0]}")
+
+    assert opened == []
+    assert health.json()["messages"] == 20_000
+    assert first_page.status_code == 200
+    assert ">m 19999</a>" in first_page.text
+    assert ">m 19950</a>" in first_page.text
+    assert ">m 19949</a>" not in first_page.text
+    assert _listed_keys(first_json) == keys[:50]
+    assert first_json.headers["x-total-count"] == "20000"
+    assert shown.status_code == 200
+    assert "Body 19999" in shown.text
+    assert opened_to_show == [str(tmp_path / "new" / keys[0])]
+
+
+async def test_pages_are_the_right_slices_newest_first(tmp_path: Path) -> None:
+    keys = _fill_maildir(tmp_path, 120, datetime.now(UTC))
+
+    async with _started(create_mailbox_app(tmp_path)) as web:
+        await _until_indexed(web)
+        middle = await web.get("/api/messages", params={"offset": 50, "limit": 25})
+        last = await web.get("/api/messages", params={"offset": 100, "limit": 50})
+        beyond = await web.get("/api/messages", params={"offset": 120})
+        third_page = await web.get("/", params={"page": 3})
+        too_large = await web.get("/api/messages", params={"limit": 100_000})
+        negative = await web.get("/api/messages", params={"offset": -1})
+        page_zero = await web.get("/", params={"page": 0})
+
+    assert _listed_keys(middle) == keys[50:75]
+    assert middle.headers["x-total-count"] == "120"
+    assert _listed_keys(last) == keys[100:120]
+    assert _listed_keys(beyond) == []
+    assert third_page.status_code == 200
+    assert all(f"/messages/{key}" in third_page.text for key in keys[100:120])
+    assert f"/messages/{keys[99]}" not in third_page.text
+    assert 'href="/?page=2"' in third_page.text  # back to the newer page
+    for refused in (too_large, negative, page_zero):
+        assert refused.status_code == 422
+        assert refused.headers["content-type"] == "application/problem+json"
+
+
+async def test_retention_keeps_only_the_newest_up_to_the_cap(tmp_path: Path) -> None:
+    async with serve_smtp_sink(store=tmp_path, retention=Retention(max_messages=3)) as sink:
+        for subject in ("1", "2", "3", "4", "5"):
+            await _send(sink, subject)
+
+    assert [s.email.subject for s in read_maildir(tmp_path)] == ["5", "4", "3"]
+    async with _web(tmp_path) as web:
+        listed = (await web.get("/api/messages")).json()
+        health = (await web.get("/api/health")).json()
+    assert [m["subject"] for m in listed] == ["5", "4", "3"]
+    assert health["messages"] == 3
+
+
+async def test_retention_prunes_mail_older_than_the_max_age_on_start(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    _fill_maildir(tmp_path, 4, now - timedelta(days=40), prefix="old")
+    recent = _fill_maildir(tmp_path, 3, now, prefix="new")
+
+    app = create_mailbox_app(tmp_path, retention=Retention(max_age=timedelta(days=30)))
+    async with _started(app) as web:
+        assert (await _until_indexed(web))["messages"] == 3
+        listed = await web.get("/api/messages")
+
+    assert _listed_keys(listed) == recent
+    assert [s.key for s in read_maildir(tmp_path)] == recent
+
+
+async def test_the_index_follows_files_removed_while_the_mailbox_was_down(tmp_path: Path) -> None:
+    keys = _fill_maildir(tmp_path, 5, datetime.now(UTC))
+    async with _started(create_mailbox_app(tmp_path)) as web:
+        await _until_indexed(web)
+    (tmp_path / "new" / keys[1]).unlink()
+
+    async with _started(create_mailbox_app(tmp_path)) as web:
+        assert (await _until_indexed(web))["messages"] == 4
+        listed = await web.get("/api/messages")
+        gone = await web.get(f"/messages/{keys[1]}")
+
+    assert _listed_keys(listed) == [keys[0], *keys[2:]]
+    assert gone.status_code == 404
+
+
+def _delete_index(maildir: Path) -> None:
+    for index_file in maildir.glob(".index.sqlite3*"):
+        index_file.unlink()
+
+
+async def test_a_deleted_index_is_rebuilt_from_the_files_as_it_was(tmp_path: Path) -> None:
+    async with serve_smtp_sink(store=tmp_path) as sink:
+        await _send(sink, "Заявка №7: мастер назначен, очень длинная тема письма " * 3)
+        await _send(sink, "Второе")
+    async with _web(tmp_path) as web:
+        delivered = (await web.get("/api/messages")).json()
+    _delete_index(tmp_path)
+
+    async with _started(create_mailbox_app(tmp_path)) as web:
+        assert (await _until_indexed(web))["messages"] == 2
+        rebuilt = (await web.get("/api/messages")).json()
+
+    assert rebuilt == delivered
+
+
+async def test_the_launchers_readiness_probe_opens_no_mail(tmp_path: Path) -> None:
+    _fill_maildir(tmp_path, 200, datetime.now(UTC))
+    async with serve_app(create_mailbox_app(tmp_path)) as url:
+        base = get_settings()
+        smtp = base.smtp.model_copy(
+            update={"host": "127.0.0.1", "mailbox_web_port": int(url.rsplit(":", 1)[1])}
+        )
+        probe = mailbox_service(base.model_copy(update={"smtp": smtp})).probe
+        async with httpx.AsyncClient(base_url=url) as web:
+            await _until_indexed(web)
+        with _messages_opened(tmp_path) as opened:
+            detail = await probe()
+
+    assert detail == "200 message(s) in the mailbox"
+    assert opened == []
+
+
+def _damage_index(maildir: Path) -> None:
+    _delete_index(maildir)
+    (maildir / ".index.sqlite3").write_bytes(b"not a database" * 100)
+
+
+async def test_a_damaged_index_is_started_afresh(tmp_path: Path) -> None:
+    keys = _fill_maildir(tmp_path, 3, datetime.now(UTC))
+    _damage_index(tmp_path)
+
+    async with _started(create_mailbox_app(tmp_path)) as web:
+        assert (await _until_indexed(web))["messages"] == 3
+        listed = await web.get("/api/messages")
+
+    assert _listed_keys(listed) == keys

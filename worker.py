@@ -71,7 +71,7 @@ async def running_worker(
                 VerificationActivities(sessions, tax),
                 PaperworkActivities(sessions, settings.paperwork),
             )
-            async with workers[0], workers[1]:
+            async with workers[0], workers[1], workers[2]:
                 yield workers[0]
     finally:
         await tax.aclose()
@@ -106,16 +106,15 @@ def _workers(
     notifications: NotificationActivities,
     verification: VerificationActivities,
     paperwork: PaperworkActivities,
-) -> tuple[Worker, Worker]:
-    diagnostics = DiagnosticsActivities(settings)
+) -> tuple[Worker, Worker, Worker]:
     requests = RequestActivities(sessions, redis)
+    queue = task_queue or settings.temporal.task_queue
     worker = Worker(
         client,
-        task_queue=task_queue or settings.temporal.task_queue,
-        workflows=[DependencyCheckWorkflow, ServiceRequestWorkflow, ExecutorVerificationWorkflow],
+        task_queue=queue,
+        workflows=[ServiceRequestWorkflow, ExecutorVerificationWorkflow],
         workflow_runner=SANDBOX,
         activities=[
-            diagnostics.check_dependencies,
             requests.create_request,
             requests.apply_transition,
             requests.record_sla_breach,
@@ -146,7 +145,23 @@ def _workers(
         max_concurrent_activities=settings.notifications.max_concurrent,
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
-    return worker, notifier
+    # The readiness check has a queue and slots of its own: on the request queue it
+    # waited behind every queued workflow task, so a busy platform looked down.
+    health = Worker(
+        client,
+        task_queue=readiness_queue(queue),
+        workflows=[DependencyCheckWorkflow],
+        activities=[DiagnosticsActivities(settings).check_dependencies],
+        max_concurrent_workflow_tasks=2,
+        max_concurrent_activities=2,
+        graceful_shutdown_timeout=timedelta(seconds=2),
+    )
+    return worker, notifier, health
+
+
+def readiness_queue(task_queue: str) -> str:
+    """The queue where every worker of `task_queue` answers readiness checks."""
+    return f"{task_queue}-readiness"
 
 
 def metrics_runtime(settings: Settings) -> Runtime:
@@ -171,7 +186,8 @@ async def serve(settings: Settings) -> None:
 
 
 async def check_worker_ready(settings: Settings, task_queue: str | None = None) -> str:
-    """A worker polls the queue and runs a workflow with an activity to completion."""
+    """A worker polls the request queue, and one runs a workflow with an activity to
+    completion on the readiness queue (so the answer does not wait behind a backlog)."""
     queue = task_queue or settings.temporal.task_queue
     client = await Client.connect(settings.temporal.address, namespace=settings.temporal.namespace)
     described = await client.workflow_service.describe_task_queue(
@@ -187,13 +203,14 @@ async def check_worker_ready(settings: Settings, task_queue: str | None = None) 
         DependencyCheckWorkflow.run,
         DependencyCheckInput(),
         id=f"readiness-{uuid.uuid4()}",
-        task_queue=queue,
+        task_queue=readiness_queue(queue),
         execution_timeout=timedelta(seconds=15),
     )
     failed = [r for r in result.reports if not r.ok]
     if failed:
         raise RuntimeError("; ".join(f"{r.name}: {r.detail}" for r in failed))
-    return f"{len(described.pollers)} poller(s); " + ", ".join(
+    # worker_identity is the queue the check really ran on, as the workflow saw it.
+    return f"{len(described.pollers)} poller(s), checked on {result.worker_identity}; " + ", ".join(
         f"{r.name} {r.latency_ms:.0f} ms" for r in result.reports
     )
 

@@ -31,6 +31,7 @@ from activities.paperwork import PaperworkActivities
 from activities.requests import RequestActivities
 from activities.verification import VerificationActivities
 from core.logging import configure_logging, get_logger
+from core.secret_policy import InsecureSecrets, refuse_insecure_secrets
 from core.settings import Settings, get_settings
 from integrations.tax_service import TaxStatusClient
 from workflows.diagnostics import DependencyCheckInput, DependencyCheckWorkflow
@@ -225,6 +226,11 @@ def main(argv: list[str]) -> int:
             print(f"not ready: {exc}")
             return 1
         return 0
+    try:
+        refuse_insecure_secrets(settings, "the worker")
+    except InsecureSecrets as error:
+        print(error, file=sys.stderr)
+        return 2
     asyncio.run(serve(settings))
     return 0
 

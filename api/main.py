@@ -22,11 +22,13 @@ from api.routes import (
 )
 from api.tracing import install_tracing
 from core.logging import configure_logging
+from core.secret_policy import refuse_insecure_secrets
 from core.settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    refuse_insecure_secrets(settings, "the API")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -29,6 +29,7 @@ from bridges.consumer import parse
 from bridges.outbox_relay import OutboxRelay, relay_status
 from bridges.telegram_bot import runner as bot_runner
 from core.logging import configure_logging, get_logger
+from core.secret_policy import InsecureSecrets, refuse_insecure_secrets
 from core.settings import Settings, get_settings
 from domain.topics import ALL_TOPICS
 
@@ -179,13 +180,19 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv[1:])
     settings = get_settings()
     configure_logging(settings.log_level)
+    if args.command == "bot" and args.mode:
+        settings = settings.model_copy(
+            update={"telegram": settings.telegram.model_copy(update={"mode": args.mode})}
+        )
+    if args.command in ("run", "bot"):
+        try:
+            refuse_insecure_secrets(settings, f"bridges {args.command}")
+        except InsecureSecrets as error:
+            print(error, file=sys.stderr)
+            return 2
     if args.command == "run":
         asyncio.run(serve(settings))
     elif args.command == "bot":
-        if args.mode:
-            settings = settings.model_copy(
-                update={"telegram": settings.telegram.model_copy(update={"mode": args.mode})}
-            )
         asyncio.run(serve_bot(settings))
     elif args.command == "ready":
         try:

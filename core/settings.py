@@ -110,9 +110,20 @@ class ApiSettings(BaseModel):
         return f"http://{self.host}:{self.port}"
 
 
+# Values that once shipped as defaults: public, so they only ever pass in a local run.
+LOCAL_JWT_SECRET = "local-development-secret-change-me-0123456789"
+LOCAL_WEBHOOK_SECRET = "local-webhook-secret"
+LOCAL_ENVIRONMENT = "local"
+
+
 class AuthSettings(BaseModel):
-    # The default only suits the local stack; any other environment must set its own.
-    jwt_secret: SecretStr = SecretStr("local-development-secret-change-me-0123456789")
+    # Signs new tokens and action links. The default is public: only a run explicitly
+    # marked local accepts it (core.secret_policy); `make up` generates its own.
+    jwt_secret: SecretStr = SecretStr(LOCAL_JWT_SECRET)
+    # Earlier signing secrets that still verify (never sign) during a rotation, as a
+    # JSON list: SRA_AUTH__JWT_PREVIOUS_SECRETS='["old-secret"]'. Dropping one signs
+    # out everyone whose token it signed.
+    jwt_previous_secrets: list[SecretStr] = []
     jwt_algorithm: str = "HS256"
     access_ttl_s: int = 15 * 60
     refresh_ttl_s: int = 30 * 24 * 3600
@@ -163,7 +174,7 @@ class TelegramSettings(BaseModel):
     emulator_port: int = 58081
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str = ""  # public https URL Telegram posts to (webhook mode)
-    webhook_secret: SecretStr = SecretStr("local-webhook-secret")
+    webhook_secret: SecretStr = SecretStr(LOCAL_WEBHOOK_SECRET)
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 58082
     link_code_ttl_s: int = 10 * 60
@@ -260,7 +271,9 @@ class Settings(BaseSettings):
         extra="ignore",
     )
 
-    environment: str = "local"
+    # Only an explicit "local" (set by `make up` and the test suite) relaxes the secret
+    # checks; a process started any other way is treated as production.
+    environment: str = "production"
     log_level: str = "INFO"
     # Service data of the local stack (database clusters, Kafka log, Temporal's SQLite).
     state_dir: Path = REPO_ROOT / ".state"

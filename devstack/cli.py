@@ -17,9 +17,11 @@ from types import FrameType
 import httpx
 
 from core.health import DependencyStatus, run_probe
+from core.secret_policy import InsecureSecrets, refuse_insecure_secrets
 from core.settings import Settings, get_settings
 from devstack import demo, install, provision
 from devstack.errors import StackError
+from devstack.local_secrets import local_stack_settings
 from devstack.progress import say, step, tail
 from devstack.services import APP, INFRA, Service, all_services
 from devstack.supervisor import Layout, Supervisor, render_config
@@ -50,6 +52,7 @@ class Stack:
 def up(settings: Settings, *, detach: bool, infra_only: bool, test_tools: bool) -> int:
     started = time.monotonic()
     try:
+        _refuse_insecure_secrets(settings)
         stack = Stack.load(settings, test_tools=test_tools)
         _bring_up(stack, infra_only=infra_only)
     except StackError as error:
@@ -63,6 +66,19 @@ def up(settings: Settings, *, detach: bool, infra_only: bool, test_tools: bool) 
         say("running in the background: `make status`, `make logs`, `make down`")
         return 0
     return _follow_until_interrupted(stack)
+
+
+def _refuse_insecure_secrets(settings: Settings) -> None:
+    """Fail before starting anything when our processes would refuse their secrets."""
+    try:
+        refuse_insecure_secrets(settings, "the platform")
+    except InsecureSecrets as error:
+        raise StackError(
+            "secrets",
+            str(error),
+            "remove the secret from .env (`make up` then generates one into "
+            f"{settings.state_dir.resolve() / 'secrets'}) or set a long random one",
+        ) from None
 
 
 def _bring_up(stack: Stack, *, infra_only: bool) -> None:
@@ -351,6 +367,10 @@ def main(argv: list[str] | None = None) -> int:
     install_cmd.add_argument("--test-tools", action="store_true")
     args = parser.parse_args(argv)
     settings = get_settings()
+    if args.command in ("up", "down", "status"):
+        # The local stack is local, with its own generated secrets; `provision` also
+        # runs in docker-compose, where the deployment's settings stand as given.
+        settings = local_stack_settings(settings)
     if args.command == "up":
         return up(
             settings, detach=args.detach, infra_only=args.infra_only, test_tools=args.test_tools

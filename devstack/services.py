@@ -19,6 +19,7 @@ from core.health import Probe, kafka_probe, postgres_probe, redis_probe, tempora
 from core.settings import REPO_ROOT, Settings
 from devstack.errors import StackError
 from devstack.install import PG_BIN, Toolset
+from devstack.local_secrets import child_environment
 
 INFRA = "infra"
 APP = "app"
@@ -322,7 +323,7 @@ def api_service(settings: Settings) -> Service:
         ports=((settings.api.port, "SRA_API__PORT"),),
         probe=probe,
         url=f"{settings.api.base_url}/docs",
-        environment={"PYTHONPATH": str(REPO_ROOT)},
+        environment={"PYTHONPATH": str(REPO_ROOT), **child_environment(settings)},
         ready_timeout_s=60,
     )
 
@@ -340,7 +341,7 @@ def worker_service(settings: Settings) -> Service:
         ports=((settings.worker.metrics_port, "SRA_WORKER__METRICS_PORT"),),
         probe=probe,
         url=f"http://{settings.worker.metrics_host}:{settings.worker.metrics_port}/metrics",
-        environment={"PYTHONPATH": str(REPO_ROOT)},
+        environment={"PYTHONPATH": str(REPO_ROOT), **child_environment(settings)},
         ready_timeout_s=60,
     )
 
@@ -359,7 +360,7 @@ def bridges_service(settings: Settings) -> Service:
         ports=((r.metrics_port, "SRA_RELAY__METRICS_PORT"),),
         probe=probe,
         url=f"http://{r.metrics_host}:{r.metrics_port}/metrics",
-        environment={"PYTHONPATH": str(REPO_ROOT)},
+        environment={"PYTHONPATH": str(REPO_ROOT), **child_environment(settings)},
         ready_timeout_s=60,
     )
 
@@ -492,7 +493,7 @@ def bot_service(settings: Settings) -> Service:
         ports=ports,
         probe=probe,
         url=f"{t.base_url}/" if t.uses_emulator else "https://t.me",
-        environment={"PYTHONPATH": str(REPO_ROOT)},
+        environment={"PYTHONPATH": str(REPO_ROOT), **child_environment(settings)},
         ready_timeout_s=60,
     )
 

@@ -70,7 +70,7 @@ def render_config(layout: Layout, services: list[Service]) -> str:
         f"serverurl=unix://{layout.socket}",
     ]
     for service in services:
-        env = ",".join(f'{k}="{v}"' for k, v in service.environment.items())
+        env = ",".join(f'{k}="{_env_value(k, v)}"' for k, v in service.environment.items())
         lines += [
             f"[program:{service.name}]",
             f"command={shlex.join(service.command)}",
@@ -93,6 +93,25 @@ def render_config(layout: Layout, services: list[Service]) -> str:
         if env:
             lines.append(f"environment={env}")
     return "\n".join(lines) + "\n"
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read: the configuration carries our secrets."""
+    path.touch(mode=0o600)
+    os.chmod(path, 0o600)  # touch keeps the mode of a file that already exists
+    path.write_text(text)
+
+
+def _env_value(name: str, value: str) -> str:
+    """A value as supervisord's environment= line reads it back unchanged: it expands
+    %(...)s, and a double quote or a line break would end the value early."""
+    if '"' in value or "\n" in value:
+        raise StackError(
+            "supervisord",
+            f"{name} contains a double quote or a line break, which supervisord cannot pass on",
+            f"use letters, digits, - and _ in {name}",
+        )
+    return value.replace("%", "%%")
 
 
 class Supervisor:
@@ -124,7 +143,7 @@ class Supervisor:
             folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.layout.logs, 0o777)  # noqa: S103 - processes run as their own users
         if changed:
-            self.layout.config.write_text(config_text)
+            write_private(self.layout.config, config_text)
         if self.is_running():
             if changed:
                 self._apply_config_changes()

@@ -8,6 +8,7 @@ ClickHouse directory, its own Temporal task queue and its own Kafka consumer gro
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import uuid
@@ -26,7 +27,7 @@ from temporalio.client import Client
 
 from bridges.telegram_bot.runner import BotRuntime, bot_runtime
 from core.health import kafka_probe, postgres_probe, redis_probe, run_probes, temporal_probe
-from core.settings import REPO_ROOT, Settings, get_settings
+from core.settings import LOCAL_ENVIRONMENT, REPO_ROOT, Settings, get_settings
 from devstack.emulators.tax_service import RunningTaxService, serve_tax_service
 from devstack.emulators.telegram import RunningEmulator, serve_emulator
 from devstack.mailbox import SmtpSink, serve_smtp_sink
@@ -41,6 +42,9 @@ from tests.processes import free_port
 from worker import running_worker
 
 RUN_ID = uuid.uuid4().hex[:8]
+# The suite is a local run, and says so: the processes it starts (worker, relay) read this
+# too, so they share the suite's local signing secret instead of refusing it.
+os.environ["SRA_ENVIRONMENT"] = LOCAL_ENVIRONMENT
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -93,6 +97,7 @@ def settings(local_stack: Settings, tmp_path_factory: pytest.TempPathFactory) ->
     database = f"test_{RUN_ID}"
     isolated = local_stack.model_copy(
         update={
+            "environment": LOCAL_ENVIRONMENT,
             "postgres": local_stack.postgres.model_copy(update={"database": database}),
             "temporal": local_stack.temporal.model_copy(update={"task_queue": f"test-{RUN_ID}"}),
             "clickhouse": local_stack.clickhouse.model_copy(

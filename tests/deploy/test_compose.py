@@ -1,5 +1,6 @@
 """docker-compose.yml validates without an engine and declares everything our code needs."""
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,22 +11,106 @@ import yaml
 
 from core.settings import KafkaSettings, Settings
 
+# What an operator puts into .env; compose refuses to start without either.
+REQUIRED = {
+    "SRA_AUTH__JWT_SECRET": "k" * 43,
+    "GRAFANA_ADMIN_PASSWORD": "a-grafana-admin-password",
+}
+# Services meant to be reached from other machines; everything else is loopback or internal.
+PUBLIC_SERVICES = {"api"}
 
-@pytest.fixture(scope="module")
-def compose(repo_root: Path, local_stack: Settings) -> dict[str, Any]:
+
+def _compose_config(
+    repo_root: Path, tmp_path: Path, variables: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     # local_stack installs docker-compose with the test tools when the stack starts.
     executable = shutil.which("docker-compose")
     assert executable, "docker-compose is missing: `python -m devstack install --test-tools`"
-    result = subprocess.run(
-        [executable, "-f", str(repo_root / "docker-compose.yml"), "config"],
+    env_file = tmp_path / "empty.env"  # a developer's own .env must not fill the gaps
+    env_file.write_text("")
+    env = {k: v for k, v in os.environ.items() if k not in REQUIRED} | variables
+    return subprocess.run(
+        [
+            executable,
+            "-f",
+            str(repo_root / "docker-compose.yml"),
+            "--env-file",
+            str(env_file),
+            "config",
+        ],
         capture_output=True,
         text=True,
         check=False,
         cwd=repo_root,
+        env=env,
     )
+
+
+@pytest.fixture(scope="module")
+def compose(
+    repo_root: Path, local_stack: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    result = _compose_config(repo_root, tmp_path_factory.mktemp("compose"), REQUIRED)
     assert result.returncode == 0, result.stderr
     parsed: dict[str, Any] = yaml.safe_load(result.stdout)
     return parsed
+
+
+@pytest.mark.parametrize("missing", sorted(REQUIRED))
+def test_compose_refuses_to_start_without_a_required_secret(
+    repo_root: Path, local_stack: Settings, tmp_path: Path, missing: str
+) -> None:
+    given = {k: v for k, v in REQUIRED.items() if k != missing}
+    result = _compose_config(repo_root, tmp_path, given)
+    assert result.returncode != 0
+    assert f"set {missing} in .env" in result.stderr
+
+
+def test_our_processes_get_the_signing_secret_from_env(compose: dict[str, Any]) -> None:
+    for name in ("api", "worker", "bridges", "bot", "provision"):
+        env = compose["services"][name]["environment"]
+        assert env["SRA_AUTH__JWT_SECRET"] == REQUIRED["SRA_AUTH__JWT_SECRET"]
+        assert env["SRA_AUTH__JWT_PREVIOUS_SECRETS"] == "[]"
+        assert env["SRA_ENVIRONMENT"] != "local"  # so the processes check their secrets
+
+
+def _bindings(service: dict[str, Any]) -> list[str]:
+    """The host address of each published port ("0.0.0.0" when none is given)."""
+    addresses = []
+    for port in service.get("ports", []):
+        if isinstance(port, dict):
+            addresses.append(port.get("host_ip") or "0.0.0.0")
+        else:
+            parts = str(port).split(":")
+            addresses.append(parts[0] if len(parts) == 3 else "0.0.0.0")
+    return addresses
+
+
+def test_by_default_only_the_api_is_published(compose: dict[str, Any]) -> None:
+    default = {n: s for n, s in compose["services"].items() if not s.get("profiles")}
+    published = {n for n, s in default.items() if s.get("ports")}
+    assert published == PUBLIC_SERVICES
+    for name in ("temporal", "mailpit", "telegram-emulator", "redis", "postgres"):
+        assert name in default, name
+        assert not default[name].get("ports"), name
+
+
+def test_the_tools_are_opt_in_and_bound_to_loopback(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    tools = {n for n, s in services.items() if "tools" in s.get("profiles", [])}
+    assert {"temporal-ui", "kafka-ui", "grafana", "prometheus", "tool-ports"} <= tools
+    for name, service in services.items():
+        if name in PUBLIC_SERVICES:
+            continue
+        assert set(_bindings(service)) <= {"127.0.0.1"}, f"{name} binds {_bindings(service)}"
+    forwarded = {str(p).split(":")[1] for p in services["tool-ports"]["ports"]}
+    assert forwarded == {"7233", "8025", "8083"}  # Temporal gRPC, Mailpit, Telegram emulator
+
+
+def test_grafana_wants_a_login(compose: dict[str, Any]) -> None:
+    env = compose["services"]["grafana"]["environment"]
+    assert env["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    assert env["GF_SECURITY_ADMIN_PASSWORD"] == REQUIRED["GRAFANA_ADMIN_PASSWORD"]
 
 
 def test_declares_every_service_the_platform_needs(compose: dict[str, Any]) -> None:

@@ -1,0 +1,61 @@
+"""The local stack's own secrets: generated on the first `make up`, kept in the state
+directory (0600) and reused, so tokens and links survive restarts; never the public
+defaults that ship in the code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from core.settings import LOCAL_ENVIRONMENT, Settings
+
+# 32 random bytes: the HS256 key length the secret policy asks for, URL-safe so it
+# travels through supervisord's environment syntax unquoted.
+SECRET_BYTES = 32
+
+
+def secrets_dir(settings: Settings) -> Path:
+    return settings.state_dir.resolve() / "secrets"
+
+
+def stored_secret(path: Path) -> str:
+    """The secret in `path`, written first (owner-only) when there is none yet."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    try:
+        # O_EXCL: of two launchers starting at once, one writes and both read its secret.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as file:
+        file.write(secrets.token_urlsafe(SECRET_BYTES))
+    return path.read_text().strip()
+
+
+def local_stack_settings(settings: Settings) -> Settings:
+    """The launcher's settings: marked local unless an environment was set, with the
+    state directory's secrets wherever none was configured."""
+    update: dict[str, object] = {}
+    if "environment" not in settings.model_fields_set:
+        update["environment"] = LOCAL_ENVIRONMENT
+    folder = secrets_dir(settings)
+    if "jwt_secret" not in settings.auth.model_fields_set:
+        secret = SecretStr(stored_secret(folder / "jwt_secret"))
+        update["auth"] = settings.auth.model_copy(update={"jwt_secret": secret})
+    if "webhook_secret" not in settings.telegram.model_fields_set:
+        secret = SecretStr(stored_secret(folder / "telegram_webhook_secret"))
+        update["telegram"] = settings.telegram.model_copy(update={"webhook_secret": secret})
+    return settings.model_copy(update=update)
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """What each of our processes must see to run with the launcher's secrets."""
+    return {
+        "SRA_ENVIRONMENT": settings.environment,
+        "SRA_AUTH__JWT_SECRET": settings.auth.jwt_secret.get_secret_value(),
+        "SRA_TELEGRAM__WEBHOOK_SECRET": settings.telegram.webhook_secret.get_secret_value(),
+    }

@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.docs import install_docs
+from api.limits import BodyLimitMiddleware
 from api.metrics import install_metrics
 from api.problems import install_problem_handlers
 from api.resources import Resources
@@ -20,6 +22,7 @@ from api.routes import (
     users,
     verification,
 )
+from api.security_headers import SecurityHeadersMiddleware
 from api.tracing import install_tracing
 from core.logging import configure_logging
 from core.secret_policy import refuse_insecure_secrets
@@ -44,10 +47,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Customers file service requests, managers assign executors, "
         "executors do the work; every request is a durable Temporal workflow.",
         lifespan=lifespan,
+        # Served by install_docs, to operators only unless the docs are public.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     install_problem_handlers(app)
+    # Innermost (added first): the endpoints read the body through it directly, so its
+    # refusal reaches the problem handlers unwrapped by the middlewares around it.
+    app.add_middleware(BodyLimitMiddleware, settings=settings.api)
     install_metrics(app)
     install_tracing(app)
+    # Outermost (added last): every answer, refusals included, carries the headers.
+    app.add_middleware(SecurityHeadersMiddleware)
+    install_docs(app, public=settings.api.public_docs)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(requests.router)

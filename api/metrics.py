@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
+from api.ops_access import OperatorOnly
+
 REQUESTS = Counter("api_requests_total", "HTTP requests answered", ["method", "route", "status"])
 LATENCY = Histogram(
     "api_request_duration_seconds",
@@ -18,7 +20,7 @@ LATENCY = Histogram(
 
 
 def install_metrics(app: FastAPI) -> None:
-    @app.get("/metrics", include_in_schema=False)
+    @app.get("/metrics", include_in_schema=False, dependencies=[OperatorOnly])
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

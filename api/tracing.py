@@ -7,14 +7,16 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 
 import structlog
 from fastapi import FastAPI, Request, Response
 
+from core.trace_context import current_trace_id, enter_trace, leave_trace
+
+__all__ = ["current_trace_id", "install_tracing", "trace_id_from"]
+
 TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
 INVALID_TRACE = "0" * 32
-_current: ContextVar[str | None] = ContextVar("trace_id", default=None)
 
 
 def trace_id_from(header: str | None) -> str:
@@ -30,16 +32,11 @@ def install_tracing(app: FastAPI) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         trace_id = trace_id_from(request.headers.get("traceparent"))
-        token = _current.set(trace_id)
+        token = enter_trace(trace_id)
         try:
             with structlog.contextvars.bound_contextvars(trace_id=trace_id):
                 response = await call_next(request)
         finally:
-            _current.reset(token)
+            leave_trace(token)
         response.headers["traceparent"] = f"00-{trace_id}-{secrets.token_hex(8)}-01"
         return response
-
-
-def current_trace_id() -> str | None:
-    """The trace of the request being served (None outside a request)."""
-    return _current.get()

@@ -104,6 +104,16 @@ class ClickHouseSettings(BaseModel):
 class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 58000
+    # Request bodies are refused (413) past this size before they are read or parsed ...
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # ... except on the routes that carry uploads (identity scans: five files of up to
+    # 5 MiB each, base64-encoded, plus the form's fields).
+    max_upload_body_bytes: int = Field(default=36 * 1024 * 1024, ge=1024)
+    # Readiness details, /metrics and the OpenAPI schema need an admin's access token or
+    # this operator token (Prometheus, probes); empty means admins only.
+    ops_token: SecretStr = SecretStr("")
+    # Serve the Swagger UI and ReDoc pages (which read the schema) to anyone.
+    public_docs: bool = False
 
     @property
     def base_url(self) -> str:
@@ -128,8 +138,20 @@ class AuthSettings(BaseModel):
     access_ttl_s: int = 15 * 60
     refresh_ttl_s: int = 30 * 24 * 3600
     login_window_s: int = 15 * 60
-    login_max_failures_per_account: int = 5
+    # Failures of one account from one client address before it must wait; each further
+    # failure doubles the wait, up to the maximum.
+    login_free_failures: int = Field(default=5, ge=1)
+    login_backoff_base_s: int = Field(default=15, ge=1)
+    login_backoff_max_s: int = Field(default=15 * 60, ge=1)
     login_max_failures_per_ip: int = 30
+    # Failures of one account from all addresses after which every sign-in to it is
+    # slowed down (never refused: that would let anyone lock anyone out).
+    login_account_slowdown_after: int = Field(default=100, ge=1)
+    login_account_slowdown_s: float = Field(default=1.0, ge=0)
+    # Sign-ups: per client address, and per email address, in each window.
+    register_window_s: int = Field(default=3600, ge=1)
+    register_max_per_ip: int = Field(default=20, ge=1)
+    register_max_per_email: int = Field(default=3, ge=1)
 
 
 class SlaSettings(BaseModel):

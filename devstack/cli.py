@@ -311,7 +311,10 @@ async def _probe_all(services: list[Service]) -> list[DependencyStatus]:
 
 def _api_dependencies(settings: Settings) -> list[dict[str, object]]:
     try:
-        response = httpx.get(f"{settings.api.base_url}/health/ready", timeout=5)
+        # The details (ClickHouse among them) are for operators only.
+        token = settings.api.ops_token.get_secret_value()
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = httpx.get(f"{settings.api.base_url}/health/ready", headers=headers, timeout=5)
         return list(response.json().get("dependencies", []))
     except (httpx.HTTPError, ValueError):
         return []

@@ -46,6 +46,15 @@ def local_stack_settings(settings: Settings) -> Settings:
     if "jwt_secret" not in settings.auth.model_fields_set:
         secret = SecretStr(stored_secret(folder / "jwt_secret"))
         update["auth"] = settings.auth.model_copy(update={"jwt_secret": secret})
+    api: dict[str, object] = {}
+    if "ops_token" not in settings.api.model_fields_set:
+        # What `make status` shows of the API's readiness needs an operator's token.
+        api["ops_token"] = SecretStr(stored_secret(folder / "ops_token"))
+    if "public_docs" not in settings.api.model_fields_set:
+        # The local API listens on loopback only: its docs are for the developer.
+        api["public_docs"] = True
+    if api:
+        update["api"] = settings.api.model_copy(update=api)
     if "webhook_secret" not in settings.telegram.model_fields_set:
         secret = SecretStr(stored_secret(folder / "telegram_webhook_secret"))
         update["telegram"] = settings.telegram.model_copy(update={"webhook_secret": secret})
@@ -58,4 +67,6 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "SRA_ENVIRONMENT": settings.environment,
         "SRA_AUTH__JWT_SECRET": settings.auth.jwt_secret.get_secret_value(),
         "SRA_TELEGRAM__WEBHOOK_SECRET": settings.telegram.webhook_secret.get_secret_value(),
+        "SRA_API__OPS_TOKEN": settings.api.ops_token.get_secret_value(),
+        "SRA_API__PUBLIC_DOCS": "true" if settings.api.public_docs else "false",
     }

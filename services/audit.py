@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.trace_context import current_trace_id
 from domain.lifecycle import Actor
 from store import audit, outbox
 from store.audit import AuditRecord
@@ -34,6 +35,8 @@ async def record_security_event(
                 actor_id=actor.id if actor else None,
                 actor_role=actor.role.value if actor else None,
                 data=data,
+                # The caller's trace, so a refusal can be found next to what caused it.
+                trace_id=current_trace_id(),
             ),
         )
 
@@ -61,6 +64,7 @@ async def record_denial(
                 event_type="access.denied",
                 aggregate_id=f"user:{actor.id}",
                 detail=detail,
+                trace_id=current_trace_id(),
             ),
         )
 
@@ -91,3 +95,30 @@ async def record_admin_action(
             after=after,
         ),
     )
+
+
+async def record_read(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    *,
+    action: str,
+    target_type: str,
+    target_id: str,
+) -> None:
+    """A read of someone's personal data by staff: an audit row and its `audit.action`
+    event. Written before the data is sent, so nothing leaves unrecorded."""
+    async with sessions.begin() as session:
+        await audit.add(
+            session,
+            AuditRecord(
+                actor_id=actor.id,
+                actor_role=actor.role.value,
+                action=action,
+                target_type=target_type,
+                target_id=target_id,
+                outcome="allowed",
+                event_type="audit.action",
+                aggregate_id=f"user:{actor.id}",
+                trace_id=current_trace_id(),
+            ),
+        )

@@ -18,11 +18,13 @@ from redis.asyncio import Redis
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.logging import get_logger
 from core.security import InvalidToken, TokenClaims, decode, hash_password, issue, verify_password
 from core.settings import AuthSettings
 from domain.lifecycle import Role
 from services.audit import record_security_event
-from services.errors import Conflict, TooManyRequests, Unauthorized
+from services.auth_throttle import LoginThrottle, RegistrationThrottle
+from services.errors import Unauthorized
 from store import users
 from store.models import User
 
@@ -35,6 +37,7 @@ class TokenPair:
 
 
 MAX_PASSWORD = 200
+log = get_logger("services.auth")
 
 
 def _revoked_jti(jti: str) -> str:
@@ -56,10 +59,18 @@ class AuthService:
         self.sessions = sessions
         self.redis = redis
         self.settings = settings
+        self.login_throttle = LoginThrottle(redis, settings)
+        self.registration_throttle = RegistrationThrottle(redis, settings)
 
     async def register_customer(
-        self, email: str, password: str, full_name: str, locale: str
-    ) -> User:
+        self, email: str, password: str, full_name: str, locale: str, client_ip: str
+    ) -> None:
+        """Create the account, or quietly do nothing when the email is taken.
+
+        Both outcomes look the same to the caller, and both pay for the password hash
+        (the insert is what fails on a taken email), so neither the answer nor its timing
+        tells whether an account exists."""
+        await self.registration_throttle.admit(email.strip().lower(), client_ip)
         try:
             async with self.sessions.begin() as session:
                 user = await users.add(
@@ -72,14 +83,15 @@ class AuthService:
                 )
                 await users.add_customer_profile(session, user)
         except IntegrityError:
-            raise Conflict(f"an account with email {email} already exists") from None
-        return user
+            log.info("auth.register_email_taken", account=_login_aggregate(email.lower()))
+            return
+        log.info("auth.registered", user_id=str(user.id))
 
     async def login(self, email: str, password: str, client_ip: str) -> TokenPair:
         email = email.strip().lower()
         # Counted before the password is checked, so parallel guesses cannot all slip
         # under the limit; a success gives the attempt back.
-        await self._count_attempt(email, client_ip)
+        await self.login_throttle.admit(email, client_ip)
         user = None
         if _plausible_email(email) and len(password) <= MAX_PASSWORD:
             async with self.sessions() as session:
@@ -88,6 +100,7 @@ class AuthService:
             verify_password, user.password_hash if user else None, password
         )
         if not ok or user is None or not user.is_active:
+            await self.login_throttle.failed(email, client_ip)
             await record_security_event(
                 self.sessions,
                 "auth.login_failed",
@@ -99,7 +112,7 @@ class AuthService:
                 },
             )
             raise Unauthorized("wrong email or password")
-        await self._forget_attempt(email, client_ip)
+        await self.login_throttle.succeeded(email, client_ip)
         return await self._pair(user, family=uuid.uuid4().hex)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
@@ -155,38 +168,6 @@ class AuthService:
 
     def _ttl(self, claims: TokenClaims) -> int:
         return max(claims.expires_at - int(time.time()), 1)
-
-    def _account_key(self, email: str) -> str:
-        digest = hashlib.sha256(email.encode(errors="replace")).hexdigest()
-        return f"sra:auth:failures:account:{digest}"
-
-    def _ip_key(self, ip: str) -> str:
-        return f"sra:auth:failures:ip:{ip}"
-
-    async def _count_attempt(self, email: str, ip: str) -> None:
-        s = self.settings
-        keys = (self._account_key(email), self._ip_key(ip))
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for key in keys:
-                pipe.incr(key)
-                pipe.expire(key, s.login_window_s, nx=True)
-            account, _, address, _ = await pipe.execute()
-        for key, count, limit in (
-            (keys[0], account, s.login_max_failures_per_account),
-            (keys[1], address, s.login_max_failures_per_ip),
-        ):
-            if int(count) > limit:
-                retry_after = await self.redis.ttl(key)
-                raise TooManyRequests(
-                    "too many failed sign-in attempts; try again later",
-                    retry_after_s=max(int(retry_after), 1),
-                )
-
-    async def _forget_attempt(self, email: str, ip: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self._account_key(email))
-            pipe.decr(self._ip_key(ip))
-            await pipe.execute()
 
 
 def _plausible_email(email: str) -> bool:

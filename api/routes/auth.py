@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
 
 from api.deps import AccessToken, ClientIp, CurrentUser, ResourcesDep
 from api.presenters import user_public
@@ -23,18 +24,32 @@ def _pair(pair: TokenPair) -> TokenPairOut:
     )
 
 
+REGISTRATION_ACCEPTED = (
+    "If this email is not registered yet, the account has been created: sign in with it."
+)
+
+
+class RegistrationAccepted(BaseModel):
+    status: str = "accepted"
+    detail: str = REGISTRATION_ACCEPTED
+
+
 @router.post(
     "/register",
-    status_code=status.HTTP_201_CREATED,
-    response_model=UserPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RegistrationAccepted,
     summary="Create a customer account",
-    responses={409: {"description": "the email is taken"}},
+    description="The answer is the same whether or not the email already has an account, "
+    "so that sign-up cannot be used to find out who is registered.",
+    responses={429: {"description": "too many sign-ups; see Retry-After"}},
 )
-async def register(body: UserRegister, resources: ResourcesDep) -> UserPublic:
-    user = await resources.auth.register_customer(
-        body.email, body.password, body.full_name, body.locale
+async def register(
+    body: UserRegister, resources: ResourcesDep, ip: ClientIp
+) -> RegistrationAccepted:
+    await resources.auth.register_customer(
+        body.email, body.password, body.full_name, body.locale, ip
     )
-    return user_public(user)
+    return RegistrationAccepted()
 
 
 @router.post(

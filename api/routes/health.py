@@ -1,4 +1,7 @@
-"""Liveness and readiness. Readiness makes a real round trip to every dependency."""
+"""Liveness and readiness. Readiness makes a real round trip to every dependency.
+
+Anyone may ask whether the API is ready; only operators (api/ops_access.py) are told
+which dependency answered what (versions, latencies)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from api.deps import ResourcesDep
+from api.ops_access import IsOperator
 from api.resources import Resources
 from core.health import (
     Probe,
@@ -32,7 +36,8 @@ class DependencyOut(BaseModel):
 
 class ReadinessOut(BaseModel):
     status: str
-    dependencies: list[DependencyOut]
+    # Only for operators.
+    dependencies: list[DependencyOut] | None = None
 
 
 @router.get("/live", summary="The process is up and serving")
@@ -44,15 +49,16 @@ async def live() -> dict[str, str]:
     "/ready",
     response_model=ReadinessOut,
     summary="Every dependency answers a real round trip",
+    description="Each dependency's answer and latency are listed for operators only "
+    "(the operator token or an admin's access token).",
     responses={503: {"model": ReadinessOut, "description": "a dependency is not ready"}},
 )
-async def ready(resources: ResourcesDep) -> JSONResponse:
+async def ready(resources: ResourcesDep, operator: IsOperator) -> JSONResponse:
     statuses = await run_probes(_probes(resources))
     ok = all(s.ok for s in statuses)
-    body: dict[str, Any] = {
-        "status": "ready" if ok else "not ready",
-        "dependencies": [s.as_dict() for s in statuses],
-    }
+    body: dict[str, Any] = {"status": "ready" if ok else "not ready"}
+    if operator:
+        body["dependencies"] = [s.as_dict() for s in statuses]
     return JSONResponse(body, status_code=200 if ok else 503)
 
 

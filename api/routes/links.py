@@ -13,6 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from api.deps import ResourcesDep
+from api.security_headers import DEFAULT_POLICY, csp_hash
 from core.security import InvalidToken, decode_action_link
 from domain.lifecycle import Action, Actor, Role, TransitionError
 from services.errors import ServiceError
@@ -20,15 +21,21 @@ from store import users
 
 router = APIRouter(tags=["links"], include_in_schema=True)
 
+# The page's only style, allowed by its hash: no inline script or style attribute runs.
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}"
+    "h1{font-size:1.4rem}button{font-size:1.1rem;padding:.6rem 1.2rem}.note{color:#666}"
+)
+_POLICY = f"{DEFAULT_POLICY}; style-src {csp_hash(_STYLE)}"
 _PAGE = """<!doctype html><html lang="ru"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title></head>
-<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem">
-<h1 style="font-size:1.4rem">{title}</h1>{body}</body></html>"""
+<title>{title}</title><style>{style}</style></head>
+<body><h1>{title}</h1>{body}</body></html>"""
 
 
 def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
-    return HTMLResponse(_PAGE.format(title=escape(title), body=body), status_code=status_code)
+    html = _PAGE.format(title=escape(title), style=_STYLE, body=body)
+    return HTMLResponse(html, status_code=status_code, headers={"Content-Security-Policy": _POLICY})
 
 
 def _bad_link(detail: str) -> HTMLResponse:
@@ -52,8 +59,7 @@ async def confirm_page(token: str, resources: ResourcesDep) -> HTMLResponse:
         "Подтвердите выполнение работ",
         f"<p>Заявка <b>{escape(view.id[:8])}</b>: {escape(view.description)}</p>"
         f"<p>Отчёт исполнителя: {escape(view.report or '—')}</p>"
-        f'<form method="post"><button type="submit" style="font-size:1.1rem;padding:.6rem 1.2rem">'
-        "Подтвердить / Confirm</button></form>",
+        '<form method="post"><button type="submit">Подтвердить / Confirm</button></form>',
     )
 
 
@@ -84,7 +90,7 @@ async def confirm(token: str, resources: ResourcesDep) -> HTMLResponse:
         return _page(
             "Подтверждение не требуется / Nothing to confirm",
             f"<p>Заявка сейчас в состоянии «{escape(state)}».</p>"
-            f"<p style='color:#666'>{escape(getattr(error, 'message', str(error)))}</p>",
+            f"<p class='note'>{escape(getattr(error, 'message', str(error)))}</p>",
             409,
         )
     return _page(

@@ -24,8 +24,7 @@ async def test_register_sign_in_and_me(client: httpx.AsyncClient) -> None:
         "/auth/register",
         json={"email": email, "password": PASSWORD, "full_name": "Анна Иванова", "locale": "ru"},
     )
-    assert created.status_code == 201, created.text
-    assert created.json()["role"] == "customer"
+    assert created.status_code == 202, created.text
     assert "password" not in created.text
 
     headers = await sign_in(client, email)
@@ -33,15 +32,30 @@ async def test_register_sign_in_and_me(client: httpx.AsyncClient) -> None:
     assert (me["email"], me["role"], me["full_name"]) == (email, "customer", "Анна Иванова")
 
 
-async def test_register_refuses_duplicates_and_weak_input(client: httpx.AsyncClient) -> None:
+async def test_register_does_not_tell_whether_an_account_exists(
+    client: httpx.AsyncClient,
+) -> None:
     email = _email()
     body = {"email": email, "password": PASSWORD, "full_name": "A"}
-    assert (await client.post("/auth/register", json=body)).status_code == 201
-    again = await client.post("/auth/register", json=body | {"email": email.upper()})
-    assert again.status_code == 409
-    assert again.headers["content-type"] == "application/problem+json"
-    assert "already exists" in again.json()["detail"]
+    first = await client.post("/auth/register", json=body)
+    taken = await client.post(
+        "/auth/register",
+        json=body | {"email": email.upper(), "password": "another-password-42"},
+    )
+    assert (taken.status_code, taken.json()) == (first.status_code, first.json())
+    assert first.status_code == 202
+    assert email not in taken.text
+    assert "exists" not in taken.text
+    # The existing account is untouched: its password still works, the newcomer's does not.
+    await sign_in(client, email)
+    refused = await client.post(
+        "/auth/token", data={"username": email, "password": "another-password-42"}
+    )
+    assert refused.status_code == 401
 
+
+async def test_register_refuses_weak_input(client: httpx.AsyncClient) -> None:
+    body = {"email": _email(), "password": PASSWORD, "full_name": "A"}
     weak = await client.post("/auth/register", json=body | {"email": _email(), "password": "short"})
     assert weak.status_code == 422
     assert "password" in weak.json()["detail"]
@@ -73,7 +87,7 @@ async def test_wrong_password_is_401_and_recorded(
     assert [(e.type, e.topic) for e in events] == [("auth.login_failed", "security-events")]
 
 
-async def test_login_is_throttled_per_account(
+async def test_login_is_throttled_per_account_and_address(
     client: httpx.AsyncClient, signed_in: SignedIn
 ) -> None:
     user = await signed_in(Role.CUSTOMER)

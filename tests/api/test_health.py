@@ -1,11 +1,16 @@
 """Liveness, readiness with each dependency, and problem details for errors."""
 
+import re
 import socket
 
 import httpx
+from pydantic import SecretStr
 
 from api.main import create_app
+from api.security_headers import csp_hash
 from core.settings import Settings
+from domain.lifecycle import Role
+from tests.api_client import SignedIn
 
 DEPENDENCIES = ["postgres", "redis", "kafka", "temporal", "clickhouse"]
 
@@ -15,8 +20,11 @@ async def test_live(client: httpx.AsyncClient) -> None:
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
-async def test_ready_lists_all_five_dependencies_with_latency(client: httpx.AsyncClient) -> None:
-    response = await client.get("/health/ready")
+async def test_ready_lists_all_five_dependencies_to_an_admin(
+    client: httpx.AsyncClient, signed_in: SignedIn
+) -> None:
+    admin = await signed_in(Role.ADMIN)
+    response = await client.get("/health/ready", headers=admin.headers)
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ready"
@@ -29,18 +37,35 @@ async def test_ready_lists_all_five_dependencies_with_latency(client: httpx.Asyn
     assert details["clickhouse"].startswith("ClickHouse ")
 
 
+async def test_anyone_else_is_told_only_the_status(
+    client: httpx.AsyncClient, signed_in: SignedIn
+) -> None:
+    customer = await signed_in(Role.CUSTOMER)
+    for headers in ({}, customer.headers, {"Authorization": "Bearer not-a-token"}):
+        response = await client.get("/health/ready", headers=headers)
+        assert (response.status_code, response.json()) == (200, {"status": "ready"})
+
+
 async def test_ready_answers_503_naming_the_dependency_that_is_down(settings: Settings) -> None:
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         dead_port = closed.getsockname()[1]
+    ops_token = "operator-token-for-this-test-0123456789"
     broken = settings.model_copy(
-        update={"redis": settings.redis.model_copy(update={"port": dead_port})}
+        update={
+            "redis": settings.redis.model_copy(update={"port": dead_port}),
+            "api": settings.api.model_copy(update={"ops_token": SecretStr(ops_token)}),
+        }
     )
     app = create_app(broken)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
-            response = await http.get("/health/ready")
+            anonymous = await http.get("/health/ready")
+            response = await http.get(
+                "/health/ready", headers={"Authorization": f"Bearer {ops_token}"}
+            )
+    assert (anonymous.status_code, anonymous.json()) == (503, {"status": "not ready"})
     body = response.json()
     assert response.status_code == 503
     assert body["status"] == "not ready"
@@ -58,16 +83,55 @@ async def test_unknown_path_is_a_problem_document(client: httpx.AsyncClient) -> 
     assert problem["instance"] == "/no/such/thing"
 
 
-async def test_openapi_documents_the_health_endpoints(client: httpx.AsyncClient) -> None:
-    spec = (await client.get("/openapi.json")).json()
+async def test_openapi_documents_the_health_endpoints(
+    client: httpx.AsyncClient, signed_in: SignedIn
+) -> None:
+    admin = await signed_in(Role.ADMIN)
+    spec = (await client.get("/openapi.json", headers=admin.headers)).json()
     assert {"/health/live", "/health/ready"} <= set(spec["paths"])
     assert "503" in spec["paths"]["/health/ready"]["get"]["responses"]
 
 
-async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
+async def test_schema_metrics_and_docs_are_not_public(
+    client: httpx.AsyncClient, signed_in: SignedIn
+) -> None:
+    customer = await signed_in(Role.CUSTOMER)
+    for path in ("/openapi.json", "/metrics"):
+        anonymous = await client.get(path)
+        assert anonymous.status_code == 401, path
+        assert anonymous.headers["content-type"] == "application/problem+json"
+        assert (await client.get(path, headers=customer.headers)).status_code == 403, path
+    for page in ("/docs", "/redoc"):
+        assert (await client.get(page)).status_code == 404, page
+
+
+async def test_public_docs_run_only_their_own_hashed_script(settings: Settings) -> None:
+    public = settings.model_copy(
+        update={"api": settings.api.model_copy(update={"public_docs": True})}
+    )
+    app = create_app(public)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
+            page = await http.get("/docs")
+            schema = await http.get("/openapi.json")
+    assert (page.status_code, schema.status_code) == (200, 200)
+    policy = page.headers["content-security-policy"]
+    script_src = next(p for p in policy.split(";") if p.strip().startswith("script-src"))
+    assert "unsafe-inline" not in script_src
+    inline = re.findall(r"<script>(.*?)</script>", page.text, re.DOTALL)
+    assert inline
+    assert all(csp_hash(code) in script_src for code in inline)
+    assert page.headers["x-frame-options"] == "DENY"
+
+
+async def test_metrics_count_requests_by_route_template(
+    client: httpx.AsyncClient, signed_in: SignedIn
+) -> None:
+    admin = await signed_in(Role.ADMIN)
     await client.get("/health/live")
     await client.get("/no/such/thing")
-    text = (await client.get("/metrics")).text
+    text = (await client.get("/metrics", headers=admin.headers)).text
     assert 'api_requests_total{method="GET",route="/health/live",status="200"}' in text
     assert 'route="unmatched",status="404"' in text
     assert "api_request_duration_seconds_bucket" in text

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.lifecycle import Role
-from store.models import OutboxEvent
+from store.models import AuditEntry, OutboxEvent
 from tests.api_client import SignedIn
 
 BODY = {"category": "plumbing", "description": "Течёт кран", "address": "Москва, 1"}
@@ -85,3 +85,25 @@ async def test_without_a_usable_traceparent_a_new_trace_starts(
     assert re.fullmatch(r"[0-9a-f]{32}", trace)
     assert trace != "0" * 32
     assert created.headers["traceparent"].startswith(f"00-{trace}-")
+
+
+async def test_a_refusal_carries_the_callers_trace(
+    client: httpx.AsyncClient, signed_in: SignedIn, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    customer = await signed_in(Role.CUSTOMER)
+    trace = secrets.token_hex(16)
+    refused = await client.get(
+        "/users", headers=customer.headers | {"traceparent": traceparent(trace)}
+    )
+    assert refused.status_code == 403
+    async with sessions() as session:
+        row = (
+            await session.execute(
+                select(AuditEntry, OutboxEvent)
+                .join(OutboxEvent, OutboxEvent.event_id == AuditEntry.event_id)
+                .where(AuditEntry.actor_id == customer.id, AuditEntry.outcome == "denied")
+            )
+        ).one()
+    entry, event = row
+    assert (entry.action, event.type) == ("user.admin", "access.denied")
+    assert event.envelope["trace_id"] == trace

@@ -14,6 +14,7 @@ from core.settings import KafkaSettings, Settings
 # What an operator puts into .env; compose refuses to start without either.
 REQUIRED = {
     "SRA_AUTH__JWT_SECRET": "k" * 43,
+    "SRA_API__OPS_TOKEN": "o" * 43,
     "GRAFANA_ADMIN_PASSWORD": "a-grafana-admin-password",
 }
 # Services meant to be reached from other machines; everything else is loopback or internal.
@@ -72,6 +73,19 @@ def test_our_processes_get_the_signing_secret_from_env(compose: dict[str, Any]) 
         assert env["SRA_AUTH__JWT_SECRET"] == REQUIRED["SRA_AUTH__JWT_SECRET"]
         assert env["SRA_AUTH__JWT_PREVIOUS_SECRETS"] == "[]"
         assert env["SRA_ENVIRONMENT"] != "local"  # so the processes check their secrets
+        assert env["SRA_API__OPS_TOKEN"] == REQUIRED["SRA_API__OPS_TOKEN"]
+
+
+def test_prometheus_scrapes_the_api_with_the_operator_token(
+    compose: dict[str, Any], repo_root: Path
+) -> None:
+    """The API's /metrics refuses anonymous callers, so Prometheus must send the token."""
+    prometheus = compose["services"]["prometheus"]
+    assert prometheus["environment"]["OPS_TOKEN"] == REQUIRED["SRA_API__OPS_TOKEN"]
+    config = yaml.safe_load((repo_root / "deploy/prometheus/prometheus.yml").read_text())
+    (api,) = [job for job in config["scrape_configs"] if job["job_name"] == "api"]
+    token_file = api["authorization"]["credentials_file"]
+    assert f"> {token_file}" in " ".join(prometheus["entrypoint"])
 
 
 def _bindings(service: dict[str, Any]) -> list[str]:

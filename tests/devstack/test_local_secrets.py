@@ -59,6 +59,20 @@ def test_the_first_up_generates_owner_only_secrets_and_later_ups_reuse_them(
     assert again.telegram.webhook_secret == first.telegram.webhook_secret
 
 
+def test_the_local_api_gets_an_operator_token_and_its_docs(tmp_path: Path) -> None:
+    """`make status` reads the API's readiness details, which need an operator's token;
+    the local API listens on loopback, so its docs are the developer's."""
+    first = local_stack_settings(_fresh(tmp_path))
+    token = first.api.ops_token.get_secret_value()
+    assert len(token.encode()) >= 32
+    assert _mode(secrets_dir(first) / "ops_token") == 0o600
+    assert first.api.public_docs
+    assert local_stack_settings(_fresh(tmp_path)).api.ops_token == first.api.ops_token
+    environment = child_environment(first)
+    assert environment["SRA_API__OPS_TOKEN"] == token
+    assert environment["SRA_API__PUBLIC_DOCS"] == "true"
+
+
 def test_configured_secrets_and_environment_are_kept(tmp_path: Path) -> None:
     own = SecretStr("configured-" + "c" * 32)
     settings = local_stack_settings(

@@ -69,8 +69,10 @@ async def running_worker(
                 sessions,
                 redis,
                 notifications,
-                VerificationActivities(sessions, tax),
-                PaperworkActivities(sessions, settings.paperwork),
+                VerificationActivities(sessions, tax, settings.time_zone),
+                PaperworkActivities(
+                    sessions, settings.paperwork, time_zone=settings.time_zone, redis=redis
+                ),
             )
             async with workers[0], workers[1], workers[2]:
                 yield workers[0]
@@ -129,6 +131,7 @@ def _workers(
             verification.record_status,
             verification.waiting_requests,
             paperwork.generate_paperwork,
+            paperwork.record_paperwork_failure,
         ],
         graceful_shutdown_timeout=timedelta(seconds=10),
     )

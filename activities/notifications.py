@@ -70,6 +70,7 @@ STALE_TURN_S = 0.05
 STAFF_AUDIENCES = {
     Audience.SECURITY: Role.SECURITY,
     Audience.HEAD_SECURITY: Role.HEAD_SECURITY,
+    Audience.HR: Role.HR,
 }
 UNCONFIRMED = (
     "an earlier attempt stopped after handing the message to the provider; "
@@ -222,6 +223,7 @@ class NotificationActivities:
                 "data": {
                     "verified_until": trigger.data.get("verified_until"),
                     "failed_checks": list(trigger.data.get("failed_checks", [])),
+                    "not_checked": list(trigger.data.get("not_checked", [])),
                     "round": int(trigger.data.get("round", 0)),
                 },
             },
@@ -520,7 +522,7 @@ async def notification_activities(
             sessions,
             redis,
             settings,
-            templates=Templates(),
+            templates=Templates(timezone=settings.time_zone),
             email=EmailSender(settings.smtp),
             telegram=TelegramSender(bot),
         )

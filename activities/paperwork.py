@@ -4,36 +4,43 @@ the civil-law contract on the executor's first job, and the payout record.
 The PDFs are rendered first (deterministically: the same request gives the same bytes),
 then everything is stored in one transaction keyed by the workflow's event id, with an
 hr-event per document and for the payout. A retry after any crash finds the first
-attempt's commit, or makes exactly the same documents again."""
+attempt's commit, or makes exactly the same documents again.
+
+Data that cannot be put on paper (an invalid INN, an amount too large to spell) fails
+the same way on every attempt: it is reported as non-retryable, and the workflow parks
+the request for HR (`record_paperwork_failure`) until HR has it corrected and retries."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from core.settings import PaperworkSettings
 from domain.lifecycle import Role
 from domain.notifications import Locale
-from domain.requests import PaperworkInput
+from domain.requests import PaperworkFailure, PaperworkInput, RequestView
 from notifications.templates import category_name
 from paperwork.models import ActData, Company, ContractData, Party, PayoutData
 from paperwork.money import split_payout
 from paperwork.naming import KINDS, DocumentKind, document_title, file_name
 from paperwork.pdf import render_act, render_contract, render_payout
-from store import documents, outbox
+from store import cache, documents, outbox
 from store import requests as repo
 from store.documents import NewDocument, NewPayout
 from store.models import Document, ExecutorProfile, ServiceRequest, User
 from store.outbox import EventDraft
 
-LOCAL_TIME = ZoneInfo("Europe/Moscow")
+# The ApplicationError type of data that no retry can render.
+UNRENDERABLE = "paperwork_unrenderable"
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,15 @@ class GeneratedDocument:
     number: str
     title: str
     sha256: str
+
+
+@dataclass(frozen=True)
+class _Announcement:
+    """What the paperwork's events share: the request, when, and the trace."""
+
+    request_id: str
+    occurred_at: datetime
+    trace_id: str | None
 
 
 @dataclass(frozen=True)
@@ -56,16 +72,28 @@ class _Facts:
 
 class PaperworkActivities:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], settings: PaperworkSettings
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: PaperworkSettings,
+        *,
+        time_zone: str,
+        redis: Redis,
     ) -> None:
         self.sessions = sessions
         self.settings = settings
+        # Document dates are the business's local dates (Settings.time_zone).
+        self.local_time = ZoneInfo(time_zone)
+        self.redis = redis
 
     @activity.defn
     async def generate_paperwork(self, job: PaperworkInput) -> list[GeneratedDocument]:
         facts = await self._facts(job.request_id)
-        day = job.occurred_at.astimezone(LOCAL_TIME).date()
-        rendered = await asyncio.to_thread(self._render, facts, day)
+        day = job.occurred_at.astimezone(self.local_time).date()
+        try:
+            rendered = await asyncio.to_thread(self._render, facts, day)
+        except ValueError as error:
+            # Rendering is deterministic: the same data fails the same way every time.
+            raise ApplicationError(str(error), type=UNRENDERABLE, non_retryable=True) from None
         async with self.sessions.begin() as session:
             if await outbox.already_recorded(session, job.event_id):
                 return _described(await documents.for_request(session, job.request_id))
@@ -74,8 +102,11 @@ class PaperworkActivities:
             # closing at once) belongs to that job: not this one's document or event.
             stored = [d for d in saved if str(d.request_id) == job.request_id]
             payout = await self._record_payout(session, facts, day)
+            # The events say when the documents came to exist: after rendering (which
+            # takes up to seconds) and once they are stored, not when the work began.
+            done = _Announcement(job.request_id, datetime.now(UTC), job.trace_id)
             for doc in stored:
-                await _event(session, job, doc)
+                await _event(session, done, doc)
             payout_event = str(
                 uuid.uuid5(documents.document_id(job.request_id, "payout-record"), "recorded")
             )
@@ -86,9 +117,10 @@ class PaperworkActivities:
                         event_id=payout_event,
                         type="payout.recorded",
                         aggregate_id=job.request_id,
-                        occurred_at=job.occurred_at,
+                        occurred_at=done.occurred_at,
                         actor_id="system",
                         actor_role=Role.SYSTEM,
+                        trace_id=done.trace_id,
                         data={
                             "executor_id": str(payout.executor_id),
                             "gross": str(payout.gross),
@@ -105,13 +137,47 @@ class PaperworkActivities:
                     event_id=job.event_id,
                     type="hr.paperwork_recorded",
                     aggregate_id=job.request_id,
-                    occurred_at=job.occurred_at,
+                    occurred_at=done.occurred_at,
                     actor_id="system",
                     actor_role=Role.SYSTEM,
                     data={"documents": [{"id": d.id, "kind": d.kind} for d in described]},
+                    trace_id=done.trace_id,
                 ),
             )
+            row = await repo.require(session, job.request_id)
+            if row.paperwork_failed:
+                row.paperwork_failed = False  # a retry that succeeded unparks the request
         return described
+
+    @activity.defn
+    async def record_paperwork_failure(self, failure: PaperworkFailure) -> RequestView:
+        """Park the confirmed request for HR: the read model says so, and HR hears of it
+        (hr.paperwork_failed). Keyed by the failure's event id, like every store write."""
+        async with self.sessions.begin() as session:
+            row = await repo.require(session, failure.request_id, lock=True)
+            if not await outbox.already_recorded(session, failure.event_id):
+                row.paperwork_failed = True
+                row.version += 1  # a change of the read model: the cache takes it
+                row.updated_at = failure.occurred_at
+                await outbox.append(
+                    session,
+                    EventDraft(
+                        event_id=failure.event_id,
+                        type="hr.paperwork_failed",
+                        aggregate_id=failure.request_id,
+                        occurred_at=failure.occurred_at,
+                        actor_id="system",
+                        actor_role=Role.SYSTEM,
+                        from_state=row.state,
+                        to_state=row.state,
+                        data={"reason": failure.reason},
+                        trace_id=failure.trace_id,
+                    ),
+                )
+            await session.flush()
+            view = repo.to_view(row)
+        await cache.put_request(self.redis, view)
+        return view
 
     async def _facts(self, request_id: str) -> _Facts:
         async with self.sessions() as session:
@@ -241,7 +307,7 @@ def _title(doc: Document) -> str:
     return document_title(kind, doc.number)
 
 
-async def _event(session: AsyncSession, job: PaperworkInput, doc: Document) -> None:
+async def _event(session: AsyncSession, done: _Announcement, doc: Document) -> None:
     # Keyed by the document, not by this run: a re-run of the paperwork (a reset
     # workflow) finds the documents and announces none of them twice.
     event_id = str(uuid.uuid5(doc.id, "generated"))
@@ -252,10 +318,11 @@ async def _event(session: AsyncSession, job: PaperworkInput, doc: Document) -> N
         EventDraft(
             event_id=event_id,
             type="document.generated",
-            aggregate_id=job.request_id,
-            occurred_at=job.occurred_at,
+            aggregate_id=done.request_id,
+            occurred_at=done.occurred_at,
             actor_id="system",
             actor_role=Role.SYSTEM,
+            trace_id=done.trace_id,
             data={
                 "document_id": str(doc.id),
                 "kind": doc.kind,

@@ -7,7 +7,8 @@ earlier commit and changes nothing."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,9 +32,20 @@ from store.outbox import EventDraft
 
 
 class VerificationActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], tax: TaxStatusClient) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        tax: TaxStatusClient,
+        time_zone: str,
+    ) -> None:
         self.sessions = sessions
         self.tax = tax
+        # Ages and the tax service's "status on" date are counted in the business's one
+        # local time zone: just after midnight in Moscow it is still yesterday in UTC.
+        self.local_time = ZoneInfo(time_zone)
+
+    def _local_date(self, moment: datetime) -> date:
+        return moment.astimezone(self.local_time).date()
 
     @activity.defn
     async def run_document_checks(self, request: CheckRequest) -> list[CheckOutcome]:
@@ -43,7 +55,7 @@ class VerificationActivities:
             results = [
                 check_inn(submission.inn),
                 check_passport(submission.passport_series, submission.passport_number),
-                check_age(submission.date_of_birth, request.as_of.date()),
+                check_age(submission.date_of_birth, self._local_date(request.as_of)),
             ]
             outcomes = [CheckOutcome(r.name, r.passed, r.detail) for r in results]
             for outcome in outcomes:
@@ -56,7 +68,7 @@ class VerificationActivities:
         async with self.sessions() as session:
             submission = await _submission(session, request.submission_id)
         try:
-            status = await self.tax.self_employed(submission.inn, request.as_of.date())
+            status = await self.tax.self_employed(submission.inn, self._local_date(request.as_of))
         except TaxServiceBusy as busy:
             # The public service allows a few calls a minute: come back when it has room.
             raise ApplicationError(

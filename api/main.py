@@ -18,6 +18,7 @@ from api.routes import (
     executors,
     health,
     links,
+    paperwork,
     requests,
     users,
     verification,
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(links.router)
     app.include_router(verification.router)
     app.include_router(documents.router)
+    app.include_router(paperwork.router)
     return app
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
@@ -50,7 +50,55 @@ Password = Annotated[str, StringConstraints(min_length=10, max_length=200), Clea
 Locale = Literal["ru", "en"]
 
 
-class UserRegister(BaseModel):
+class Body(BaseModel):
+    """Every request body: an unknown field is a 422 naming it, never silently dropped
+    (a misspelt "budjet" must not file a request without a budget)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# How far a visit window may lie from now: a request is filed for the coming months, and
+# may be filed a little late for work already under way. Anything else is a typo.
+WINDOW_PAST = timedelta(days=365)
+WINDOW_FUTURE = timedelta(days=2 * 365)
+WINDOW_LONGEST = timedelta(days=31)
+# Real UTC offsets run from -12:00 to +14:00.
+LARGEST_OFFSET = timedelta(hours=14)
+
+
+def _plausible_window_time(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValueError("needs a time zone offset, e.g. +03:00")
+    if abs(offset) > LARGEST_OFFSET:
+        raise ValueError("the offset must lie between -14:00 and +14:00")
+    now = datetime.now(UTC)
+    try:
+        plausible = now - WINDOW_PAST <= value <= now + WINDOW_FUTURE
+    except OverflowError:  # year 1 or 9999 pushed past the calendar by its offset
+        plausible = False
+    if not plausible:
+        raise ValueError("must lie between one year ago and two years from now")
+    return value
+
+
+WindowTime = Annotated[datetime, AfterValidator(_plausible_window_time)]
+# A person alive and old enough to work today was born after 1900 and not in the future
+# (the verification checks the legal age itself).
+OLDEST_BIRTH = date(1900, 1, 1)
+
+
+def _plausible_birth_date(value: date) -> date:
+    # Tomorrow in UTC is "today" somewhere east: the date is refused only from the day after.
+    if not OLDEST_BIRTH <= value <= datetime.now(UTC).date() + timedelta(days=1):
+        raise ValueError(f"must lie between {OLDEST_BIRTH.isoformat()} and today")
+    return value
+
+
+BirthDate = Annotated[date, AfterValidator(_plausible_birth_date)]
+
+
+class UserRegister(Body):
     email: EmailStr
     password: Password
     full_name: Name
@@ -76,7 +124,7 @@ PersonRole = Literal[
 ]
 
 
-class UserCreate(BaseModel):
+class UserCreate(Body):
     """An admin creates executors and staff (and may create customers)."""
 
     email: EmailStr
@@ -103,7 +151,7 @@ class UserCreate(BaseModel):
     )
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(Body):
     full_name: Name | None = None
     role: PersonRole | None = None
     is_active: bool | None = None
@@ -111,10 +159,8 @@ class UserUpdate(BaseModel):
     skills: list[Category] | None = Field(default=None, max_length=50)
     service_area: Area | None = None
     available: bool | None = None
-    verification_status: (
-        Literal["unverified", "pending", "verified", "rejected", "expired"] | None
-    ) = None
-    verified_until: datetime | None = None
+    # verification_status / verified_until are not here on purpose: only the verification
+    # workflow writes them, and extra="forbid" refuses them with a 422 naming the field.
 
     model_config = ConfigDict(extra="forbid")
 
@@ -133,6 +179,11 @@ class ExecutorPublic(BaseModel):
     telegram_linked: bool
 
 
+class ExecutorPage(BaseModel):
+    items: list[ExecutorPublic]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page")
+
+
 class UserPublic(BaseModel):
     id: str
     email: str
@@ -146,7 +197,7 @@ class UserPublic(BaseModel):
     executor: ExecutorPublic | None = None
 
 
-class PreferencesUpdate(BaseModel):
+class PreferencesUpdate(Body):
     """Language of messages and the channels to get them on; omitted fields stay."""
 
     model_config = ConfigDict(
@@ -182,16 +233,16 @@ class TokenPairOut(BaseModel):
     expires_in: int
 
 
-class RefreshIn(BaseModel):
+class RefreshIn(Body):
     refresh_token: str = Field(min_length=10, max_length=4096)
 
 
-class RequestCreate(BaseModel):
+class RequestCreate(Body):
     category: Category
     description: Text
     address: Address
-    window_start: datetime | None = None
-    window_end: datetime | None = None
+    window_start: WindowTime | None = None
+    window_end: WindowTime | None = None
     budget: Decimal | None = Field(default=None, ge=0, le=Decimal("100000000"), decimal_places=2)
 
     model_config = ConfigDict(
@@ -211,12 +262,11 @@ class RequestCreate(BaseModel):
 
     @model_validator(mode="after")
     def _window_in_order(self) -> RequestCreate:
-        for name in ("window_start", "window_end"):
-            value = getattr(self, name)
-            if value is not None and value.tzinfo is None:
-                raise ValueError(f"{name} needs a time zone offset, e.g. +03:00")
-        if self.window_start and self.window_end and self.window_end <= self.window_start:
-            raise ValueError("window_end must be after window_start")
+        if self.window_start and self.window_end:
+            if self.window_end <= self.window_start:
+                raise ValueError("window_end must be after window_start")
+            if self.window_end - self.window_start > WINDOW_LONGEST:
+                raise ValueError("the window may span at most 31 days")
         return self
 
 
@@ -238,6 +288,11 @@ class RequestPublic(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    paperwork_failed: bool = Field(
+        default=False,
+        description="the HR paperwork failed for good; the confirmed request waits for "
+        "HR to retry it (POST /requests/{id}/paperwork/retry)",
+    )
     actions: list[str] = Field(description="actions the caller may take now")
 
 
@@ -257,15 +312,15 @@ class TransitionPublic(BaseModel):
     data: dict[str, object]
 
 
-class AssignBody(BaseModel):
+class AssignBody(Body):
     executor_id: UUID
 
 
-class ReasonBody(BaseModel):
+class ReasonBody(Body):
     reason: Reason | None = None
 
 
-class CompleteBody(BaseModel):
+class CompleteBody(Body):
     report: Text
 
     model_config = ConfigDict(
@@ -273,18 +328,18 @@ class CompleteBody(BaseModel):
     )
 
 
-class ResolveBody(BaseModel):
+class ResolveBody(Body):
     outcome: Literal["rework", "accept"]
     reason: Reason | None = None
 
 
-class ScanIn(BaseModel):
+class ScanIn(Body):
     kind: Literal["passport_main", "passport_registration", "inn_certificate", "selfie"]
     content_type: Literal["image/jpeg", "image/png", "application/pdf"]
     content_base64: str = Field(min_length=4, max_length=8_000_000)
 
 
-class VerificationSubmit(BaseModel):
+class VerificationSubmit(Body):
     """Identity documents of a self-employed executor (НПД)."""
 
     model_config = ConfigDict(
@@ -307,7 +362,7 @@ class VerificationSubmit(BaseModel):
     inn: str = Field(min_length=1, max_length=20)
     passport_series: str = Field(min_length=1, max_length=10)
     passport_number: str = Field(min_length=1, max_length=12)
-    date_of_birth: date
+    date_of_birth: BirthDate
     scans: list[ScanIn] = Field(default_factory=list, max_length=5)
 
 
@@ -315,6 +370,9 @@ class CheckPublic(BaseModel):
     name: str
     passed: bool
     detail: str
+    # False: the check could not be made (the tax service stayed unavailable past its
+    # deadline); the officer decides with it marked "not checked".
+    checked: bool = True
 
 
 class VerificationPublic(BaseModel):
@@ -328,7 +386,7 @@ class VerificationPublic(BaseModel):
     escalated: bool
 
 
-class VerificationDecisionBody(BaseModel):
+class VerificationDecisionBody(Body):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"approved": False, "reason": "Паспорт недействителен"}]},
@@ -345,6 +403,11 @@ class VerificationOverviewPublic(BaseModel):
     state: str
     verified_until: datetime | None
     reason: str
+
+
+class VerificationPage(BaseModel):
+    items: list[VerificationOverviewPublic]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page")
 
 
 class DocumentPublic(BaseModel):
@@ -370,3 +433,8 @@ class PayoutPublic(BaseModel):
     net: Decimal
     currency: str
     recorded_on: date
+
+
+class PayoutPage(BaseModel):
+    items: list[PayoutPublic]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page")

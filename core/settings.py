@@ -10,9 +10,10 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.executor_verification import VerificationPolicy
@@ -243,6 +244,11 @@ class VerificationSettings(BaseModel):
     validity_days: float = 365
     reminder_days: tuple[float, ...] = (30, 7)
     max_scan_bytes: int = 5 * 1024 * 1024
+    # How long the tax check may wait for the tax service before an officer gets the
+    # documents marked "not checked".
+    tax_check_deadline_s: float = Field(default=24 * 3600, gt=0)
+    # Submissions per executor per local day; more answer 429 until local midnight.
+    submissions_per_day: int = Field(default=5, ge=1)
 
     def policy(self) -> VerificationPolicy:
         day = 24 * 3600
@@ -250,6 +256,8 @@ class VerificationSettings(BaseModel):
             decision_timeout_s=self.decision_timeout_s,
             validity_s=self.validity_days * day,
             reminders_before_s=tuple(d * day for d in self.reminder_days),
+            tax_check_deadline_s=self.tax_check_deadline_s,
+            submissions_per_day=self.submissions_per_day,
         )
 
 
@@ -285,6 +293,17 @@ class PaperworkSettings(BaseModel):
     font_dir: Path = Path("/usr/share/fonts/truetype/dejavu")
 
 
+def _known_time_zone(name: str) -> str:
+    """An IANA zone name, refused at start-up rather than at the first document."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(
+            f"unknown time zone {name!r} (an IANA name, e.g. Europe/Moscow)"
+        ) from error
+    return name
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SRA_",
@@ -297,6 +316,8 @@ class Settings(BaseSettings):
     # checks; a process started any other way is treated as production.
     environment: str = "production"
     log_level: str = "INFO"
+    # The one local time zone of the business: document dates, age checks, message times.
+    time_zone: Annotated[str, AfterValidator(_known_time_zone)] = "Europe/Moscow"
     # Service data of the local stack (database clusters, Kafka log, Temporal's SQLite).
     state_dir: Path = REPO_ROOT / ".state"
     # Downloaded and built tools (Kafka jars, Temporal binary); survives fresh clones.

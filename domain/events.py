@@ -22,6 +22,7 @@ EVENT_TOPICS: dict[str, Topic] = {
     "request.closed": Topic.WORKFLOW_EVENTS,
     "sla.breached": Topic.WORKFLOW_EVENTS,
     "hr.paperwork_recorded": Topic.HR_EVENTS,
+    "hr.paperwork_failed": Topic.HR_EVENTS,
     "document.generated": Topic.HR_EVENTS,
     "payout.recorded": Topic.HR_EVENTS,
     "notification.requested": Topic.NOTIFICATION_EVENTS,

@@ -37,6 +37,12 @@ class VerificationPolicy:
     decision_timeout_s: float = 48 * 3600  # then the head of security is told
     validity_s: float = 365 * 24 * 3600
     reminders_before_s: tuple[float, ...] = (30 * 24 * 3600, 7 * 24 * 3600)
+    # The tax service may be down for long: past this the documents go to an officer
+    # with the self-employment check marked "not checked", instead of waiting forever.
+    tax_check_deadline_s: float = 24 * 3600
+    # Submissions one executor may make in a local calendar day (each one runs the
+    # checks and asks the rate-limited tax service, which every executor shares).
+    submissions_per_day: int = 5
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,18 @@ class CheckOutcome:
     name: str
     passed: bool
     detail: str
+    # False: the check could not be made (passed is then False too, but it rejects
+    # nothing); the officer who decides sees it as "not checked".
+    checked: bool = True
+
+
+def not_checked(checks: tuple[CheckOutcome, ...] | list[CheckOutcome]) -> list[str]:
+    return [c.name for c in checks if not c.checked]
+
+
+def failed(checks: tuple[CheckOutcome, ...] | list[CheckOutcome]) -> list[CheckOutcome]:
+    """Checks that were made and did not pass (those reject without an officer)."""
+    return [c for c in checks if c.checked and not c.passed]
 
 
 @dataclass(frozen=True)

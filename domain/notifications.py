@@ -37,6 +37,7 @@ class Audience(StrEnum):
     HEAD_MANAGERS = "head_managers"
     SECURITY = "security"  # every active security officer
     HEAD_SECURITY = "head_security"
+    HR = "hr"  # every active HR officer
 
 
 class Kind(StrEnum):
@@ -59,6 +60,7 @@ class Kind(StrEnum):
     VERIFICATION_EXPIRING = "verification_expiring"
     VERIFICATION_EXPIRED = "verification_expired"
     VERIFICATION_PENDING = "verification_pending"
+    PAPERWORK_FAILED = "paperwork_failed"
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ _NOTICES: dict[str, tuple[Notice, ...]] = {
         Notice(Kind.DOCUMENTS_READY, Audience.CUSTOMER),
         Notice(Kind.DOCUMENTS_READY, Audience.EXECUTOR),
     ),
+    "hr.paperwork_failed": (Notice(Kind.PAPERWORK_FAILED, Audience.HR),),
 }
 
 

@@ -65,6 +65,9 @@ class RequestView:
     version: int
     created_at: datetime
     updated_at: datetime
+    # The paperwork failed for good and waits for HR to retry it (the request stays
+    # confirmed meanwhile). Defaulted: views stored before it decode unchanged.
+    paperwork_failed: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,19 @@ class PaperworkInput:
     event_id: str
     request_id: str
     occurred_at: datetime
+    # The trace of the step that confirmed the request (its paperwork follows from it).
+    trace_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PaperworkFailure:
+    """Paperwork that cannot succeed by retrying: the request is parked for HR."""
+
+    event_id: str
+    request_id: str
+    occurred_at: datetime
+    reason: str
+    trace_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -44,6 +45,7 @@ __all__ = [
     "TaxServiceUnavailable",
     "TaxStatus",
     "TaxStatusClient",
+    "retry_after_s",
 ]
 
 STATUS_PATH = "/api/v1/tracker/taxpayer_status"
@@ -52,6 +54,11 @@ VALIDATION_CODE = "validation.failed"
 UNAVAILABLE_CODE = "taxpayer.status.service.unavailable.error"
 # The service names no wait when it limits us; its limit is counted per minute.
 DEFAULT_RETRY_AFTER_S = 60.0
+# The longest wait one answer may impose on everyone (the cool-down is shared by every
+# worker: an unbounded Retry-After would stop every executor's check).
+MAX_RETRY_AFTER_S = 3600.0
+# delay-seconds of RFC 9110: ASCII digits, a fraction tolerated.
+_DELAY_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 log = get_logger("tax_service")
 
@@ -131,7 +138,10 @@ class RequestLimit:
         return bool(int(taken)), int(wait_ms) / 1000
 
     async def cool_down(self, seconds: float) -> None:
-        """The service said we are over its limit: nobody asks for `seconds`."""
+        """The service said we are over its limit: nobody asks for `seconds` (callers
+        bound it; a non-finite value is refused here rather than overflowing)."""
+        if not math.isfinite(seconds):
+            raise ValueError(f"a cool-down must be finite, got {seconds!r}")
         await self._redis.set(self.cooldown_key, b"1", px=max(1, math.ceil(seconds * 1000)))
 
 
@@ -155,12 +165,16 @@ class TaxStatusClient:
         cache_ttl_s: int,
         timeout_s: float = 10,
         max_wait_s: float = 5.0,
+        max_retry_after_s: float = MAX_RETRY_AFTER_S,
         key_prefix: str | None = None,
     ) -> None:
         if cache_ttl_s < 0:
             raise ValueError("cache_ttl_s cannot be negative (0 turns the cache off)")
         if max_wait_s < 0 or timeout_s <= 0:
             raise ValueError("max_wait_s cannot be negative, timeout_s must be positive")
+        if not (math.isfinite(max_retry_after_s) and max_retry_after_s > 0):
+            raise ValueError("max_retry_after_s must be a positive number of seconds")
+        self.max_retry_after_s = max_retry_after_s
         self.base_url = base_url.rstrip("/")
         self.cache_ttl_s = cache_ttl_s
         self.timeout_s = timeout_s
@@ -248,7 +262,7 @@ class TaxStatusClient:
             raise TaxServiceUnavailable(f"no answer within {self.timeout_s:g} s") from error
         except httpx.RequestError as error:
             raise TaxServiceUnavailable(f"cannot reach the tax service: {error!r}") from error
-        return _status_from(response, inn, on)
+        return _status_from(response, inn, on, self.max_retry_after_s)
 
 
 def _twelve_digits(inn: str) -> str:
@@ -261,17 +275,20 @@ def _twelve_digits(inn: str) -> str:
     return inn
 
 
-def _status_from(response: httpx.Response, inn: str, on: date) -> TaxStatus:
+def _status_from(
+    response: httpx.Response, inn: str, on: date, max_retry_after_s: float
+) -> TaxStatus:
     if response.status_code == httpx.codes.OK:
         return _parse_status(response, inn, on)
-    raise _error_from(response, inn)
+    raise _error_from(response, inn, max_retry_after_s)
 
 
-def _error_from(response: httpx.Response, inn: str) -> TaxServiceError:
+def _error_from(response: httpx.Response, inn: str, max_retry_after_s: float) -> TaxServiceError:
     body = _json_object(response)
     code, message = str(body.get("code", "")), str(body.get("message", ""))
     if code == LIMITED_CODE or response.status_code == httpx.codes.TOO_MANY_REQUESTS:
-        return TaxServiceBusy(_retry_after(response), message or None)
+        header = response.headers.get("Retry-After", "")
+        return TaxServiceBusy(retry_after_s(header, max_retry_after_s), message or None)
     if code == VALIDATION_CODE:
         return TaxServiceRejected(message or f"the tax service refused INN {inn}")
     # 5xx, the service's own "unavailable" code, or an answer we do not know: nothing
@@ -296,19 +313,33 @@ def _json_object(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _retry_after(response: httpx.Response) -> float:
-    """Retry-After in seconds or as an HTTP date; the service's minute when absent."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return DEFAULT_RETRY_AFTER_S
+def retry_after_s(header: str, cap: float = MAX_RETRY_AFTER_S) -> float:
+    """Seconds to wait from a Retry-After value (delay-seconds or an HTTP-date), between
+    one second and `cap`. An absent, unreadable, negative or non-finite value means the
+    service's minute; a date in the past means "now" (one second). Never raises: the
+    header is the other side's, and whatever it says must not stop our checks."""
+    value = header.strip()
+    wait = _delay_seconds(value) if _DELAY_SECONDS.fullmatch(value) else _until_date(value)
+    # delay-seconds cannot be negative (the pattern has no sign); a past date can, and means now
+    if wait is None or not math.isfinite(wait):
+        wait = DEFAULT_RETRY_AFTER_S
+    return min(cap, max(1.0, wait))
+
+
+def _delay_seconds(value: str) -> float | None:
     try:
-        return max(1.0, float(value))
-    except ValueError:
-        pass
+        return float(value)  # digits only (matched above): at worst very large, or inf
+    except (ValueError, OverflowError):
+        return None
+
+
+def _until_date(value: str) -> float | None:
+    if not value:
+        return None
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return DEFAULT_RETRY_AFTER_S
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(1.0, (when - datetime.now(UTC)).total_seconds())
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return (when - datetime.now(UTC)).total_seconds()
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None

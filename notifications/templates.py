@@ -320,7 +320,9 @@ def _tidy(text: str) -> str:
 
 
 class Templates:
-    def __init__(self, directory: Path | None = None, timezone: str = "Europe/Moscow") -> None:
+    def __init__(self, *, timezone: str, directory: Path | None = None) -> None:
+        # The zone comes from the settings (one local time zone for the business): no
+        # default here, so no caller can silently format in another one.
         self.directory = directory or TEMPLATE_DIR
         self.timezone = ZoneInfo(timezone)
         self._environments = {locale: self._environment(locale) for locale in Locale}

@@ -3,8 +3,6 @@ List views never touch Temporal."""
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +16,7 @@ from domain.access import RequestScope, request_scope
 from domain.lifecycle import Actor
 from domain.requests import RequestView
 from services.errors import Forbidden, Unprocessable
+from services.paging import CursorCodec, a_datetime, an_uuid
 from store import cache
 from store import requests as repo
 from store.models import ExecutorProfile, RequestTransition, ServiceRequest, User
@@ -51,17 +50,9 @@ class Page:
     next_cursor: str | None
 
 
-def _encode_cursor(value: datetime | None, row_id: uuid.UUID) -> str:
-    raw = json.dumps([(value or FAR_FUTURE).isoformat(), str(row_id)])
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        value, row_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(value), uuid.UUID(row_id)
-    except (ValueError, TypeError) as error:
-        raise Unprocessable(f"cursor is not one this API issued: {error}") from None
+def cursor_codec(sort_field: str) -> CursorCodec:
+    """A cursor names its sort: one issued for created_at cannot page an updated_at list."""
+    return CursorCodec(f"requests:{sort_field}", (a_datetime, an_uuid))
 
 
 class RequestQueries:
@@ -94,8 +85,9 @@ class RequestQueries:
             )
         sort_key = func.coalesce(column, FAR_FUTURE)
         statement = self._scoped(select(ServiceRequest), actor, flt)
+        codec = cursor_codec(flt.sort)
         if flt.cursor:
-            value, row_id = _decode_cursor(flt.cursor)
+            value, row_id = codec.decode(flt.cursor)
             key, boundary = tuple_(sort_key, ServiceRequest.id), tuple_(value, row_id)
             statement = statement.where(key < boundary if descending else key > boundary)
         order = (
@@ -111,7 +103,7 @@ class RequestQueries:
         next_cursor = None
         if more and rows:
             last = rows[-1]
-            next_cursor = _encode_cursor(getattr(last, column.key), last.id)
+            next_cursor = codec.encode((getattr(last, column.key) or FAR_FUTURE, last.id))
         return Page([repo.to_view(r) for r in rows], next_cursor)
 
     def _scoped(self, statement: Select[Any], actor: Actor, flt: RequestFilter) -> Select[Any]:
@@ -167,20 +159,6 @@ class ExecutorQueries:
         return select(User, ExecutorProfile, jobs).join(
             ExecutorProfile, ExecutorProfile.user_id == User.id
         )
-
-    async def list(self, skill: str | None, available: bool | None) -> list[ExecutorView]:
-        statement = self._base().order_by(User.full_name, User.id)
-        if skill:
-            statement = statement.where(ExecutorProfile.skills.contains([skill]))
-        if available is True:
-            statement = statement.where(
-                ExecutorProfile.available.is_(True), User.is_active.is_(True)
-            )
-        elif available is False:
-            statement = statement.where(ExecutorProfile.available.is_(False))
-        async with self.sessions() as session:
-            rows = (await session.execute(statement)).all()
-        return [_executor(user, profile, jobs) for user, profile, jobs in rows]
 
     async def get(self, executor_id: str) -> ExecutorView | None:
         try:

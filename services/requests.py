@@ -3,11 +3,14 @@ so a request obeys the same rules whichever way an action arrives."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import (
     Client,
@@ -137,8 +140,11 @@ class RequestCommands:
         trace_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> RequestView:
-        """`idempotency_key` becomes the update id: Temporal runs an update id once per
-        request, so a client retrying after a lost response gets the first result."""
+        """With an `idempotency_key`, a repeat of the same action and arguments returns
+        the first result, whatever the request's state is now; the same key with another
+        action or other arguments is refused (422). The key is bound to its action in the
+        store first, then becomes the workflow update id, which Temporal runs once: a
+        retry after a crash or a lost response anywhere in between finds the same update."""
         command = ActionInput(
             actor_id=actor.id,
             actor_role=actor.role.value,
@@ -147,13 +153,14 @@ class RequestCommands:
             report=report,
             trace_id=trace_id,
         )
+        update_id = None
+        if idempotency_key is not None:
+            await self._bind_key(request_id, action, command, idempotency_key)
+            update_id = f"{action.value}-{actor.id}-{idempotency_key}"
         handle = self.temporal.get_workflow_handle(workflow_id(request_id))
         try:
             result: RequestView = await handle.execute_update(
-                action.value,
-                command,
-                result_type=RequestView,
-                id=f"{action.value}-{idempotency_key}" if idempotency_key else None,
+                action.value, command, result_type=RequestView, id=update_id
             )
         except WorkflowUpdateFailedError as error:
             raise _translate(error) from None
@@ -166,6 +173,28 @@ class RequestCommands:
                 ) from None
             raise
         return result
+
+    async def _bind_key(
+        self, request_id: str, action: Action, command: ActionInput, idempotency_key: str
+    ) -> None:
+        fingerprint = action_fingerprint(action, command)
+        try:
+            async with self.sessions.begin() as session:
+                bound = await repo.claim_action_key(
+                    session,
+                    request_id=request_id,
+                    actor_id=command.actor_id,
+                    idempotency_key=idempotency_key,
+                    action=action.value,
+                    fingerprint=fingerprint,
+                )
+        except IntegrityError:  # the request's row is not there
+            raise NotFound(f"request {request_id} does not exist") from None
+        if bound.fingerprint != fingerprint:
+            raise Unprocessable(
+                f"this Idempotency-Key was already used for '{bound.action}' on this "
+                "request with other arguments; use a new key for a new action"
+            )
 
     async def _stored(self, request_id: str) -> ServiceRequest | None:
         async with self.sessions() as session:
@@ -197,6 +226,15 @@ def _ensure_same(stored: RequestView, draft: RequestDraft) -> None:
             "this Idempotency-Key was already used for a different request; "
             "use a new key for a new request"
         )
+
+
+def action_fingerprint(action: Action, command: ActionInput) -> str:
+    """What makes two calls the same action: the action and its arguments (not the trace
+    id, which each retry of a client may send anew)."""
+    arguments = asdict(command) | {"action": action.value}
+    arguments.pop("trace_id")
+    canonical = json.dumps(arguments, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _translate(error: WorkflowUpdateFailedError) -> Exception:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -19,8 +18,6 @@ from services.audit import record_admin_action
 from services.errors import Conflict, NotFound, Unprocessable
 from store import users
 from store.models import ExecutorProfile, User
-
-VERIFICATION_STATES = ("unverified", "pending", "verified", "rejected", "expired")
 
 
 @dataclass(frozen=True)
@@ -43,8 +40,8 @@ class AccountChange:
     skills: tuple[str, ...] | None = None
     service_area: str | None = None
     available: bool | None = None
-    verification_status: str | None = None
-    verified_until: datetime | None = None
+    # No verification status here: only the verification workflow (its checks and an
+    # officer's decision) writes it, so the requests waiting on it are always told.
 
 
 def snapshot(user: User, profile: ExecutorProfile | None) -> dict[str, Any]:
@@ -144,22 +141,12 @@ class UserAdmin:
 
     @staticmethod
     def _change_profile(profile: ExecutorProfile | None, change: AccountChange) -> None:
-        executor_fields = (
-            "skills",
-            "service_area",
-            "available",
-            "verification_status",
-            "verified_until",
-        )
+        executor_fields = ("skills", "service_area", "available")
         wanted = {f: getattr(change, f) for f in executor_fields if getattr(change, f) is not None}
         if not wanted:
             return
         if profile is None:
             raise Unprocessable(f"{', '.join(wanted)} only apply to executors")
-        if wanted.get("verification_status") not in (None, *VERIFICATION_STATES):
-            raise Unprocessable(
-                f"verification_status must be one of {', '.join(VERIFICATION_STATES)}"
-            )
         for field, value in wanted.items():
             setattr(profile, field, list(value) if field == "skills" else value)
 

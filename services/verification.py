@@ -6,16 +6,19 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import math
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from core.settings import get_settings
 from domain.executor_verification import (
     Decision,
     SubmissionRef,
@@ -27,8 +30,8 @@ from domain.executor_verification import (
 )
 from domain.lifecycle import Actor
 from domain.verification import normalize_inn, normalize_passport
-from services.errors import Conflict, Forbidden, NotFound, Unprocessable
-from store.models import ExecutorProfile, User, VerificationScan, VerificationSubmission
+from services.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unprocessable
+from store.models import ExecutorProfile, VerificationScan, VerificationSubmission
 from workflows.verification import ExecutorVerificationWorkflow
 
 
@@ -75,8 +78,11 @@ class Verifications:
         policy: VerificationPolicy,
         max_scan_bytes: int,
         notification_queue: str = "notifications",
+        time_zone: str | None = None,
     ) -> None:
         self.notification_queue = notification_queue
+        # A "day" of the submission cap is a local calendar day.
+        self.local_time = ZoneInfo(time_zone or get_settings().time_zone)
         self.temporal = temporal
         self.sessions = sessions
         self.task_queue = task_queue
@@ -107,8 +113,14 @@ class Verifications:
                     else "an INN has at most 12 digits"
                 )
         async with self.sessions.begin() as session:
-            if await session.get(ExecutorProfile, uuid.UUID(executor_id)) is None:
+            # Locked: one executor's submissions are counted one after another, so two
+            # at once cannot both pass the cap.
+            profile = await session.get(
+                ExecutorProfile, uuid.UUID(executor_id), with_for_update=True
+            )
+            if profile is None:
                 raise Forbidden("only executors are verified")
+            await self._within_daily_cap(session, profile.user_id)
             submission = VerificationSubmission(
                 id=uuid.uuid4(),
                 executor_id=uuid.UUID(executor_id),
@@ -141,6 +153,32 @@ class Verifications:
             start_signal_args=[ref],
         )
         return VerificationView(executor_id, VerificationState.CHECKING, str(submission.id))
+
+    async def _within_daily_cap(self, session: AsyncSession, executor_id: uuid.UUID) -> None:
+        """Each submission runs the checks and asks the tax service, whose few calls a
+        minute every executor shares: a handful a day is plenty for honest corrections.
+        Counted from the stored submissions, so restarts and replicas agree."""
+        now = datetime.now(UTC)
+        local_day = now.astimezone(self.local_time).date()
+        day_starts = datetime.combine(local_day, time(), self.local_time)
+        next_day = datetime.combine(local_day + timedelta(days=1), time(), self.local_time)
+        made = await session.scalar(
+            select(func.count())
+            .select_from(VerificationSubmission)
+            .where(
+                VerificationSubmission.executor_id == executor_id,
+                VerificationSubmission.submitted_at >= day_starts,
+            )
+        )
+        cap = self.policy.submissions_per_day
+        if (made or 0) >= cap:
+            # Compared in UTC: aware datetimes of one zone subtract as wall-clock times.
+            wait = (next_day.astimezone(UTC) - now).total_seconds()
+            raise TooManyRequests(
+                f"at most {cap} verification submissions a day; "
+                f"the next one is possible after midnight ({self.local_time.key})",
+                retry_after_s=max(1, math.ceil(wait)),
+            )
 
     def _decoded(self, scan: Scan) -> tuple[str, tuple[str, str, bytes]]:
         """(content hash, scan): the same image sent twice is kept once."""
@@ -206,27 +244,3 @@ class Verifications:
             reason=profile.verification_reason,
             verified_until=profile.verified_until,
         )
-
-    async def overview(self, state: str | None, limit: int = 200) -> list[Overview]:
-        """Executors by verification state, for the security officers' queue."""
-        query = (
-            select(User, ExecutorProfile)
-            .join(ExecutorProfile, ExecutorProfile.user_id == User.id)
-            .order_by(User.full_name, User.id)
-            .limit(limit)
-        )
-        if state:
-            query = query.where(ExecutorProfile.verification_status == state)
-        async with self.sessions() as session:
-            rows = (await session.execute(query)).all()
-        return [
-            Overview(
-                str(user.id),
-                user.full_name,
-                user.email,
-                profile.verification_status,
-                profile.verified_until,
-                profile.verification_reason,
-            )
-            for user, profile in rows
-        ]

@@ -8,15 +8,15 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from store.models import Document, Payout
+from store.models import Document, ExecutorProfile, Payout, User
 
 DOCUMENT_NAMESPACE = uuid.UUID("3f1c7c7e-4a0b-4f0e-9a3e-2f5d7b1c8a61")
 
@@ -129,10 +129,38 @@ async def record_payout(session: AsyncSession, payout: NewPayout) -> Payout:
     return stored
 
 
-async def payouts_between(session: AsyncSession, start: date, end: date) -> list[Payout]:
-    found = await session.execute(
-        select(Payout)
+# Payouts in a period sort oldest first; this key makes the order total for paging.
+PayoutKey = tuple[date, datetime, uuid.UUID]
+
+
+@dataclass(frozen=True)
+class PayoutLine:
+    """A payout with the executor's name and INN, as HR's list and export show it."""
+
+    payout: Payout
+    executor_name: str
+    executor_inn: str | None
+
+    @property
+    def key(self) -> PayoutKey:
+        return self.payout.recorded_on, self.payout.created_at, self.payout.id
+
+
+async def payouts_page(
+    session: AsyncSession, start: date, end: date, after: PayoutKey | None, limit: int
+) -> list[PayoutLine]:
+    """Up to `limit` payouts recorded from `start` to `end` (inclusive) that sort after
+    `after`: one page of the list, or one chunk of the CSV export."""
+    order = (Payout.recorded_on, Payout.created_at, Payout.id)
+    statement = (
+        select(Payout, User.full_name, ExecutorProfile.inn)
+        .join(User, User.id == Payout.executor_id)
+        .outerjoin(ExecutorProfile, ExecutorProfile.user_id == Payout.executor_id)
         .where(Payout.recorded_on >= start, Payout.recorded_on <= end)
-        .order_by(Payout.recorded_on, Payout.created_at, Payout.id)
+        .order_by(*order)
+        .limit(limit)
     )
-    return list(found.scalars())
+    if after is not None:
+        statement = statement.where(tuple_(*order) > tuple_(*after))
+    rows = (await session.execute(statement)).all()
+    return [PayoutLine(payout, name, inn) for payout, name, inn in rows]

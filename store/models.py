@@ -24,11 +24,24 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Update,
+    event,
     func,
+    select,
     text,
+    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Mapper,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    object_session,
+)
 
 # Deterministic constraint names keep Alembic autogenerate diffs stable.
 NAMING_CONVENTION = {
@@ -61,7 +74,15 @@ class User(Base):
     notification_channels: Mapped[list[str] | None] = mapped_column(ARRAY(String(16)))
     is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     created_at: Mapped[datetime] = _now()
-    updated_at: Mapped[datetime] = _now()
+    # Every UPDATE of the row sets it (the ORM's and plain update() statements alike);
+    # changes to the person's profiles set it too (see _touch_owner below).
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+    # The new updated_at comes back with the UPDATE (RETURNING): reading it later
+    # needs no round trip, and works on an object whose session has closed.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - SQLAlchemy reads it as is
 
 
 class ExecutorProfile(Base):
@@ -93,6 +114,43 @@ class CustomerProfile(Base):
     default_address: Mapped[str] = mapped_column(Text, server_default="")
 
 
+# A change to a person's profile (verification status, Telegram chat, skills...) is a
+# change to the person: users.updated_at follows, whichever code made it.
+_PROFILES = (ExecutorProfile, CustomerProfile)
+
+
+@event.listens_for(ExecutorProfile, "before_update")
+@event.listens_for(CustomerProfile, "before_update")
+def _touch_owner(_mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+    """A profile changed through the unit of work (an attribute set, then flushed)."""
+    session = object_session(target)
+    # Called for every dirty profile, also those whose attributes were set to what they were.
+    if session is not None and session.is_modified(target, include_collections=False):
+        connection.execute(
+            update(User).where(User.id == target.user_id).values(updated_at=func.now())
+        )
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _touch_owners_of_bulk_update(state: ORMExecuteState) -> None:
+    """A profile changed through an update() statement (the unit of work is not involved):
+    the owners of the rows it matches are touched first, while the WHERE still matches."""
+    statement = state.statement
+    if not state.is_update or not isinstance(statement, Update):
+        return
+    target = statement.entity_description.get("table")
+    profile = next((p for p in _PROFILES if target is p.__table__), None)
+    if profile is None:
+        return
+    owners = select(profile.user_id)
+    if statement.whereclause is not None:
+        owners = owners.where(statement.whereclause)
+    state.session.execute(
+        update(User).where(User.id.in_(owners)).values(updated_at=func.now()),
+        execution_options={"synchronize_session": False},
+    )
+
+
 class ServiceRequest(Base):
     __tablename__ = "service_requests"
 
@@ -111,6 +169,8 @@ class ServiceRequest(Base):
     sla_stage: Mapped[str | None] = mapped_column(String(16))
     sla_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sla_breached: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Paperwork that failed for good: the confirmed request waits for HR to retry it.
+    paperwork_failed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     version: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
@@ -141,6 +201,24 @@ class RequestTransition(Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("request_id", "seq"),)
+
+
+class RequestActionKey(Base):
+    """An Idempotency-Key an actor used for an action on a request, bound to that action
+    and its body: a repeat with the same key and body gets the first result, the same key
+    with another action or body is refused. Written before the workflow update runs."""
+
+    __tablename__ = "request_action_keys"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    actor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    action: Mapped[str] = mapped_column(String(32))
+    # sha256 (hex) of the action and its arguments, as RequestCommands.act sends them.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _now()
 
 
 class AuditEntry(Base):

@@ -8,10 +8,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import String, cast, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.requests import NewRequest, RequestView, TransitionRecord
-from store.models import RequestTransition, ServiceRequest
+from store.models import RequestActionKey, RequestTransition, ServiceRequest
 
 
 def to_view(row: ServiceRequest) -> RequestView:
@@ -33,6 +34,7 @@ def to_view(row: ServiceRequest) -> RequestView:
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        paperwork_failed=row.paperwork_failed,
     )
 
 
@@ -75,6 +77,7 @@ def add_new(
         sla_stage=sla_stage,
         sla_due_at=sla_due_at,
         sla_breached=False,
+        paperwork_failed=False,
         version=1,
         created_at=created_at,
         updated_at=created_at,
@@ -170,3 +173,35 @@ async def find_for_executor(
     )
     rows = list(found.scalars())
     return rows[0] if len(rows) == 1 else None
+
+
+async def claim_action_key(
+    session: AsyncSession,
+    *,
+    request_id: str,
+    actor_id: str,
+    idempotency_key: str,
+    action: str,
+    fingerprint: str,
+) -> RequestActionKey:
+    """The action the key is bound to: this one if the key is new, else the first one's.
+    Concurrent claims of one key agree (the insert of all but one does nothing)."""
+    await session.execute(
+        insert(RequestActionKey)
+        .values(
+            request_id=uuid.UUID(request_id),
+            actor_id=actor_id,
+            idempotency_key=idempotency_key,
+            action=action,
+            fingerprint=fingerprint,
+        )
+        .on_conflict_do_nothing()
+    )
+    bound = await session.execute(
+        select(RequestActionKey).where(
+            RequestActionKey.request_id == uuid.UUID(request_id),
+            RequestActionKey.actor_id == actor_id,
+            RequestActionKey.idempotency_key == idempotency_key,
+        )
+    )
+    return bound.scalar_one()

@@ -16,12 +16,12 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows.notifying import Notifier
 
 with workflow.unsafe.imports_passed_through():
-    from activities.paperwork import PaperworkActivities
+    from activities.paperwork import GeneratedDocument, PaperworkActivities
     from activities.requests import RequestActivities
     from domain.lifecycle import (
         SYSTEM_ACTOR,
@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.requests import (
         ActionInput,
         EligibilityQuery,
+        PaperworkFailure,
         PaperworkInput,
         RequestCreation,
         RequestView,
@@ -95,6 +96,20 @@ NOTIFICATIONS = "notifications-on-transitions"
 PAPERWORK = "paperwork-documents"
 PAPERWORK_TIMEOUT = timedelta(seconds=60)
 
+# Paperwork that fails for good (data that cannot be rendered, or retries used up) parks
+# the confirmed request for HR instead of failing the workflow; HR retries it with the
+# `retry_paperwork` update. Histories recorded before run the paperwork as they did.
+PAPERWORK_PARKS = "paperwork-failure-parks-for-hr"
+# About two minutes of attempts: a passing outage is ridden out, a lasting one parks.
+PAPERWORK_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=500),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=10,
+    non_retryable_error_types=["LookupError"],
+)
+PAPERWORK_RETRIERS = frozenset({Role.HR, Role.ADMIN})
+
 
 # The executor's verification status read again after an assignment to an unverified
 # executor (issue 6 review): closes the race with a decision made in between.
@@ -118,6 +133,10 @@ class ServiceRequestWorkflow:
         self._params: RequestWorkflowInput | None = None
         self._history: list[TransitionView] = []
         self._notifier = Notifier()
+        # The trace of the step that confirmed the request: its paperwork and closing
+        # follow from that step, so their events carry it.
+        self._confirmed_trace: str | None = None
+        self._paperwork_parked = False
 
     # ---- run: creation, SLA watch, closing -------------------------------------------
 
@@ -259,19 +278,24 @@ class ServiceRequestWorkflow:
     async def _close(self) -> None:
         async with self._lock:
             paperwork_event_id = str(workflow.uuid4())
+            trace_id = self._confirmed_trace or self.params.trace_id
             job = PaperworkInput(
                 event_id=paperwork_event_id,
                 request_id=self.view.id,
                 occurred_at=workflow.now(),
+                trace_id=trace_id,
             )
             documents: list[dict[str, str]] = []
             if workflow.patched(PAPERWORK):
-                made = await workflow.execute_activity_method(
-                    PaperworkActivities.generate_paperwork,
-                    job,
-                    start_to_close_timeout=PAPERWORK_TIMEOUT,
-                    retry_policy=STORE_RETRY,
-                )
+                if workflow.patched(PAPERWORK_PARKS):
+                    made = await self._paperwork_until_done(job)
+                else:
+                    made = await workflow.execute_activity_method(
+                        PaperworkActivities.generate_paperwork,
+                        job,
+                        start_to_close_timeout=PAPERWORK_TIMEOUT,
+                        retry_policy=STORE_RETRY,
+                    )
                 documents = [{"id": d.id, "kind": d.kind, "title": d.title} for d in made]
             else:
                 await store_call(RequestActivities.record_paperwork, job)
@@ -280,8 +304,45 @@ class ServiceRequestWorkflow:
                 paperwork_event_id,
                 SYSTEM_ACTOR.id,
                 data={"documents": documents},
+                trace_id=trace_id,
             )
-            await self._apply(Action.CLOSE, SYSTEM_ACTOR)
+            await self._apply(Action.CLOSE, SYSTEM_ACTOR, trace_id=trace_id)
+
+    async def _paperwork_until_done(self, job: PaperworkInput) -> list[GeneratedDocument]:
+        """Generate the paperwork; when it fails for good, park the request for HR and
+        wait for their retry. Every attempt is the same job: generation is idempotent."""
+        while True:
+            try:
+                return await workflow.execute_activity_method(
+                    PaperworkActivities.generate_paperwork,
+                    job,
+                    start_to_close_timeout=PAPERWORK_TIMEOUT,
+                    retry_policy=PAPERWORK_RETRY,
+                )
+            except ActivityError as error:
+                reason = _failure_reason(error)
+            failure_event_id = str(workflow.uuid4())
+            self._view = await workflow.execute_activity_method(
+                PaperworkActivities.record_paperwork_failure,
+                PaperworkFailure(
+                    event_id=failure_event_id,
+                    request_id=self.view.id,
+                    occurred_at=workflow.now(),
+                    reason=reason,
+                    trace_id=job.trace_id,
+                ),
+                start_to_close_timeout=STORE_TIMEOUT,
+                retry_policy=STORE_RETRY,
+            )
+            self._notify(
+                "hr.paperwork_failed",
+                failure_event_id,
+                SYSTEM_ACTOR.id,
+                data={"reason": reason},
+                trace_id=job.trace_id,
+            )
+            self._paperwork_parked = True
+            await workflow.wait_condition(lambda: not self._paperwork_parked)
 
     # ---- transitions -----------------------------------------------------------------
 
@@ -342,6 +403,8 @@ class ServiceRequestWorkflow:
         )
         if new_assignee is None:
             self._assignee_verified = False
+        if rule.to_state == State.CONFIRMED:
+            self._confirmed_trace = trace_id
         self._publish_search_attributes()
         self._notify(
             rule.event_type,
@@ -555,6 +618,27 @@ class ServiceRequestWorkflow:
     def _cancel_ok(self, cmd: ActionInput) -> None:
         self._validate(Action.CANCEL, cmd)
 
+    @workflow.update
+    async def retry_paperwork(self, cmd: ActionInput) -> RequestView:
+        """HR has the data corrected: generate the parked paperwork again."""
+        self._paperwork_parked = False
+        return self.view
+
+    @retry_paperwork.validator
+    def _retry_paperwork_ok(self, cmd: ActionInput) -> None:
+        if cmd.actor_role not in PAPERWORK_RETRIERS:
+            raise ApplicationError(
+                f"a {cmd.actor_role} may not retry paperwork; HR does",
+                type="actor_not_allowed",
+                non_retryable=True,
+            )
+        if self._view is None or not self._paperwork_parked:
+            raise ApplicationError(
+                "the paperwork of this request is not waiting for a retry",
+                type="state_conflict",
+                non_retryable=True,
+            )
+
     # ---- the verification hook (issue 6 sends this from the executor's workflow) ------
 
     @workflow.signal
@@ -588,3 +672,13 @@ class ServiceRequestWorkflow:
     @workflow.query
     def history(self) -> list[TransitionView]:
         return list(self._history)
+
+
+def _failure_reason(error: ActivityError) -> str:
+    """What HR reads: the innermost message (the activity's own error, not Temporal's
+    wrapping of it)."""
+    cause: BaseException = error
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    message = getattr(cause, "message", None) or str(cause)
+    return message[:500]

@@ -8,13 +8,20 @@ waiting on this executor: approved → they may accept; rejected → back to the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError, FailureError
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    FailureError,
+    RetryState,
+)
+from temporalio.exceptions import TimeoutError as ActivityTimeout  # not the builtin one
 
 with workflow.unsafe.imports_passed_through():
     from activities.verification import VerificationActivities
@@ -28,10 +35,12 @@ with workflow.unsafe.imports_passed_through():
         VerificationInput,
         VerificationState,
         VerificationView,
+        failed,
+        not_checked,
     )
     from domain.lifecycle import Role
     from domain.notifications import NotificationTrigger, concerns_anyone
-    from domain.verification import CHECK_INN
+    from domain.verification import CHECK_INN, CHECK_SELF_EMPLOYED
 
 from workflows.notifying import Notifier
 
@@ -49,6 +58,11 @@ TAX_RETRY = RetryPolicy(
 )
 # History grows with every round; a fresh run carries the state on.
 ROUNDS_PER_RUN = 20
+# Changes to the commands a run issues (replays of older runs take the old path):
+# an expiry sends back the requests still waiting to be accepted, as a rejection does...
+EXPIRY_TELLS_REQUESTS = "expiry-tells-requests"
+# ...and an approval still ends at its time while new documents are being checked.
+KEEP_EXPIRY_WHILE_REVERIFYING = "keep-expiry-while-reverifying"
 
 
 def request_workflow_id(request_id: str) -> str:
@@ -64,6 +78,11 @@ class ExecutorVerificationWorkflow:
         self._params = VerificationInput(executor_id="")
         self._concluded: Decision | None = None
         self._notifier = Notifier()
+        # The approval whose expiry a background timer keeps during re-verification.
+        self._guarded_until: datetime | None = None
+        self._expiring = False
+        # One status write at a time, so a state read for one is not overtaken by another.
+        self._recording = asyncio.Lock()
 
     @property
     def view(self) -> VerificationView:
@@ -80,9 +99,12 @@ class ExecutorVerificationWorkflow:
             submission = self._pending
             assert submission is not None
             self._pending = None
+            self._keep_expiry()
             await self._verify(submission)
         await workflow.wait_condition(
-            lambda: workflow.all_handlers_finished() and self._notifier.idle()
+            lambda: (
+                workflow.all_handlers_finished() and self._notifier.idle() and not self._expiring
+            )  # a next run restarts a timer, not a half-told expiry
         )
         workflow.continue_as_new(replace(params, carried=self.view, pending=self._pending))
 
@@ -105,9 +127,9 @@ class ExecutorVerificationWorkflow:
         if self._pending is not None:
             return  # newer documents arrived meanwhile: judge those, not these
         self._view = replace(self.view, checks=tuple(checks))
-        failed = [c for c in checks if not c.passed]
-        if failed:
-            reason = "; ".join(f"{c.name}: {c.detail}" for c in failed)
+        failures = failed(checks)
+        if failures:
+            reason = "; ".join(f"{c.name}: {c.detail}" for c in failures)
             await self._conclude(approved=False, reason=reason, decided=None)
             return
         self._view = replace(self.view, state=S.AWAITING_DECISION)
@@ -135,15 +157,35 @@ class ExecutorVerificationWorkflow:
         # The tax service (a few calls a minute for everyone) is asked only about an INN
         # that can exist, and not for documents already replaced by newer ones.
         if inn_ok and self._pending is None:
-            checks.append(
-                await workflow.execute_activity_method(
-                    VerificationActivities.check_self_employed,
-                    request,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=TAX_RETRY,
-                )
-            )
+            checks.append(await self._tax_check(request))
         return checks
+
+    async def _tax_check(self, request: CheckRequest) -> CheckOutcome:
+        """The tax service's answer, retried while it is busy or down, but not for ever:
+        past the deadline an officer decides with this check marked "not checked"."""
+        deadline = timedelta(seconds=self._params.policy.tax_check_deadline_s)
+        try:
+            return await workflow.execute_activity_method(
+                VerificationActivities.check_self_employed,
+                request,
+                start_to_close_timeout=timedelta(seconds=30),
+                schedule_to_close_timeout=deadline,
+                retry_policy=TAX_RETRY,
+            )
+        except ActivityError as error:
+            # Out of time: the deadline passed during an attempt, or the next retry
+            # (a busy answer's wait included) would start after it.
+            if error.retry_state != RetryState.TIMEOUT and not isinstance(
+                error.cause, ActivityTimeout
+            ):
+                raise
+        hours = deadline.total_seconds() / 3600
+        return CheckOutcome(
+            CHECK_SELF_EMPLOYED,
+            passed=False,
+            detail=f"not checked: the tax service did not answer within {hours:g} h",
+            checked=False,
+        )
 
     async def _await_decision(self) -> Decision | None:
         """The officer's decision; past the timeout the head of security is told, once."""
@@ -211,7 +253,36 @@ class ExecutorVerificationWorkflow:
                 return
             self._view = replace(self.view, state=S.EXPIRED)
             await self._record("verification.expired", S.EXPIRED, verified_until=until)
+            if workflow.patched(EXPIRY_TELLS_REQUESTS):
+                await self._tell_waiting_requests(approved=False)
         await workflow.wait_condition(submitted)
+
+    def _keep_expiry(self) -> None:
+        """New documents while an approval holds: the approval still ends at its time,
+        whatever the checks and the officer take, unless a decision replaces it first."""
+        until = self.view.verified_until
+        if until is None or until <= workflow.now() or until == self._guarded_until:
+            return
+        if not workflow.patched(KEEP_EXPIRY_WHILE_REVERIFYING):
+            return
+        self._guarded_until = until
+        asyncio.create_task(self._expire_unless_replaced(until))  # noqa: RUF006 - it ends by itself
+
+    async def _expire_unless_replaced(self, until: datetime) -> None:
+        def replaced() -> bool:
+            # a new approval sets a new date, a rejection clears it
+            return self.view.verified_until != until
+
+        if await self._sleep_unless(replaced, until):
+            return
+        self._expiring = True
+        try:
+            # The status stays what the re-verification made it (checking or awaiting a
+            # decision); what ends is the approval the assignments relied on.
+            await self._record("verification.expired", None, verified_until=until)
+            await self._tell_waiting_requests(approved=False)
+        finally:
+            self._expiring = False
 
     async def _sleep_unless(self, woken: Callable[[], bool], until: datetime) -> bool:
         """Sleep until `until`; True when `woken()` became true first."""
@@ -229,11 +300,30 @@ class ExecutorVerificationWorkflow:
     async def _record(
         self,
         event_type: str,
-        state: VerificationState,
+        state: VerificationState | None,
         *,
         verified_until: datetime | None = None,
         decided: Decision | None = None,
         trace_id: str | None = None,
+    ) -> None:
+        """Record a step; `state` None keeps the state as it is when the write begins."""
+        async with self._recording:
+            await self._record_now(
+                event_type,
+                S(self.view.state) if state is None else state,
+                verified_until=verified_until,
+                decided=decided,
+                trace_id=trace_id,
+            )
+
+    async def _record_now(
+        self,
+        event_type: str,
+        state: VerificationState,
+        *,
+        verified_until: datetime | None,
+        decided: Decision | None,
+        trace_id: str | None,
     ) -> None:
         change = StatusChange(
             event_id=str(workflow.uuid4()),
@@ -248,7 +338,8 @@ class ExecutorVerificationWorkflow:
             data={
                 "submission_id": self.view.submission_id,
                 "round": self.view.round,
-                "checks": [c.name for c in self.view.checks if not c.passed],
+                "checks": [c.name for c in failed(self.view.checks)],
+                "not_checked": not_checked(self.view.checks),
             },
             trace_id=(decided.trace_id if decided else None) or trace_id,
         )
@@ -271,6 +362,7 @@ class ExecutorVerificationWorkflow:
                         "reason": change.reason,
                         "verified_until": verified_until.isoformat() if verified_until else None,
                         "failed_checks": change.data["checks"],
+                        "not_checked": change.data["not_checked"],
                         "round": self.view.round,
                     },
                     trace_id=change.trace_id,

@@ -7,24 +7,29 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
-from sqlalchemy import select
+from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentActor, ResourcesDep
-from api.routes.requests import REFUSALS, visible_request
-from api.schemas import DocumentPublic, PayoutPublic
+from api.routes.requests import REFUSALS, RequestId, visible_request
+from api.schemas import DocumentPublic, PayoutPage, PayoutPublic
 from domain.access import MANAGES_PAYOUTS, visible_documents
-from services.audit import record_denial
+from domain.lifecycle import Actor
+from services.audit import record_denial, record_read
 from services.errors import Forbidden, NotFound, Unprocessable
+from services.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
+from services.payout_list import PayoutList
 from store import documents
-from store.models import ExecutorProfile, User
+from store.documents import PayoutLine
 
 router = APIRouter(tags=["documents"])
+DocumentId = Annotated[uuid.UUID, Path(description="the document's id (a UUID)")]
 
 
 @router.get(
@@ -34,12 +39,12 @@ router = APIRouter(tags=["documents"])
     summary="The request's documents the caller may download",
 )
 async def list_documents(
-    request_id: str, actor: CurrentActor, resources: ResourcesDep
+    request_id: RequestId, actor: CurrentActor, resources: ResourcesDep
 ) -> list[DocumentPublic]:
     await visible_request(resources, actor, request_id, "request.documents")
     allowed = visible_documents(actor.role)
     async with resources.sessions() as session:
-        rows = await documents.for_request(session, request_id)
+        rows = await documents.for_request(session, str(request_id))
     return [
         DocumentPublic(
             id=str(d.id),
@@ -64,11 +69,11 @@ async def list_documents(
     summary="Download one document (PDF)",
 )
 async def download_document(
-    request_id: str, document_id: str, actor: CurrentActor, resources: ResourcesDep
+    request_id: RequestId, document_id: DocumentId, actor: CurrentActor, resources: ResourcesDep
 ) -> Response:
     await visible_request(resources, actor, request_id, "request.document")
     async with resources.sessions() as session:
-        doc = await documents.get(session, request_id, document_id)
+        doc = await documents.get(session, str(request_id), str(document_id))
     if doc is None:
         raise NotFound(f"request {request_id} has no document {document_id}")
     if doc.kind not in visible_documents(actor.role):
@@ -77,10 +82,18 @@ async def download_document(
             actor,
             action="document.download",
             target_type="document",
-            target_id=document_id,
+            target_id=str(document_id),
             detail=f"a {actor.role} may not download the {doc.kind}",
         )
         raise NotFound(f"request {request_id} has no document {document_id}")
+    # Contracts and payout notes carry names, INNs and amounts: every download is recorded.
+    await record_read(
+        resources.sessions,
+        actor,
+        action="document.download",
+        target_type="document",
+        target_id=str(document_id),
+    )
     return Response(
         doc.content,
         media_type="application/pdf",
@@ -109,55 +122,73 @@ def _period(start: date, end: date) -> Period:
     return start, end
 
 
-async def _payouts(resources: ResourcesDep, period: Period) -> list[PayoutPublic]:
-    async with resources.sessions() as session:
-        rows = await documents.payouts_between(session, *period)
-        people = {
-            user.id: (user, profile)
-            for user, profile in (
-                await session.execute(
-                    select(User, ExecutorProfile)
-                    .join(ExecutorProfile, ExecutorProfile.user_id == User.id)
-                    .where(User.id.in_({row.executor_id for row in rows} or {uuid.uuid4()}))
-                )
-            ).all()
-        }
-    return [
-        PayoutPublic(
-            request_id=str(row.request_id),
-            executor_id=str(row.executor_id),
-            executor_name=people[row.executor_id][0].full_name,
-            executor_inn=people[row.executor_id][1].inn,
-            gross=row.gross,
-            commission_rate=row.commission_rate,
-            commission=row.commission,
-            net=row.net,
-            currency=row.currency,
-            recorded_on=row.recorded_on,
+def _public(line: PayoutLine) -> PayoutPublic:
+    payout = line.payout
+    return PayoutPublic(
+        request_id=str(payout.request_id),
+        executor_id=str(payout.executor_id),
+        executor_name=line.executor_name,
+        executor_inn=line.executor_inn,
+        gross=payout.gross,
+        commission_rate=payout.commission_rate,
+        commission=payout.commission,
+        net=payout.net,
+        currency=payout.currency,
+        recorded_on=payout.recorded_on,
+    )
+
+
+def _span(start: date, end: date) -> str:
+    return f"{start}..{end}"
+
+
+async def _may_see_payouts(
+    resources: ResourcesDep, actor: Actor, action: str, start: date, end: date
+) -> None:
+    if actor.role not in MANAGES_PAYOUTS:
+        await record_denial(
+            resources.sessions,
+            actor,
+            action=action,
+            target_type="payouts",
+            target_id=_span(start, end),
+            detail="not HR",
         )
-        for row in rows
-    ]
-
-
-def _may_see_payouts(role: object) -> None:
-    if role not in MANAGES_PAYOUTS:
         raise Forbidden("payouts are for HR")
+
+
+async def _record_read(resources: ResourcesDep, actor: Actor, action: str, period: Period) -> None:
+    """Executors' names, INNs and earnings: every list page and export is recorded."""
+    await record_read(
+        resources.sessions, actor, action=action, target_type="payouts", target_id=_span(*period)
+    )
 
 
 @router.get(
     "/payouts",
-    response_model=list[PayoutPublic],
-    summary="Payouts recorded in a period, oldest first (HR)",
-    responses={403: {"description": "HR only"}, 422: {"description": "a bad period"}},
+    response_model=PayoutPage,
+    summary="Payouts recorded in a period, oldest first, a page at a time (HR)",
+    responses={
+        403: {"description": "HR only"},
+        422: {"description": "a bad period, limit or cursor"},
+    },
 )
 async def list_payouts(
     actor: CurrentActor,
     resources: ResourcesDep,
     start: Annotated[date, Query(alias="from")],
     end: Annotated[date, Query(alias="to")],
-) -> list[PayoutPublic]:
-    _may_see_payouts(actor.role)
-    return await _payouts(resources, _period(start, end))
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=MAX_CURSOR_LENGTH, description="next_cursor of the previous page"),
+    ] = None,
+) -> PayoutPage:
+    await _may_see_payouts(resources, actor, "payout.list", start, end)
+    period = _period(start, end)
+    page = await PayoutList(resources.sessions).page(*period, limit, cursor)
+    await _record_read(resources, actor, "payout.list", period)
+    return PayoutPage(items=[_public(line) for line in page.items], next_cursor=page.next_cursor)
 
 
 def _cell(value: object) -> str:
@@ -191,29 +222,42 @@ CSV_COLUMNS = (
 )
 
 
+def _csv(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode()
+
+
+async def _csv_chunks(payouts: PayoutList, period: Period) -> AsyncIterator[bytes]:
+    # A byte-order mark so spreadsheet programs read the Cyrillic names as UTF-8.
+    yield "\ufeff".encode() + _csv([list(CSV_COLUMNS)])
+    async for chunk in payouts.every(*period):
+        dumped = [_public(line).model_dump() for line in chunk]
+        yield _csv([[_cell(row[c]) for c in CSV_COLUMNS] for row in dumped])
+
+
 @router.get(
     "/payouts.csv",
-    response_class=Response,
-    summary="The same payouts as CSV, for accounting (HR)",
-    responses={200: {"content": {"text/csv": {}}}, 403: {"description": "HR only"}},
+    response_class=StreamingResponse,
+    summary="The same payouts as CSV, for accounting, streamed whole (HR)",
+    responses={
+        200: {"content": {"text/csv": {}}},
+        403: {"description": "HR only"},
+        422: {"description": "a bad period"},
+    },
 )
 async def export_payouts(
     actor: CurrentActor,
     resources: ResourcesDep,
     start: Annotated[date, Query(alias="from")],
     end: Annotated[date, Query(alias="to")],
-) -> Response:
-    _may_see_payouts(actor.role)
+) -> StreamingResponse:
+    await _may_see_payouts(resources, actor, "payout.export", start, end)
     period = _period(start, end)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for payout in await _payouts(resources, period):
-        row = payout.model_dump()
-        writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
-    return Response(
-        # A byte-order mark so spreadsheet programs read the Cyrillic names as UTF-8.
-        "\ufeff" + buffer.getvalue(),
+    # Recorded before the first byte leaves: an export cut short still counts as read.
+    await _record_read(resources, actor, "payout.export", period)
+    return StreamingResponse(
+        _csv_chunks(PayoutList(resources.sessions), period),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="payouts-{period[0]}-{period[1]}.csv"'

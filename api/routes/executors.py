@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.deps import CurrentActor, ResourcesDep
-from api.schemas import ExecutorPublic, TelegramLinkOut
+from api.schemas import ExecutorPage, ExecutorPublic, TelegramLinkOut
 from domain.access import MANAGES_EXECUTORS, can_view_executor
 from domain.lifecycle import Role
 from services.audit import record_denial
 from services.errors import Forbidden, NotFound
+from services.executor_list import ExecutorList
+from services.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/executors", tags=["executors"])
 
 
 @router.get(
     "",
-    response_model=list[ExecutorPublic],
-    summary="Executors with skills, verification and current load (staff)",
-    responses={403: {"description": "staff only"}},
+    response_model=ExecutorPage,
+    summary="Executors with skills, verification and current load, by name (staff)",
+    responses={
+        403: {"description": "staff only"},
+        422: {"description": "a bad filter, limit or cursor"},
+    },
 )
 async def list_executors(
     actor: CurrentActor,
     resources: ResourcesDep,
     skill: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")] = None,
     available: bool | None = None,
-) -> list[ExecutorPublic]:
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=MAX_CURSOR_LENGTH, description="next_cursor of the previous page"),
+    ] = None,
+) -> ExecutorPage:
     if actor.role not in MANAGES_EXECUTORS:
         await record_denial(
             resources.sessions,
@@ -38,7 +49,10 @@ async def list_executors(
             detail="not staff",
         )
         raise Forbidden(f"the executor list is for staff; a {actor.role} may not see it")
-    return [ExecutorPublic(**e.__dict__) for e in await resources.executors.list(skill, available)]
+    page = await ExecutorList(resources.sessions).page(skill, available, limit, cursor)
+    return ExecutorPage(
+        items=[ExecutorPublic(**e.__dict__) for e in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.post(
@@ -75,11 +89,17 @@ async def telegram_unlink(actor: CurrentActor, resources: ResourcesDep) -> None:
 @router.get(
     "/{executor_id}",
     response_model=ExecutorPublic,
-    responses={404: {"description": "no such executor, or not yours to see"}},
+    responses={
+        404: {"description": "no such executor, or not yours to see"},
+        422: {"description": "an id that is not a UUID"},
+    },
 )
 async def get_executor(
-    executor_id: str, actor: CurrentActor, resources: ResourcesDep
+    executor_uuid: Annotated[uuid.UUID, Path(alias="executor_id")],
+    actor: CurrentActor,
+    resources: ResourcesDep,
 ) -> ExecutorPublic:
+    executor_id = str(executor_uuid)  # canonical: what ids are compared and stored as
     executor = await resources.executors.get(executor_id)
     if executor is None:
         raise NotFound(f"executor {executor_id} does not exist")

@@ -3,7 +3,8 @@
 Order of checks on an action: the request exists and the caller may see it (404
 otherwise, and the refusal is audited), the transition table allows this actor now
 (403 / 409 with the transition named), then the workflow update, whose validator asks
-the same table again against the authoritative state.
+the same table again against the authoritative state. With an Idempotency-Key the key
+comes before the state: a repeat answers the first result even though the state moved.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from api.deps import CurrentActor, ResourcesDep
 from api.presenters import facts_of, request_public
@@ -63,20 +64,30 @@ ActionKey = Annotated[
         min_length=8,
         max_length=200,
         pattern=r"^[!-~]+$",
-        description="optional: repeating an action with the same key returns its first result",
+        description=(
+            "optional: repeating the action with the same key and body returns its first "
+            "result (same status and body), even after the request moved on; the same key "
+            "with another action or body is a 422"
+        ),
     ),
 ]
+# Any spelling of a UUID (upper case, no hyphens, braces) names the same request: FastAPI
+# parses it, and every lookup, audit row and workflow id uses the canonical form.
+RequestId = Annotated[uuid.UUID, Path(description="the request's id (a UUID)")]
+AttachmentId = Annotated[uuid.UUID, Path(description="the attachment's id (a UUID)")]
 REFUSALS: dict[int | str, dict[str, Any]] = {
     403: {"description": "this actor may not take this action"},
     404: {"description": "no such request, or not yours to see"},
     409: {"description": "not possible in the request's current state"},
+    422: {"description": "invalid body, or the Idempotency-Key was used for another action"},
 }
 
 
 async def visible_request(
-    resources: Resources, actor: Actor, request_id: str, action: str
+    resources: Resources, actor: Actor, request_uuid: uuid.UUID, action: str
 ) -> RequestView:
-    view = await resources.requests.get(request_id) if _is_uuid(request_id) else None
+    request_id = str(request_uuid)
+    view = await resources.requests.get(request_id)
     if view is None:
         raise NotFound(f"request {request_id} does not exist")
     if not can_view_request(actor, view.customer_id, view.assignee_id):
@@ -90,14 +101,6 @@ async def visible_request(
         )
         raise NotFound(f"request {request_id} does not exist")
     return view
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 @router.post(
@@ -187,7 +190,7 @@ async def list_requests(
 
 @router.get("/{request_id}", response_model=RequestPublic, responses={404: REFUSALS[404]})
 async def get_request(
-    request_id: str, actor: CurrentActor, resources: ResourcesDep
+    request_id: RequestId, actor: CurrentActor, resources: ResourcesDep
 ) -> RequestPublic:
     return request_public(
         await visible_request(resources, actor, request_id, "request.read"), actor
@@ -201,7 +204,7 @@ async def get_request(
     summary="Every transition, oldest first",
 )
 async def request_history(
-    request_id: str, actor: CurrentActor, resources: ResourcesDep
+    request_id: RequestId, actor: CurrentActor, resources: ResourcesDep
 ) -> list[TransitionPublic]:
     await visible_request(resources, actor, request_id, "request.history")
     return [
@@ -215,14 +218,14 @@ async def request_history(
             occurred_at=t.occurred_at,
             data=t.data,
         )
-        for t in await resources.requests.history(request_id)
+        for t in await resources.requests.history(str(request_id))
     ]
 
 
 async def _act(
     resources: Resources,
     actor: Actor,
-    request_id: str,
+    request_uuid: uuid.UUID,
     action: Action,
     key: str | None,
     *,
@@ -230,9 +233,13 @@ async def _act(
     reason: str | None = None,
     report: str | None = None,
 ) -> RequestPublic:
-    view = await visible_request(resources, actor, request_id, f"request.{action}")
+    request_id = str(request_uuid)
+    view = await visible_request(resources, actor, request_uuid, f"request.{action}")
     try:
-        decide(facts_of(view), action, actor)
+        if key is None:
+            # A keyed call may repeat one that already moved the request on, so only the
+            # workflow (after the key) may judge it; its validator asks the same table.
+            decide(facts_of(view), action, actor)
         commands = await resources.commands()
         updated = await commands.act(
             request_id,
@@ -260,11 +267,14 @@ async def _act(
 @router.post(
     "/{request_id}/assign",
     response_model=RequestPublic,
-    responses={**REFUSALS, 422: {"description": "executor lacks the skill"}},
+    responses={
+        **REFUSALS,
+        422: {"description": "executor lacks the skill, invalid body, or the key was reused"},
+    },
     summary="Assign an executor (managers)",
 )
 async def assign(
-    request_id: str,
+    request_id: RequestId,
     body: AssignBody,
     actor: CurrentActor,
     resources: ResourcesDep,
@@ -282,7 +292,7 @@ async def assign(
     summary="Accept the job (the assigned executor, once verified)",
 )
 async def accept(
-    request_id: str, actor: CurrentActor, resources: ResourcesDep, key: ActionKey = None
+    request_id: RequestId, actor: CurrentActor, resources: ResourcesDep, key: ActionKey = None
 ) -> RequestPublic:
     return await _act(resources, actor, request_id, Action.ACCEPT, key)
 
@@ -294,7 +304,7 @@ async def accept(
     summary="Decline the job; it goes back to the queue (the assigned executor)",
 )
 async def decline(
-    request_id: str,
+    request_id: RequestId,
     actor: CurrentActor,
     resources: ResourcesDep,
     key: ActionKey = None,
@@ -312,7 +322,7 @@ async def decline(
     summary="Start the work (the assigned executor)",
 )
 async def start(
-    request_id: str, actor: CurrentActor, resources: ResourcesDep, key: ActionKey = None
+    request_id: RequestId, actor: CurrentActor, resources: ResourcesDep, key: ActionKey = None
 ) -> RequestPublic:
     return await _act(resources, actor, request_id, Action.START, key)
 
@@ -324,7 +334,7 @@ async def start(
     summary="Report the work done (the assigned executor)",
 )
 async def complete(
-    request_id: str,
+    request_id: RequestId,
     body: CompleteBody,
     actor: CurrentActor,
     resources: ResourcesDep,
@@ -340,7 +350,7 @@ async def complete(
     summary="Confirm the work (the customer)",
 )
 async def confirm(
-    request_id: str, actor: CurrentActor, resources: ResourcesDep, key: ActionKey = None
+    request_id: RequestId, actor: CurrentActor, resources: ResourcesDep, key: ActionKey = None
 ) -> RequestPublic:
     return await _act(resources, actor, request_id, Action.CONFIRM, key)
 
@@ -352,7 +362,7 @@ async def confirm(
     summary="Dispute the work (the customer)",
 )
 async def dispute(
-    request_id: str,
+    request_id: RequestId,
     actor: CurrentActor,
     resources: ResourcesDep,
     key: ActionKey = None,
@@ -370,7 +380,7 @@ async def dispute(
     summary="Resolve a dispute: rework (back to in_progress) or accept (managers)",
 )
 async def resolve(
-    request_id: str,
+    request_id: RequestId,
     body: ResolveBody,
     actor: CurrentActor,
     resources: ResourcesDep,
@@ -387,7 +397,7 @@ async def resolve(
     summary="Cancel (the customer before work starts; managers until completion)",
 )
 async def cancel(
-    request_id: str,
+    request_id: RequestId,
     actor: CurrentActor,
     resources: ResourcesDep,
     key: ActionKey = None,
@@ -405,11 +415,11 @@ async def cancel(
     summary="Files kept with the request (the executor's photos of the work)",
 )
 async def list_attachments(
-    request_id: str, actor: CurrentActor, resources: ResourcesDep
+    request_id: RequestId, actor: CurrentActor, resources: ResourcesDep
 ) -> list[AttachmentPublic]:
     await visible_request(resources, actor, request_id, "request.attachments")
     async with resources.sessions() as session:
-        rows = await attachments.list_for(session, request_id)
+        rows = await attachments.list_for(session, str(request_id))
     return [
         AttachmentPublic(
             id=str(a.id),
@@ -432,11 +442,11 @@ async def list_attachments(
     summary="Download one attachment",
 )
 async def download_attachment(
-    request_id: str, attachment_id: str, actor: CurrentActor, resources: ResourcesDep
+    request_id: RequestId, attachment_id: AttachmentId, actor: CurrentActor, resources: ResourcesDep
 ) -> Response:
     await visible_request(resources, actor, request_id, "request.attachment")
     async with resources.sessions() as session:
-        row = await attachments.get(session, request_id, attachment_id)
+        row = await attachments.get(session, str(request_id), str(attachment_id))
     if row is None:
         raise NotFound(f"request {request_id} has no attachment {attachment_id}")
     return Response(

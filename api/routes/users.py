@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 
 from api.deps import CurrentActor, ResourcesDep
 from api.presenters import user_public
@@ -34,6 +35,9 @@ async def require_admin(actor: CurrentActor, resources: ResourcesDep) -> Actor:
 
 
 Admin = Annotated[Actor, Depends(require_admin)]
+# Any spelling of a UUID names the same account; anything else is a 422 (after the
+# admin check, which is a dependency and so comes first).
+UserId = Annotated[uuid.UUID, Path(description="the user's id; any spelling of a UUID")]
 
 
 async def _public(resources: ResourcesDep, user_id: str) -> UserPublic:
@@ -79,8 +83,8 @@ async def list_users(
     response_model=UserPublic,
     responses={**ADMIN_ONLY, 404: {"description": "no such user"}},
 )
-async def get_user(user_id: str, _admin: Admin, resources: ResourcesDep) -> UserPublic:
-    return await _public(resources, user_id)
+async def get_user(user_id: UserId, _admin: Admin, resources: ResourcesDep) -> UserPublic:
+    return await _public(resources, str(user_id))
 
 
 @router.patch(
@@ -89,12 +93,12 @@ async def get_user(user_id: str, _admin: Admin, resources: ResourcesDep) -> User
     responses={**ADMIN_ONLY, 404: {"description": "no such user"}},
 )
 async def update_user(
-    user_id: str, body: UserUpdate, admin: Admin, resources: ResourcesDep
+    user_id: UserId, body: UserUpdate, admin: Admin, resources: ResourcesDep
 ) -> UserPublic:
     fields = body.model_dump(exclude_unset=True)
     if fields.get("skills") is not None:
         fields["skills"] = tuple(fields["skills"])
     if fields.get("role") is not None:
         fields["role"] = Role(fields["role"])
-    await resources.users.change(admin, user_id, AccountChange(**fields))
-    return await _public(resources, user_id)
+    await resources.users.change(admin, str(user_id), AccountChange(**fields))
+    return await _public(resources, str(user_id))

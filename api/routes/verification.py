@@ -7,22 +7,25 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 
 from api.deps import CurrentActor, ResourcesDep
 from api.schemas import (
     CheckPublic,
     VerificationDecisionBody,
     VerificationOverviewPublic,
+    VerificationPage,
     VerificationPublic,
     VerificationSubmit,
 )
 from api.tracing import current_trace_id
 from domain.executor_verification import DECIDERS, SEES_VERIFICATIONS, VerificationView
-from domain.lifecycle import Role
-from services.audit import record_denial
-from services.errors import Forbidden, NotFound
+from domain.lifecycle import Actor, Role
+from services.audit import record_denial, record_read
+from services.errors import Forbidden
+from services.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from services.verification import Documents, Scan
+from services.verification_queue import VerificationQueue
 
 router = APIRouter(tags=["verification"])
 
@@ -32,7 +35,10 @@ def _public(view: VerificationView) -> VerificationPublic:
         executor_id=view.executor_id,
         state=view.state,
         round=view.round,
-        checks=[CheckPublic(name=c.name, passed=c.passed, detail=c.detail) for c in view.checks],
+        checks=[
+            CheckPublic(name=c.name, passed=c.passed, detail=c.detail, checked=c.checked)
+            for c in view.checks
+        ],
         reason=view.reason,
         decided_by=view.decided_by,
         verified_until=view.verified_until,
@@ -45,7 +51,11 @@ def _public(view: VerificationView) -> VerificationPublic:
     response_model=VerificationPublic,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Submit identity documents for verification (executors)",
-    responses={403: {"description": "executors only"}, 422: {"description": "bad documents"}},
+    responses={
+        403: {"description": "executors only"},
+        422: {"description": "bad documents"},
+        429: {"description": "today's submissions are used up; see Retry-After"},
+    },
 )
 async def submit(
     body: VerificationSubmit, actor: CurrentActor, resources: ResourcesDep
@@ -64,29 +74,91 @@ async def submit(
     return _public(await verifications.submit(actor.id, documents, current_trace_id()))
 
 
+def typed_executor_id(request: Request) -> str:
+    """The executor id as the caller typed it: a refusal made before the path is
+    validated records what was asked for (the audit log cuts it to its column)."""
+    return str(request.path_params.get("executor_id", ""))
+
+
+async def may_see_verifications(
+    actor: CurrentActor, resources: ResourcesDep, request: Request
+) -> Actor:
+    """Security staff see anyone's verification, an executor only their own; any other
+    role is refused before the id is even read."""
+    if actor.role not in SEES_VERIFICATIONS and actor.role != Role.EXECUTOR:
+        await _deny_read(resources, actor, typed_executor_id(request))
+    return actor
+
+
+async def _deny_read(resources: ResourcesDep, actor: Actor, executor_id: str) -> None:
+    await record_denial(
+        resources.sessions,
+        actor,
+        action="verification.read",
+        target_type="executor",
+        target_id=executor_id,
+        detail="not security staff",
+    )
+    raise Forbidden("verification details are for security staff and the executor")
+
+
+async def decider(actor: CurrentActor, resources: ResourcesDep, request: Request) -> Actor:
+    if actor.role not in DECIDERS:
+        await record_denial(
+            resources.sessions,
+            actor,
+            action="verification.decide",
+            target_type="executor",
+            target_id=typed_executor_id(request),
+            detail="not a security officer",
+        )
+        raise Forbidden("verification decisions are for security officers")
+    return actor
+
+
+MaySeeVerifications = Annotated[Actor, Depends(may_see_verifications)]
+Decider = Annotated[Actor, Depends(decider)]
+ExecutorId = Annotated[
+    uuid.UUID, Path(description="the executor's id; any spelling of a UUID is accepted")
+]
+
+
+@router.get(
+    "/executors/me/verification",
+    response_model=VerificationPublic,
+    summary="Where your own verification stands",
+)
+async def own_verification_status(
+    actor: CurrentActor, resources: ResourcesDep
+) -> VerificationPublic:
+    verifications = await resources.verifications()
+    return _public(await verifications.status(actor.id))
+
+
 @router.get(
     "/executors/{executor_id}/verification",
     response_model=VerificationPublic,
     summary="Where an executor's verification stands (security staff, or the executor)",
-    responses={404: {"description": "no such executor, or not yours to see"}},
+    responses={403: {"description": "security staff and the executor only"}},
 )
 async def verification_status(
-    executor_id: str, actor: CurrentActor, resources: ResourcesDep
+    executor_id: ExecutorId, actor: MaySeeVerifications, resources: ResourcesDep
 ) -> VerificationPublic:
-    if executor_id == "me":
-        executor_id = actor.id
-    if actor.role not in SEES_VERIFICATIONS and actor.id != executor_id:
-        await record_denial(
+    target = str(executor_id)
+    if actor.role not in SEES_VERIFICATIONS and actor.id != target:
+        await _deny_read(resources, actor, target)
+    verifications = await resources.verifications()
+    view = await verifications.status(target)
+    if actor.id != target:
+        # Staff looking at someone's identity checks: a read of personal data.
+        await record_read(
             resources.sessions,
             actor,
             action="verification.read",
             target_type="executor",
-            target_id=executor_id,
-            detail="not security staff",
+            target_id=target,
         )
-        raise Forbidden("verification details are for security staff and the executor")
-    verifications = await resources.verifications()
-    return _public(await verifications.status(_uuid(executor_id)))
+    return _public(view)
 
 
 @router.post(
@@ -96,34 +168,30 @@ async def verification_status(
     responses={
         403: {"description": "security officers only"},
         409: {"description": "nothing is waiting for a decision"},
-        422: {"description": "a rejection without a reason"},
+        422: {"description": "a rejection without a reason, or an id that is not a UUID"},
     },
 )
 async def decide(
-    executor_id: str, body: VerificationDecisionBody, actor: CurrentActor, resources: ResourcesDep
+    executor_id: ExecutorId,
+    body: VerificationDecisionBody,
+    actor: Decider,
+    resources: ResourcesDep,
 ) -> VerificationPublic:
-    if actor.role not in DECIDERS:
-        await record_denial(
-            resources.sessions,
-            actor,
-            action="verification.decide",
-            target_type="executor",
-            target_id=executor_id,
-            detail="not a security officer",
-        )
-        raise Forbidden("verification decisions are for security officers")
     verifications = await resources.verifications()
     view = await verifications.decide(
-        _uuid(executor_id), actor, body.approved, body.reason, current_trace_id()
+        str(executor_id), actor, body.approved, body.reason, current_trace_id()
     )
     return _public(view)
 
 
 @router.get(
     "/verifications",
-    response_model=list[VerificationOverviewPublic],
-    summary="Executors by verification state: the security officers' queue",
-    responses={403: {"description": "security staff only"}},
+    response_model=VerificationPage,
+    summary="Executors by verification state, a page at a time: the security officers' queue",
+    responses={
+        403: {"description": "security staff only"},
+        422: {"description": "a bad state, limit or cursor"},
+    },
 )
 async def overview(
     actor: CurrentActor,
@@ -132,17 +200,32 @@ async def overview(
         str | None,
         Query(pattern="^(unverified|checking|awaiting_decision|verified|rejected|expired)$"),
     ] = None,
-) -> list[VerificationOverviewPublic]:
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=MAX_CURSOR_LENGTH, description="next_cursor of the previous page"),
+    ] = None,
+) -> VerificationPage:
     if actor.role not in SEES_VERIFICATIONS:
+        await record_denial(
+            resources.sessions,
+            actor,
+            action="verification.list",
+            target_type="verifications",
+            target_id=state or "*",
+            detail="not security staff",
+        )
         raise Forbidden("the verification queue is for security staff")
-    verifications = await resources.verifications()
-    return [
-        VerificationOverviewPublic(**row.__dict__) for row in await verifications.overview(state)
-    ]
-
-
-def _uuid(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise NotFound(f"executor {value} does not exist") from None
+    page = await VerificationQueue(resources.sessions).page(state, limit, cursor)
+    # Names and emails of executors: a read of personal data, one entry per page.
+    await record_read(
+        resources.sessions,
+        actor,
+        action="verification.list",
+        target_type="verifications",
+        target_id=state or "*",
+    )
+    return VerificationPage(
+        items=[VerificationOverviewPublic(**row.__dict__) for row in page.items],
+        next_cursor=page.next_cursor,
+    )

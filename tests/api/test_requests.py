@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,13 +21,15 @@ from store import cache
 from store.models import AuditEntry, RequestTransition
 from tests.api_client import SignedIn, User
 
+# A visit a month ahead: windows must lie within a plausible range of today.
+VISIT_DAY = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
 BODY = {
     "category": "plumbing",
     "description": "Течёт смеситель на кухне",
     "address": "Москва, Тверская ул., 1",
     "budget": "2500.00",
-    "window_start": "2026-12-01T09:00:00+03:00",
-    "window_end": "2026-12-01T13:00:00+03:00",
+    "window_start": f"{VISIT_DAY}T09:00:00+03:00",
+    "window_end": f"{VISIT_DAY}T13:00:00+03:00",
 }
 
 
@@ -128,7 +131,7 @@ async def test_same_idempotency_key_returns_the_stored_request(
     for field, other in (
         ("description", "other"),
         ("budget", "3000.00"),
-        ("window_end", "2026-12-01T14:00:00+03:00"),
+        ("window_end", f"{VISIT_DAY}T14:00:00+03:00"),
     ):
         different = await create(client, cast["customer"], BODY | {field: other}, key=key)
         assert different.status_code == 422, field
@@ -170,8 +173,8 @@ async def test_bad_input_is_422_and_creates_nothing(
     for broken, field in [
         (BODY | {"category": "Not A Category!"}, "category"),
         (BODY | {"budget": "-5"}, "budget"),
-        (BODY | {"window_end": "2026-12-01T08:00:00+03:00"}, "window_end"),
-        (BODY | {"window_start": "2026-12-01T09:00:00"}, "time zone"),
+        (BODY | {"window_end": f"{VISIT_DAY}T08:00:00+03:00"}, "window_end"),
+        (BODY | {"window_start": f"{VISIT_DAY}T09:00:00"}, "time zone"),
         (BODY | {"description": "nul\x00byte"}, "control characters"),
         ({k: v for k, v in BODY.items() if k != "address"}, "address"),
     ]:
@@ -190,7 +193,7 @@ async def test_bad_input_is_422_and_creates_nothing(
         client, cast["manager"], str(uuid.uuid4()), "assign", {"executor_id": "nope"}
     )
     assert bad_assign.status_code == 422
-    assert (await client.get("/requests/not-a-uuid", headers=customer.headers)).status_code == 404
+    assert (await client.get("/requests/not-a-uuid", headers=customer.headers)).status_code == 422
     for params in ({"assignee_id": "0" * 36}, {"category": "x\x00"}, {"limit": 0}):
         response = await client.get("/requests", params=params, headers=customer.headers)
         assert response.status_code == 422, params

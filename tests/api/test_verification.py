@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-import httpx
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.settings import Settings
 from devstack.emulators.tax_service import RunningTaxService
 from domain.lifecycle import Role
+from store.models import VerificationSubmission
+from tests.api.audit_trail import Entry, entries
 from tests.api_client import SignedIn
 from tests.notifications.helpers import until
 from tests.verification_data import documents, valid_inn
@@ -55,7 +64,7 @@ async def test_an_executor_submits_and_an_officer_decides_over_http(
     again = await client.post(f"{path}/decision", json={"approved": True}, headers=officer.headers)
     assert again.status_code == 409
     queue = await client.get("/verifications?state=verified", headers=officer.headers)
-    assert executor.id in {row["executor_id"] for row in queue.json()}
+    assert executor.id in {row["executor_id"] for row in queue.json()["items"]}
     assert (await client.get("/verifications", headers=manager.headers)).status_code == 403
 
 
@@ -93,3 +102,94 @@ async def test_bad_submissions_are_refused_and_change_nothing(
     assert as_customer.status_code == 403
     state = await client.get("/executors/me/verification", headers=executor.headers)
     assert state.json()["state"] == "unverified"
+
+
+async def submitted_before(
+    sessions: async_sessionmaker[AsyncSession], executor_id: str, *ages: timedelta
+) -> None:
+    """Submissions the executor made that long ago."""
+    now = datetime.now(UTC)
+    async with sessions.begin() as session:
+        for age in ages:
+            session.add(
+                VerificationSubmission(
+                    id=uuid.uuid4(),
+                    executor_id=uuid.UUID(executor_id),
+                    full_name="Иванов Иван Иванович",
+                    inn="500100732259",
+                    passport_series="4506",
+                    passport_number="123456",
+                    date_of_birth=date(1990, 4, 12),
+                    submitted_at=now - age,
+                )
+            )
+
+
+async def submissions(sessions: async_sessionmaker[AsyncSession], executor_id: str) -> int:
+    async with sessions() as session:
+        return int(
+            (
+                await session.execute(
+                    select(func.count())
+                    .select_from(VerificationSubmission)
+                    .where(VerificationSubmission.executor_id == uuid.UUID(executor_id))
+                )
+            ).scalar_one()
+        )
+
+
+async def test_the_daily_cap_counts_the_local_day_and_waits_until_local_midnight(
+    client: httpx.AsyncClient,
+    signed_in: SignedIn,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    tax_service: RunningTaxService,
+) -> None:
+    cap = settings.verification.submissions_per_day
+    zone = ZoneInfo(settings.time_zone)
+    now = datetime.now(zone)
+    local_midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    since_midnight = now - local_midnight
+    executor = await signed_in(Role.EXECUTOR, verified=False)
+    # A full day's worth a minute before local midnight: yesterday, they do not count.
+    await submitted_before(sessions, executor.id, *([since_midnight + timedelta(minutes=1)] * cap))
+    accepted = await client.post(
+        "/executors/me/verification", json=documents(), headers=executor.headers
+    )
+    assert accepted.status_code == 202, accepted.text
+    # Today's count reaches the cap with the ones made since local midnight.
+    await submitted_before(sessions, executor.id, *([since_midnight / 2] * (cap - 1)))
+    refused = await client.post(
+        "/executors/me/verification", json=documents(), headers=executor.headers
+    )
+    assert refused.status_code == 429, refused.text
+    until_midnight = (local_midnight + timedelta(days=1) - datetime.now(zone)).total_seconds()
+    assert abs(int(refused.headers["Retry-After"]) - until_midnight) <= 60
+    assert await submissions(sessions, executor.id) == 2 * cap  # the refused one is not stored
+
+
+async def test_reads_of_verification_details_and_refusals_are_audited(
+    client: httpx.AsyncClient, signed_in: SignedIn, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    executor = await signed_in(Role.EXECUTOR, verified=False)
+    officer, manager = await signed_in(Role.SECURITY), await signed_in(Role.MANAGER)
+
+    assert (await client.get("/executors/me/verification", headers=executor.headers)).is_success
+    assert await entries(sessions, executor.id) == []  # one's own data is no disclosure
+    path = f"/executors/{executor.id}/verification"
+    assert (await client.get(path, headers=officer.headers)).status_code == 200
+    queue = await client.get(
+        "/verifications", params={"state": "unverified"}, headers=officer.headers
+    )
+    assert queue.status_code == 200
+    assert await entries(sessions, officer.id) == [
+        Entry("verification.read", "executor", executor.id, "allowed", "audit-events"),
+        Entry("verification.list", "verifications", "unverified", "allowed", "audit-events"),
+    ]
+
+    assert (await client.get(path, headers=manager.headers)).status_code == 403
+    assert (await client.get("/verifications", headers=manager.headers)).status_code == 403
+    assert await entries(sessions, manager.id) == [
+        Entry("verification.read", "executor", executor.id, "denied", "security-events"),
+        Entry("verification.list", "verifications", "*", "denied", "security-events"),
+    ]

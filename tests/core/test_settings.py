@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from core.settings import ClickHouseSettings, Settings
 
@@ -30,3 +31,10 @@ def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SRA_KAFKA__TOPIC_PARTITIONS", "0")
     with pytest.raises(ValueError, match="topic_partitions"):
         Settings(_env_file=None)
+
+
+def test_an_unknown_time_zone_is_refused_at_start_up() -> None:
+    """Document dates and age checks use it: a typo must stop the process, not a payout."""
+    with pytest.raises(ValidationError, match="unknown time zone 'Europe/Moskow'"):
+        Settings(_env_file=None, time_zone="Europe/Moskow")
+    assert Settings(_env_file=None, time_zone="Asia/Vladivostok").time_zone == "Asia/Vladivostok"

@@ -7,12 +7,14 @@ Redis is the local stack's when it answers; otherwise this module runs its own r
 from __future__ import annotations
 
 import asyncio
+import math
 import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 import redis
@@ -395,6 +397,89 @@ async def test_retry_after_is_taken_from_the_header(
     assert busy.value.retry_after_s == retry_after_s
 
 
+def _http_date(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+LIMITED = {"code": "taxpayer.status.service.limited.error", "message": "Превышено"}
+HOUR_S = 3600.0
+
+
+@pytest.mark.parametrize(
+    ("value", "retry_after_s"),
+    [
+        ("inf", 60.0),
+        ("-inf", 60.0),
+        ("nan", 60.0),
+        ("-5", 60.0),
+        ("1e12", 60.0),  # not delay-seconds (digits only): unreadable
+        ("99999999999999999999999999", HOUR_S),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", HOUR_S),
+        ("Mon, 01 Jan 2001 00:00:00 GMT", 1.0),
+        ("Mon, 99 Foo 2001 99:99:99 GMT", 60.0),
+        ("\u00b2", 60.0),
+        ("7, 8", 60.0),
+    ],
+    ids=[
+        "infinite",
+        "minus-infinite",
+        "nan",
+        "negative",
+        "exponent",
+        "huge-integer",
+        "far-http-date",
+        "past-http-date",
+        "broken-http-date",
+        "superscript-digit",
+        "list",
+    ],
+)
+async def test_a_retry_after_out_of_bounds_never_raises_and_is_capped(
+    scripted: Scripted,
+    make_client: MakeClient,
+    redis_client: Redis,
+    prefix: str,
+    value: str,
+    retry_after_s: float,
+) -> None:
+    """Whatever the service (or a proxy in front of it) says, one answer can hold the
+    checks of every executor off for at most the cap, and the client never crashes."""
+    scripted.respond = lambda: JSONResponse(
+        LIMITED, status_code=422, headers={"Retry-After": value}
+    )
+    with pytest.raises(TaxServiceBusy) as busy:
+        await make_client(scripted.base_url).self_employed(SELF_EMPLOYED, ON)
+    assert busy.value.retry_after_s == retry_after_s
+    cooling_ms = await redis_client.pttl(f"{prefix}:cooldown")
+    assert 0 < cooling_ms <= retry_after_s * 1000
+
+
+async def test_the_cap_is_configurable(
+    scripted: Scripted, make_client: MakeClient, redis_client: Redis, prefix: str
+) -> None:
+    scripted.respond = lambda: Response(status_code=429, headers={"Retry-After": "7200"})
+    with pytest.raises(TaxServiceBusy) as busy:
+        await make_client(scripted.base_url, max_retry_after_s=120).self_employed(SELF_EMPLOYED, ON)
+    assert busy.value.retry_after_s == 120
+    assert 0 < await redis_client.pttl(f"{prefix}:cooldown") <= 120_000
+    # the service's minute, when it names none, is capped too (once the shared
+    # cool-down of the first answer is lifted, or the second call would not be sent)
+    await redis_client.delete(f"{prefix}:cooldown")
+    scripted.respond = lambda: Response(status_code=429)
+    with pytest.raises(TaxServiceBusy) as default:
+        await make_client(scripted.base_url, max_retry_after_s=30).self_employed(OTHERS[0], ON)
+    assert default.value.retry_after_s == 30
+
+
+async def test_a_retry_after_http_date_is_read(scripted: Scripted, make_client: MakeClient) -> None:
+    when = _http_date(datetime.now(UTC) + timedelta(minutes=10))
+    scripted.respond = lambda: Response(status_code=429, headers={"Retry-After": when})
+    with pytest.raises(TaxServiceBusy) as busy:
+        await make_client(scripted.base_url).self_employed(SELF_EMPLOYED, ON)
+    # the date has whole seconds, and the request itself takes a moment
+    assert 540 < busy.value.retry_after_s <= 600
+
+
 async def test_429_is_busy(scripted: Scripted, make_client: MakeClient) -> None:
     scripted.respond = lambda: Response("slow down", status_code=429, headers={"Retry-After": "3"})
     with pytest.raises(TaxServiceBusy) as busy:
@@ -444,3 +529,12 @@ def test_settings_are_checked() -> None:
         TaxStatusClient(
             "http://x", unused_redis, requests_per_minute=1, cache_ttl_s=1, max_wait_s=-1
         )
+    for cap in (0, -1, math.inf, math.nan):
+        with pytest.raises(ValueError, match="max_retry_after_s"):
+            TaxStatusClient(
+                "http://x",
+                unused_redis,
+                requests_per_minute=1,
+                cache_ttl_s=1,
+                max_retry_after_s=cap,
+            )

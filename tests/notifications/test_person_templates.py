@@ -85,7 +85,7 @@ def make_context(
 
 @pytest.fixture(scope="module")
 def templates() -> Templates:
-    return Templates()
+    return Templates(timezone="Europe/Moscow")
 
 
 def render(

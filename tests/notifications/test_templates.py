@@ -76,6 +76,12 @@ EVENTS: dict[Kind, tuple[str, str | None, dict[str, Any], str]] = {
         {"documents": [{"kind": "act", "title": f"Act {DANGER}", "url": DOC_URL}]},
         "closed",
     ),
+    Kind.PAPERWORK_FAILED: (
+        "hr.paperwork_failed",
+        f"INN must be 10 or 12 digits {DANGER}",
+        {},
+        "confirmed",
+    ),
 }
 
 # Who receives each kind (domain.notifications: audiences resolved to user roles).
@@ -93,6 +99,7 @@ AUDIENCES: dict[Kind, tuple[str, ...]] = {
     Kind.DISPUTE_RESOLVED: ("customer", "executor"),
     Kind.REQUEST_CANCELLED: ("customer", "executor"),
     Kind.DOCUMENTS_READY: ("customer", "executor"),
+    Kind.PAPERWORK_FAILED: ("hr",),
 }
 
 CASES = [
@@ -137,7 +144,7 @@ def make_context(kind: Kind, role: str = "customer") -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def templates() -> Templates:
-    return Templates()
+    return Templates(timezone="Europe/Moscow")
 
 
 class _Tags(HTMLParser):

@@ -1,9 +1,11 @@
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 from temporalio.client import Client
 
+from core.settings import Settings
 from workflows.service_request import workflow_id
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -24,3 +26,10 @@ def record_history(
         (HISTORIES / f"{name}.json").write_text(history.to_json())
 
     return save
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    client = Redis.from_url(settings.redis.url)
+    yield client
+    await client.aclose()

@@ -7,11 +7,12 @@ import asyncio
 import io
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pypdf
-from sqlalchemy import select
+from redis.asyncio import Redis
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
@@ -39,6 +40,7 @@ async def closed_request(
     executor: Person,
     manager: Person,
     report: str = "Заменил смеситель, проверил на протечки",
+    confirm_trace: str | None = None,
 ) -> str:
     cmd = commands()
     view, _ = await cmd.create(customer.id, str(uuid.uuid4()), draft())
@@ -49,7 +51,8 @@ async def closed_request(
         (executor, Action.COMPLETE, {"report": report}),
         (customer, Action.CONFIRM, {}),
     ):
-        await cmd.act(view.id, action, who.actor, **extra)
+        trace = confirm_trace if action == Action.CONFIRM else None
+        await cmd.act(view.id, action, who.actor, trace_id=trace, **extra)
     handle = temporal.get_workflow_handle(workflow_id(view.id), result_type=RequestView)
     assert (await asyncio.wait_for(handle.result(), 60)).state == "closed"
     return view.id
@@ -145,13 +148,16 @@ async def test_generating_again_or_concurrently_leaves_one_set_of_documents(
     person: PersonFactory,
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
+    redis: Redis,
 ) -> None:
     customer, executor = await person(Role.CUSTOMER), await person(Role.EXECUTOR)
     manager = await person(Role.MANAGER)
     rid = await closed_request(commands, temporal, customer, executor, manager)
     before = {k: d.sha256 for k, d in (await documents_of(sessions, rid)).items()}
 
-    activities = PaperworkActivities(sessions, settings.paperwork)
+    activities = PaperworkActivities(
+        sessions, settings.paperwork, time_zone=settings.time_zone, redis=redis
+    )
     env = ActivityEnvironment()
     retry = PaperworkInput(str(uuid.uuid4()), rid, datetime.now(UTC))
     results = await asyncio.gather(
@@ -190,3 +196,65 @@ async def test_generating_again_or_concurrently_leaves_one_set_of_documents(
         )
     # a second generation run announces nothing twice
     assert sorted(announced) == ["document.generated"] * 3 + ["payout.recorded"]
+
+
+async def test_paperwork_events_carry_the_confirm_trace_and_the_time_the_documents_exist(
+    commands: Commands,
+    temporal: Client,
+    person: PersonFactory,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    customer, executor = await person(Role.CUSTOMER), await person(Role.EXECUTOR)
+    manager = await person(Role.MANAGER)
+    trace = uuid.uuid4().hex
+    rid = await closed_request(commands, temporal, customer, executor, manager, confirm_trace=trace)
+    async with sessions() as session:
+        envelopes = {
+            (row.type, row.event_id): row.envelope
+            for row in (
+                await session.execute(select(OutboxEvent).where(OutboxEvent.aggregate_id == rid))
+            ).scalars()
+        }
+    by_type: dict[str, list[dict[str, object]]] = {}
+    for (kind, _), envelope in envelopes.items():
+        by_type.setdefault(kind, []).append(envelope)
+    paperwork = ["document.generated", "payout.recorded", "hr.paperwork_recorded"]
+    for kind in [*paperwork, "request.confirmed", "request.closed"]:
+        assert {e["trace_id"] for e in by_type[kind]} == {trace}, kind
+    # Stamped once the documents are stored, not when the step began (before rendering).
+    made = max(d.created_at for d in (await documents_of(sessions, rid)).values())
+    for kind in paperwork:
+        for envelope in by_type[kind]:
+            assert datetime.fromisoformat(str(envelope["occurred_at"])) >= made, kind
+
+
+async def test_document_dates_are_in_the_configured_time_zone(
+    commands: Commands,
+    temporal: Client,
+    person: PersonFactory,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    redis: Redis,
+) -> None:
+    customer, executor = await person(Role.CUSTOMER), await person(Role.EXECUTOR)
+    manager = await person(Role.MANAGER)
+    rid = await closed_request(commands, temporal, customer, executor, manager)
+    async with sessions.begin() as session:  # a fresh run of the paperwork, another day
+        await session.execute(delete(Document).where(Document.request_id == uuid.UUID(rid)))
+        await session.execute(delete(Payout).where(Payout.request_id == uuid.UUID(rid)))
+    # 22:30 UTC on 31 Dec is already 1 January in Vladivostok (UTC+10).
+    late = datetime(2026, 12, 31, 22, 30, tzinfo=UTC)
+    far_east = PaperworkActivities(
+        sessions, settings.paperwork, time_zone="Asia/Vladivostok", redis=redis
+    )
+    await ActivityEnvironment().run(
+        far_east.generate_paperwork, PaperworkInput(str(uuid.uuid4()), rid, late)
+    )
+    async with sessions() as session:
+        payout = (
+            await session.execute(select(Payout).where(Payout.request_id == uuid.UUID(rid)))
+        ).scalar_one()
+    assert payout.recorded_on == date(2027, 1, 1)
+    act = text_of((await documents_of(sessions, rid))["act"].content)
+    assert "1 января 2027" in act
+    assert "31 декабря 2026" not in act

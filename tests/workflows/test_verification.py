@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
@@ -18,11 +19,11 @@ from devstack.emulators.tax_service import RunningTaxService
 from devstack.mailbox import SmtpSink
 from domain.executor_verification import VerificationPolicy, VerificationView
 from domain.lifecycle import Action, Actor, Role, StateConflict
-from services.errors import Conflict, Forbidden, Unprocessable
+from services.errors import Conflict, Forbidden, TooManyRequests, Unprocessable
 from services.requests import RequestCommands, RequestDraft
 from services.verification import Documents, Verifications
 from store import requests as repo
-from store.models import ExecutorProfile, OutboxEvent
+from store.models import ExecutorProfile, OutboxEvent, VerificationSubmission
 from tests.notifications.helpers import until
 from tests.people import Person, PersonFactory
 from tests.verification_data import valid_inn
@@ -330,6 +331,7 @@ async def test_officers_executors_and_the_head_of_security_are_told(
 
 
 async def test_re_verifying_early_keeps_the_executor_working_until_the_decision(
+    record_history: Callable[..., Any],
     verifications: Factory,
     person: PersonFactory,
     tax_service: RunningTaxService,
@@ -355,3 +357,134 @@ async def test_re_verifying_early_keeps_the_executor_working_until_the_decision(
     assert rejected.state == "rejected"
     profile = await profile_of(sessions, executor.id)
     assert (profile.verification_status, profile.verified_until) == ("rejected", None)
+    await record_history(
+        "",
+        "verification_reverifies_early",
+        of_workflow=f"verification-{executor.id}",
+    )
+
+
+async def _back_in_queue(sessions: async_sessionmaker[AsyncSession], request_id: str) -> bool:
+    async with sessions() as session:
+        row = await repo.require(session, request_id)
+        return row.state == "new" and row.assignee_id is None
+
+
+async def test_an_expiry_sends_requests_not_yet_accepted_back_to_the_queue(
+    verifications: Factory,
+    person: PersonFactory,
+    tax_service: RunningTaxService,
+    sessions: async_sessionmaker[AsyncSession],
+    commands: Callable[..., RequestCommands],
+) -> None:
+    service = verifications(validity_s=5)
+    executor, officer = await newcomer(person), await person(Role.SECURITY)
+    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
+    await service.submit(executor.id, docs(await self_employed(tax_service)))
+    await state_becomes(service, executor.id, "awaiting_decision")
+    await service.decide(executor.id, officer.actor, True, "", None)
+    cmd = commands()
+    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
+    assigned = await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
+    assert assigned.state == "assigned"  # verified: it could be accepted now, but is not
+
+    await state_becomes(service, executor.id, "expired")
+    await until(lambda: _back_in_queue(sessions, view.id), what="request back in the queue")
+
+
+async def test_an_approval_still_expires_at_its_time_while_re_verifying(
+    record_history: Callable[..., Any],
+    verifications: Factory,
+    person: PersonFactory,
+    tax_service: RunningTaxService,
+    sessions: async_sessionmaker[AsyncSession],
+    commands: Callable[..., RequestCommands],
+) -> None:
+    service = verifications(validity_s=6)
+    executor, officer = await newcomer(person), await person(Role.SECURITY)
+    customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
+    inn = await self_employed(tax_service)
+    await service.submit(executor.id, docs(inn))
+    await state_becomes(service, executor.id, "awaiting_decision")
+    approved = await service.decide(executor.id, officer.actor, True, "", None)
+    assert approved.verified_until is not None
+    cmd = commands()
+    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
+    await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
+    await service.submit(executor.id, docs(inn))  # re-verifying; the officer takes long
+    await state_becomes(service, executor.id, "awaiting_decision")
+
+    async def expired_while_waiting() -> bool:
+        return ("verification.expired", "") in await security_events(sessions, executor.id)
+
+    await until(expired_while_waiting, timeout_s=20, what="the old approval's expiry")
+    assert datetime.now(UTC) >= approved.verified_until
+    await until(lambda: _back_in_queue(sessions, view.id), what="request back in the queue")
+    # The new documents still wait for their officer, who can approve them.
+    assert (await profile_of(sessions, executor.id)).verification_status == "awaiting_decision"
+    renewed = await service.decide(executor.id, officer.actor, True, "", None)
+    assert renewed.verified_until is not None
+    assert renewed.verified_until > approved.verified_until
+    await record_history(
+        "", "verification_expires_while_reverifying", of_workflow=f"verification-{executor.id}"
+    )
+
+
+async def test_an_unavailable_tax_service_goes_to_an_officer_not_checked_after_the_deadline(
+    verifications: Factory,
+    person: PersonFactory,
+    tax_service: RunningTaxService,
+    sessions: async_sessionmaker[AsyncSession],
+    mailbox: SmtpSink,
+) -> None:
+    # The first retry (seconds later) would start past the deadline: no second attempt.
+    service = verifications(tax_check_deadline_s=2)
+    executor, officer = await newcomer(person), await person(Role.SECURITY)
+    tax_service.emulator.fail_next(1)
+    await service.submit(executor.id, docs(await self_employed(tax_service)))
+    waiting = await state_becomes(service, executor.id, "awaiting_decision")
+    [tax] = [c for c in waiting.checks if c.name == "self_employed"]
+    assert (tax.checked, tax.passed) == (False, False)
+    assert tax.detail.startswith("not checked")
+    notice = await mailbox.wait_for(lambda e: officer.email in e.rcpt_tos, timeout_s=20)
+    assert "Не проверено" in notice.text or "Not checked" in notice.text
+    async with sessions() as session:
+        [data] = (
+            await session.scalars(
+                select(OutboxEvent.envelope).where(
+                    OutboxEvent.aggregate_id == executor.id,
+                    OutboxEvent.type == "verification.awaiting_decision",
+                )
+            )
+        ).all()
+    assert (data["data"]["not_checked"], data["data"]["checks"]) == (["self_employed"], [])
+    decided = await service.decide(executor.id, officer.actor, True, "checked by hand", None)
+    assert decided.state == "verified"
+
+
+async def test_submissions_are_capped_per_executor_per_local_day(
+    verifications: Factory,
+    person: PersonFactory,
+    tax_service: RunningTaxService,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    service = verifications(submissions_per_day=2)
+    executor = await newcomer(person)
+    inn = await self_employed(tax_service)
+    for _ in range(2):
+        await service.submit(executor.id, docs(inn))
+    with pytest.raises(TooManyRequests, match="2 verification submissions a day") as refused:
+        await service.submit(executor.id, docs(inn))
+    local_now = datetime.now(ZoneInfo("Europe/Moscow"))
+    midnight = datetime.combine(local_now.date() + timedelta(days=1), time(), local_now.tzinfo)
+    to_midnight = (midnight - local_now).total_seconds()
+    assert to_midnight - 5 <= refused.value.retry_after_s <= to_midnight + 1
+    async with sessions() as session:
+        stored = await session.scalar(
+            select(func.count())
+            .select_from(VerificationSubmission)
+            .where(VerificationSubmission.executor_id == uuid.UUID(executor.id))
+        )
+    assert stored == 2  # the refused one left nothing behind
+    other = await newcomer(person)  # the cap is per executor
+    await service.submit(other.id, docs(await self_employed(tax_service)))

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api.docs import install_docs
 from api.limits import BodyLimitMiddleware
 from api.metrics import install_metrics
+from api.openapi_document import install_openapi_document
 from api.problems import install_problem_handlers
 from api.resources import Resources
 from api.routes import (
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost (added last): every answer, refusals included, carries the headers.
     app.add_middleware(SecurityHeadersMiddleware)
     install_docs(app, public=settings.api.public_docs)
+    install_openapi_document(app)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(requests.router)

@@ -255,7 +255,14 @@ class RequestCreate(Body):
                     "window_start": "2026-12-01T09:00:00+03:00",
                     "window_end": "2026-12-01T13:00:00+03:00",
                     "budget": "2500.00",
-                }
+                },
+                # No window: valid on any day (a dated example ages out of the plausible range).
+                {
+                    "category": "electrical",
+                    "description": "Не работает розетка в прихожей",
+                    "address": "Москва, Ленинский пр., 30, кв. 5",
+                    "budget": "1200.00",
+                },
             ]
         }
     )

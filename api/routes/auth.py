@@ -73,6 +73,7 @@ async def token(
     "/refresh",
     response_model=TokenPairOut,
     summary="Trade a refresh token for a new pair (the old one is spent)",
+    responses={401: {"description": "the refresh token is invalid, spent or revoked"}},
 )
 async def refresh(body: RefreshIn, resources: ResourcesDep) -> TokenPairOut:
     return _pair(await resources.auth.refresh(body.refresh_token))

@@ -46,7 +46,14 @@ def _bad_link(detail: str) -> HTMLResponse:
     )
 
 
-@router.get("/confirm/{token}", response_class=HTMLResponse, summary="Confirm-the-work page")
+@router.get(
+    "/confirm/{token}",
+    response_class=HTMLResponse,
+    summary="Confirm-the-work page",
+    responses={
+        400: {"description": "the link is not valid", "content": {"text/html": {}}},
+    },
+)
 async def confirm_page(token: str, resources: ResourcesDep) -> HTMLResponse:
     try:
         link = decode_action_link(resources.settings.auth, token)
@@ -63,7 +70,15 @@ async def confirm_page(token: str, resources: ResourcesDep) -> HTMLResponse:
     )
 
 
-@router.post("/confirm/{token}", response_class=HTMLResponse, summary="Confirm the work")
+@router.post(
+    "/confirm/{token}",
+    response_class=HTMLResponse,
+    summary="Confirm the work",
+    responses={
+        400: {"description": "the link is not valid", "content": {"text/html": {}}},
+        409: {"description": "nothing to confirm", "content": {"text/html": {}}},
+    },
+)
 async def confirm(token: str, resources: ResourcesDep) -> HTMLResponse:
     try:
         link = decode_action_link(resources.settings.auth, token)

@@ -127,6 +127,7 @@ ExecutorId = Annotated[
     "/executors/me/verification",
     response_model=VerificationPublic,
     summary="Where your own verification stands",
+    responses={404: {"description": "you are not an executor"}},
 )
 async def own_verification_status(
     actor: CurrentActor, resources: ResourcesDep
@@ -139,7 +140,10 @@ async def own_verification_status(
     "/executors/{executor_id}/verification",
     response_model=VerificationPublic,
     summary="Where an executor's verification stands (security staff, or the executor)",
-    responses={403: {"description": "security staff and the executor only"}},
+    responses={
+        403: {"description": "security staff and the executor only"},
+        404: {"description": "no such executor"},
+    },
 )
 async def verification_status(
     executor_id: ExecutorId, actor: MaySeeVerifications, resources: ResourcesDep

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import ResourcesDep
 from api.security_headers import DEFAULT_POLICY, csp_hash
+from core.logging import get_logger
 from core.security import InvalidToken, decode_action_link
 from domain.lifecycle import Action, Actor, Role, TransitionError
 from services.errors import ServiceError
@@ -38,6 +39,17 @@ def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(html, status_code=status_code, headers={"Content-Security-Policy": _POLICY})
 
 
+log = get_logger("links")
+# Why a signature or a key was refused is for the log: the page says it plainly, and
+# never hands whoever holds a doctored link the verifier's own words.
+UNREADABLE_LINK = "Ссылка повреждена или устарела. / The link is damaged or has expired."
+
+
+def _unreadable_link(error: InvalidToken) -> HTMLResponse:
+    log.info("link.refused", reason=str(error))
+    return _bad_link(UNREADABLE_LINK)
+
+
 def _bad_link(detail: str) -> HTMLResponse:
     return _page(
         "Ссылка недействительна / Link is not valid",
@@ -58,10 +70,10 @@ async def confirm_page(token: str, resources: ResourcesDep) -> HTMLResponse:
     try:
         link = decode_action_link(resources.settings.auth, token)
     except InvalidToken as error:
-        return _bad_link(str(error))
+        return _unreadable_link(error)
     view = await resources.requests.get(link.request_id)
     if view is None:
-        return _bad_link("the request does not exist")
+        return _bad_link("Заявка не найдена. / The request does not exist.")
     return _page(
         "Подтвердите выполнение работ",
         f"<p>Заявка <b>{escape(view.id[:8])}</b>: {escape(view.description)}</p>"
@@ -83,13 +95,17 @@ async def confirm(token: str, resources: ResourcesDep) -> HTMLResponse:
     try:
         link = decode_action_link(resources.settings.auth, token)
     except InvalidToken as error:
-        return _bad_link(str(error))
+        return _unreadable_link(error)
     if link.action != Action.CONFIRM:
-        return _bad_link("this link is not for confirming work")
+        return _bad_link(
+            "Эта ссылка не для подтверждения работ. / This link is not for confirming work."
+        )
     async with resources.sessions() as session:
         user = await users.by_id(session, link.subject)
     if user is None or not user.is_active:
-        return _bad_link("the account of this link is not active")
+        return _bad_link(
+            "Учётная запись этой ссылки не активна. / The account of this link is not active."
+        )
     commands = await resources.commands()
     try:
         view = await commands.act(

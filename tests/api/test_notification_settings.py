@@ -108,6 +108,10 @@ async def test_confirm_links_work_once_for_their_owner_and_bad_links_change_noth
     for bad in ("not-a-token", link(ttl_s=-10), link(action="cancel"), link()[:-3] + "abc"):
         refused = await client.post(f"/confirm/{bad}")
         assert refused.status_code == 400, bad
+        # A plain sentence, not the verifier's reason (e.g. PyJWT's "Not enough segments").
+        assert "повреждена или устарела" in refused.text or "не для подтверждения" in refused.text
+        assert "segments" not in refused.text
+        assert "signature" not in refused.text.lower()
     # The link is no access token, and an access token is no link.
     as_bearer = await client.get("/auth/me", headers={"Authorization": f"Bearer {link()}"})
     assert as_bearer.status_code == 401

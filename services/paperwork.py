@@ -20,10 +20,13 @@ async def retry_paperwork(
     temporal: Client, request_id: str, actor: Actor, *, trace_id: str | None
 ) -> RequestView:
     """Ask the workflow of a request known to the store to generate its paperwork again."""
-    handle = temporal.get_workflow_handle_for(ServiceRequestWorkflow.run, workflow_id(request_id))
+    handle = temporal.get_workflow_handle(workflow_id(request_id))
     command = ActionInput(actor_id=actor.id, actor_role=actor.role.value, trace_id=trace_id)
     try:
-        return await handle.execute_update(ServiceRequestWorkflow.retry_paperwork, command)
+        view: RequestView = await handle.execute_update(
+            ServiceRequestWorkflow.retry_paperwork, command
+        )
+        return view
     except WorkflowUpdateFailedError as error:
         cause = error.cause
         if isinstance(cause, ApplicationError) and cause.type == ActorNotAllowed.kind:

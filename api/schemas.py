@@ -108,7 +108,7 @@ class UserRegister(Body):
         json_schema_extra={
             "examples": [
                 {
-                    "email": "anna@example.com",
+                    "email": "new.customer@example.org",
                     "password": "correct-horse-battery",
                     "full_name": "Анна Иванова",
                     "locale": "ru",
@@ -139,7 +139,7 @@ class UserCreate(Body):
         json_schema_extra={
             "examples": [
                 {
-                    "email": "ivan.plumber@example.com",
+                    "email": "new.executor@example.org",
                     "password": "a-long-initial-secret",
                     "full_name": "Иван Петров",
                     "role": "executor",

@@ -44,6 +44,9 @@ def insecure_secrets(settings: Settings) -> list[str]:
         (f"SRA_AUTH__JWT_PREVIOUS_SECRETS[{i}]", secret)
         for i, secret in enumerate(auth.jwt_previous_secrets)
     ]
+    # An operator token opens readiness details and /metrics: when set, it is a secret.
+    if settings.api.ops_token.get_secret_value():
+        checked.append(("SRA_API__OPS_TOKEN", settings.api.ops_token))
     # The webhook secret is only trusted (and only reachable) in webhook mode.
     if settings.telegram.mode == "webhook":
         checked.append(("SRA_TELEGRAM__WEBHOOK_SECRET", settings.telegram.webhook_secret))
@@ -52,6 +55,17 @@ def insecure_secrets(settings: Settings) -> list[str]:
         for name, secret in checked
         if (problem := secret_problem(secret)) is not None
     ]
+
+
+def public_signing_secrets(settings: Settings) -> list[str]:
+    """The signing secrets in use that shipped with the code: refused even in a local
+    run once someone configured them (the local stack generates its own)."""
+    auth = settings.auth
+    named = [("SRA_AUTH__JWT_SECRET", auth.jwt_secret)] + [
+        (f"SRA_AUTH__JWT_PREVIOUS_SECRETS[{i}]", secret)
+        for i, secret in enumerate(auth.jwt_previous_secrets)
+    ]
+    return [name for name, secret in named if secret.get_secret_value() in KNOWN_DEFAULT_SECRETS]
 
 
 def refuse_insecure_secrets(settings: Settings, process: str) -> None:

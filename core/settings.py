@@ -135,7 +135,8 @@ class AuthSettings(BaseModel):
     # JSON list: SRA_AUTH__JWT_PREVIOUS_SECRETS='["old-secret"]'. Dropping one signs
     # out everyone whose token it signed.
     jwt_previous_secrets: list[SecretStr] = []
-    jwt_algorithm: str = "HS256"
+    # HMAC only: the secrets are shared keys, and a free string would let "none" in.
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     access_ttl_s: int = 15 * 60
     refresh_ttl_s: int = 30 * 24 * 3600
     login_window_s: int = 15 * 60

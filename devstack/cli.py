@@ -17,7 +17,7 @@ from types import FrameType
 import httpx
 
 from core.health import DependencyStatus, run_probe
-from core.secret_policy import InsecureSecrets, refuse_insecure_secrets
+from core.secret_policy import InsecureSecrets, public_signing_secrets, refuse_insecure_secrets
 from core.settings import Settings, get_settings
 from devstack import demo, install, provision
 from devstack.errors import StackError
@@ -69,7 +69,17 @@ def up(settings: Settings, *, detach: bool, infra_only: bool, test_tools: bool) 
 
 
 def _refuse_insecure_secrets(settings: Settings) -> None:
-    """Fail before starting anything when our processes would refuse their secrets."""
+    """Fail before starting anything when our processes would refuse their secrets, or
+    when .env configures a public default (the local stack's own run would accept it)."""
+    public = public_signing_secrets(settings)
+    if public:
+        raise StackError(
+            "secrets",
+            f"{', '.join(public)} is a default that shipped with the code: anyone can "
+            "sign tokens with it",
+            "remove it from .env (`make up` then generates a secret into "
+            f"{settings.state_dir.resolve() / 'secrets'}) or set a long random one",
+        )
     try:
         refuse_insecure_secrets(settings, "the platform")
     except InsecureSecrets as error:

@@ -96,16 +96,17 @@ NOTIFICATIONS = "notifications-on-transitions"
 PAPERWORK = "paperwork-documents"
 PAPERWORK_TIMEOUT = timedelta(seconds=60)
 
-# Paperwork that fails for good (data that cannot be rendered, or retries used up) parks
-# the confirmed request for HR instead of failing the workflow; HR retries it with the
-# `retry_paperwork` update. Histories recorded before run the paperwork as they did.
+# Paperwork that fails for good (data that cannot be rendered: a non-retryable error)
+# parks the confirmed request for HR instead of failing the workflow; HR retries it with
+# the `retry_paperwork` update. Histories recorded before run the paperwork as they did.
 PAPERWORK_PARKS = "paperwork-failure-parks-for-hr"
-# About two minutes of attempts: a passing outage is ridden out, a lasting one parks.
+# An outage of the database or the renderer is not HR's to fix: attempts go on (every
+# 5 minutes at most) until it passes, so only a failure no retry can mend parks.
 PAPERWORK_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=500),
     backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=10,
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=0,
     non_retryable_error_types=["LookupError"],
 )
 PAPERWORK_RETRIERS = frozenset({Role.HR, Role.ADMIN})

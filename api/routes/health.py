@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from api.deps import ResourcesDep
 from api.ops_access import IsOperator
+from api.readiness_cache import SharedReadiness
 from api.resources import Resources
 from core.health import (
+    DependencyStatus,
     Probe,
     clickhouse_probe,
     kafka_probe,
@@ -53,13 +55,28 @@ async def live() -> dict[str, str]:
     "(the operator token or an admin's access token).",
     responses={503: {"model": ReadinessOut, "description": "a dependency is not ready"}},
 )
-async def ready(resources: ResourcesDep, operator: IsOperator) -> JSONResponse:
-    statuses = await run_probes(_probes(resources))
+async def ready(request: Request, resources: ResourcesDep, operator: IsOperator) -> JSONResponse:
+    shared = readiness_of(request)
+
+    async def probe() -> list[DependencyStatus]:
+        return await run_probes(_probes(resources))
+
+    # Operators are told what is true now; anyone else shares one run every few seconds.
+    statuses = await (shared.fresh(probe) if operator else shared.statuses(probe))
     ok = all(s.ok for s in statuses)
     body: dict[str, Any] = {"status": "ready" if ok else "not ready"}
     if operator:
         body["dependencies"] = [s.as_dict() for s in statuses]
     return JSONResponse(body, status_code=200 if ok else 503)
+
+
+def readiness_of(request: Request) -> SharedReadiness:
+    """The app's one shared readiness (made on first use)."""
+    state = request.app.state
+    if not hasattr(state, "readiness"):
+        state.readiness = SharedReadiness()
+    shared: SharedReadiness = state.readiness
+    return shared
 
 
 def _probes(resources: Resources) -> dict[str, Probe]:

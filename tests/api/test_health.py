@@ -1,12 +1,15 @@
 """Liveness, readiness with each dependency, and problem details for errors."""
 
+import asyncio
 import re
 import socket
 
 import httpx
+from fastapi import FastAPI
 from pydantic import SecretStr
 
 from api.main import create_app
+from api.readiness_cache import SharedReadiness
 from api.security_headers import csp_hash
 from core.settings import Settings
 from domain.lifecycle import Role
@@ -44,6 +47,25 @@ async def test_anyone_else_is_told_only_the_status(
     for headers in ({}, customer.headers, {"Authorization": "Bearer not-a-token"}):
         response = await client.get("/health/ready", headers=headers)
         assert (response.status_code, response.json()) == (200, {"status": "ready"})
+
+
+async def test_anonymous_readiness_shares_one_probe_run(
+    app: FastAPI, client: httpx.AsyncClient, signed_in: SignedIn
+) -> None:
+    """A flood of anonymous probes costs one round of dependency calls, not one each;
+    an operator is always told what is true now."""
+    admin = await signed_in(Role.ADMIN)
+    # Fresh for an hour here, so a slow machine cannot let the cached answer age out.
+    shared = app.state.readiness = SharedReadiness(fresh_for_s=3600)
+    await client.get("/health/ready", headers=admin.headers)
+    before = shared.runs
+    answers = await asyncio.gather(*(client.get("/health/ready") for _ in range(20)))
+    assert {a.json()["status"] for a in answers} == {"ready"}
+    # The admin's answer above is still fresh: the flood made no run of its own.
+    assert shared.runs == before
+    after_flood = shared.runs
+    await client.get("/health/ready", headers=admin.headers)
+    assert shared.runs == after_flood + 1
 
 
 async def test_ready_answers_503_naming_the_dependency_that_is_down(settings: Settings) -> None:

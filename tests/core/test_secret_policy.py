@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from api.main import create_app
 from core.secret_policy import MIN_SECRET_BYTES, InsecureSecrets, refuse_insecure_secrets
@@ -13,6 +13,7 @@ from core.settings import (
     LOCAL_JWT_SECRET,
     LOCAL_WEBHOOK_SECRET,
     REPO_ROOT,
+    ApiSettings,
     AuthSettings,
     Settings,
     TelegramSettings,
@@ -63,6 +64,22 @@ def test_a_webhook_bot_needs_its_own_webhook_secret() -> None:
     refuse_insecure_secrets(_settings(auth=auth, telegram=own), "bridges bot")
     # Polling never trusts the webhook secret, so it does not hold polling up.
     refuse_insecure_secrets(_settings(auth=auth), "bridges bot")
+
+
+def test_a_short_operator_token_is_refused_outside_a_local_run() -> None:
+    """It opens readiness details and /metrics; empty (admins only) is fine."""
+    auth = AuthSettings(jwt_secret=SecretStr(STRONG))
+    short = ApiSettings(ops_token=SecretStr("x"))
+    with pytest.raises(InsecureSecrets, match="SRA_API__OPS_TOKEN is shorter than 32 bytes"):
+        refuse_insecure_secrets(_settings(auth=auth, api=short), "the API")
+    refuse_insecure_secrets(_settings(auth=auth, api=ApiSettings()), "the API")
+    strong = ApiSettings(ops_token=SecretStr(STRONG))
+    refuse_insecure_secrets(_settings(auth=auth, api=strong), "the API")
+
+
+def test_only_hmac_algorithms_can_be_configured() -> None:
+    with pytest.raises(ValidationError):
+        AuthSettings(jwt_algorithm="none")
 
 
 def test_long_random_secrets_pass_in_production() -> None:

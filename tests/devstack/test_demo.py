@@ -1,9 +1,12 @@
 """Demo data: every role, executors in both verification states, requests in every
 state of the lifecycle; seeding twice changes nothing."""
 
+import json
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.main import create_app
 from bridges.telegram_bot.runner import BotRuntime
 from core.settings import Settings
 from devstack import demo
@@ -168,3 +171,11 @@ async def test_the_closed_demo_request_has_its_act_contract_and_payout(
         return got if got == {"act", "contract", "payout"} else None
 
     await until(kinds, timeout_s=60, what="the demo request's documents")
+
+
+def test_no_example_in_the_api_docs_names_a_demo_account(settings: Settings) -> None:
+    """Trying an example from /docs on a demo stack (or a contract run fuzzing from the
+    examples) must not register or create a demo person's email under someone else."""
+    schema = json.dumps(create_app(settings).openapi())
+    taken = [a.email for a in demo.ACCOUNTS if a.email in schema]
+    assert taken == []

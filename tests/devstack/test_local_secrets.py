@@ -194,3 +194,18 @@ def test_up_refuses_a_weak_configured_secret_before_starting_anything(
     said = capsys.readouterr()
     assert "SRA_AUTH__JWT_SECRET is shorter than 32 bytes" in said.out + said.err
     assert not Layout.of(settings).config.exists()  # nothing was configured or started
+
+
+def test_up_refuses_a_configured_public_default_even_in_a_local_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An .env left with the old default would otherwise come up forgeable under make up."""
+    from devstack.cli import up
+
+    public = AuthSettings(jwt_secret=SecretStr(LOCAL_JWT_SECRET))
+    settings = local_stack_settings(_fresh(tmp_path, auth=public))
+    assert settings.environment == "local"
+    assert up(settings, detach=True, infra_only=True, test_tools=False) == 1
+    said = capsys.readouterr()
+    assert "SRA_AUTH__JWT_SECRET is a default that shipped with the code" in said.out + said.err
+    assert not Layout.of(settings).config.exists()

@@ -3,7 +3,8 @@ before it is read whole, let alone parsed.
 
 A declared Content-Length is checked before the app runs; a body without one (chunked)
 is counted as it streams in and cut off at the limit. The limit is chosen from the
-method and path alone, so the refusal needs no routing and no parsing.
+method, the path and the bearer token's signature alone, so the refusal needs no
+routing, no parsing and no database.
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import problem_response
-from core.settings import ApiSettings
+from core.security import InvalidToken, decode
+from core.settings import ApiSettings, AuthSettings
+from domain.lifecycle import Role
 
-# The routes whose bodies carry files (identity scans) get the upload limit.
-UPLOAD_ROUTES = frozenset({("POST", "/executors/me/verification")})
+# The routes whose bodies carry files (identity scans) get the upload limit, for the
+# role that may send them: FastAPI reads and parses a body before it checks who sent it,
+# so an anonymous caller must not make the API take in 36 MiB.
+UPLOAD_ROUTES = {("POST", "/executors/me/verification"): Role.EXECUTOR}
 
 
 class BodyTooLarge(HTTPException):
@@ -25,20 +30,33 @@ class BodyTooLarge(HTTPException):
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, settings: ApiSettings) -> None:
+    def __init__(self, app: ASGIApp, settings: ApiSettings, auth: AuthSettings) -> None:
         self.app = app
         self.settings = settings
+        self.auth = auth
 
-    def limit_of(self, method: str, path: str) -> int:
-        if (method, path.rstrip("/") or "/") in UPLOAD_ROUTES:
+    def limit_of(self, scope: Scope) -> int:
+        uploader = UPLOAD_ROUTES.get((scope["method"], scope["path"].rstrip("/") or "/"))
+        if uploader is not None and self._bearer_role(scope) == uploader.value:
             return self.settings.max_upload_body_bytes
         return self.settings.max_body_bytes
+
+    def _bearer_role(self, scope: Scope) -> str | None:
+        """The role in a validly signed access token (revocation is the route's to check:
+        this only decides how much the API is willing to read)."""
+        scheme, _, token = Headers(scope=scope).get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        try:
+            return decode(self.auth, token.strip(), "access").role
+        except InvalidToken:
+            return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit_of(scope["method"], scope["path"])
+        limit = self.limit_of(scope)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _refuse(scope, receive, send, limit)

@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     # Innermost (added first): the endpoints read the body through it directly, so its
     # refusal reaches the problem handlers unwrapped by the middlewares around it.
-    app.add_middleware(BodyLimitMiddleware, settings=settings.api)
+    app.add_middleware(BodyLimitMiddleware, settings=settings.api, auth=settings.auth)
     install_metrics(app)
     install_tracing(app)
     # Outermost (added last): every answer, refusals included, carries the headers.

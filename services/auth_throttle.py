@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 import math
 
 from redis.asyncio import Redis
@@ -94,7 +95,8 @@ class LoginThrottle:
             pipe.decr(address)
             await pipe.execute()
 
-    def _keys(self, email: str, ip: str) -> tuple[str, str, str, str]:
+    def _keys(self, email: str, client_ip: str) -> tuple[str, str, str, str]:
+        ip = address_key(client_ip)
         account = _digest(email)
         return (
             f"sra:auth:failures:pair:{account}:{ip}",
@@ -114,7 +116,7 @@ class RegistrationThrottle:
     async def admit(self, email: str, ip: str) -> None:
         s = self.settings
         limits = (
-            (f"sra:auth:register:ip:{ip}", s.register_max_per_ip),
+            (f"sra:auth:register:ip:{address_key(ip)}", s.register_max_per_ip),
             (f"sra:auth:register:email:{_digest(email)}", s.register_max_per_email),
         )
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -125,6 +127,21 @@ class RegistrationThrottle:
         for (key, limit), count in zip(limits, counts[::2], strict=True):
             if int(count) > limit:
                 raise _refusal(_seconds(await self.redis.pttl(key)), "sign-ups")
+
+
+def address_key(ip: str) -> str:
+    """The part of a client address one party controls: an IPv4 address, or the /64 of
+    an IPv6 one (a single subscriber is given a whole /64, so counting each /128 apart
+    would hand an attacker 2^64 fresh addresses)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:  # ::ffff:192.0.2.1 is the IPv4 address
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 def _seconds(milliseconds: int) -> int:

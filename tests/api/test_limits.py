@@ -75,3 +75,20 @@ async def test_identity_scans_have_the_higher_upload_limit(
     )
     assert refused.status_code == 413
     assert refused.json()["max_bytes"] == settings.api.max_upload_body_bytes
+
+
+async def test_only_an_executors_token_opens_the_upload_limit(
+    client: httpx.AsyncClient, signed_in: SignedIn, settings: Settings
+) -> None:
+    """FastAPI parses a body before it checks the caller: without a signed executor
+    token, the upload route takes no more than any other."""
+    customer = await signed_in(Role.CUSTOMER)
+    over_global = b"{" + b" " * settings.api.max_body_bytes + b"}"
+    for headers in ({}, {"Authorization": "Bearer forged.token.here"}, customer.headers):
+        refused = await client.post(
+            "/executors/me/verification",
+            content=over_global,
+            headers=headers | {"content-type": "application/json"},
+        )
+        assert refused.status_code == 413, headers
+        assert refused.json()["max_bytes"] == settings.api.max_body_bytes

@@ -17,7 +17,7 @@ from api.main import create_app
 from core.settings import AuthSettings, Settings
 from domain.lifecycle import Role
 from services.auth import _login_aggregate
-from services.auth_throttle import backoff_s
+from services.auth_throttle import address_key, backoff_s
 from store.models import OutboxEvent
 from tests.api_client import PASSWORD, SignedIn
 
@@ -166,3 +166,22 @@ async def test_sign_up_is_throttled_per_address(settings: Settings) -> None:
             for _ in range(4)
         ]
     assert statuses == [202, 202, 202, 429]
+
+
+async def test_an_ipv6_subscriber_counts_as_one_address(app: FastAPI, signed_in: SignedIn) -> None:
+    """One subscriber holds a whole /64: hopping between its addresses buys no guesses."""
+    victim = await signed_in(Role.CUSTOMER)
+    prefix = f"2001:db8:{random.randint(1, 0xFFFF):x}:{random.randint(1, 0xFFFF):x}"
+    statuses = []
+    for n in range(6):
+        async with _from(app, (f"{prefix}::{n + 1:x}", 41000)) as hopping:
+            statuses.append((await _token(hopping, victim.person.email, f"guess-{n}")).status_code)
+    assert statuses == [401] * 5 + [429]
+
+
+def test_addresses_are_keyed_by_what_one_party_controls() -> None:
+    assert address_key("203.0.113.7") == "203.0.113.7"
+    assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:ffff::9")
+    assert address_key("2001:db8:1:2::1") != address_key("2001:db8:1:3::1")
+    assert address_key("::ffff:203.0.113.7") == "203.0.113.7"
+    assert address_key("unknown") == "unknown"

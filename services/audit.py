@@ -4,6 +4,7 @@ Each entry is written with its outbox event in one transaction."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,24 +50,28 @@ async def record_denial(
     target_type: str,
     target_id: str,
     detail: str,
+    personal_data: bool = False,
 ) -> None:
-    """A refused access: an audit row and an `access.denied` security event."""
+    """A refused access: an audit row and an `access.denied` security event. A refused
+    attempt at someone's personal data is also part of that data's access trail on
+    audit-events (an `audit.action` row, outcome denied), written in the same transaction."""
     async with sessions.begin() as session:
-        await audit.add(
-            session,
-            AuditRecord(
-                actor_id=actor.id,
-                actor_role=actor.role.value,
-                action=action,
-                target_type=target_type,
-                target_id=target_id,
-                outcome="denied",
-                event_type="access.denied",
-                aggregate_id=f"user:{actor.id}",
-                detail=detail,
-                trace_id=current_trace_id(),
-            ),
+        record = AuditRecord(
+            actor_id=actor.id,
+            actor_role=actor.role.value,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            outcome="denied",
+            event_type="access.denied",
+            aggregate_id=f"user:{actor.id}",
+            detail=detail,
+            trace_id=current_trace_id(),
         )
+        await audit.add(session, record)
+        if personal_data:
+            trail = replace(record, event_id=str(uuid.uuid4()), event_type="audit.action")
+            await audit.add(session, trail)
 
 
 async def record_admin_action(

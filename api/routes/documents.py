@@ -84,6 +84,7 @@ async def download_document(
             target_type="document",
             target_id=str(document_id),
             detail=f"a {actor.role} may not download the {doc.kind}",
+            personal_data=True,
         )
         raise NotFound(f"request {request_id} has no document {document_id}")
     # Contracts and payout notes carry names, INNs and amounts: every download is recorded.
@@ -153,6 +154,7 @@ async def _may_see_payouts(
             target_type="payouts",
             target_id=_span(start, end),
             detail="not HR",
+            personal_data=True,
         )
         raise Forbidden("payouts are for HR")
 

@@ -98,6 +98,7 @@ async def _deny_read(resources: ResourcesDep, actor: Actor, executor_id: str) ->
         target_type="executor",
         target_id=executor_id,
         detail="not security staff",
+        personal_data=True,
     )
     raise Forbidden("verification details are for security staff and the executor")
 
@@ -218,6 +219,7 @@ async def overview(
             target_type="verifications",
             target_id=state or "*",
             detail="not security staff",
+            personal_data=True,
         )
         raise Forbidden("the verification queue is for security staff")
     page = await VerificationQueue(resources.sessions).page(state, limit, cursor)

@@ -94,7 +94,8 @@ async def test_document_downloads_are_audited(
     )
     assert refused.status_code == 404
     assert await entries(sessions, customer.id) == [
-        Entry("document.download", "document", ids["payout"], "denied", "security-events")
+        Entry("document.download", "document", ids["payout"], "denied", "security-events"),
+        Entry("document.download", "document", ids["payout"], "denied", "audit-events"),
     ]
 
 
@@ -152,5 +153,7 @@ async def test_hr_lists_payouts_by_period_and_exports_csv(
     for who in (manager, customer, executor):
         assert await entries(sessions, who.id, "payout.") == [
             Entry("payout.list", "payouts", span, "denied", "security-events"),
+            Entry("payout.list", "payouts", span, "denied", "audit-events"),
             Entry("payout.export", "payouts", span, "denied", "security-events"),
+            Entry("payout.export", "payouts", span, "denied", "audit-events"),
         ]

@@ -202,7 +202,10 @@ async def test_reads_of_verification_details_and_refusals_are_audited(
 
     assert (await client.get(path, headers=manager.headers)).status_code == 403
     assert (await client.get("/verifications", headers=manager.headers)).status_code == 403
+    # Each refusal: a security event, and a line in the personal data's access trail.
     assert await entries(sessions, manager.id) == [
         Entry("verification.read", "executor", executor.id, "denied", "security-events"),
+        Entry("verification.read", "executor", executor.id, "denied", "audit-events"),
         Entry("verification.list", "verifications", "*", "denied", "security-events"),
+        Entry("verification.list", "verifications", "*", "denied", "audit-events"),
     ]

@@ -29,8 +29,7 @@ class SharedReadiness:
         async with self._lock:
             if self._last is not None and time.monotonic() - self._last[0] < self.fresh_for_s:
                 return self._last[1]
-            statuses = await self.fresh(probe)
-            return statuses
+            return await self.fresh(probe)
 
     async def fresh(
         self, probe: Callable[[], Awaitable[list[DependencyStatus]]]

@@ -41,6 +41,7 @@ from domain.lifecycle import (
 from domain.requests import RequestView
 from services.audit import record_denial
 from services.errors import Forbidden, NotFound
+from services.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from services.queries import RequestFilter
 from services.requests import RequestDraft
 from store import attachments
@@ -157,7 +158,7 @@ async def list_requests(
     created_to: datetime | None = None,
     sla_breached: bool | None = None,
     sort: Annotated[str, Query(pattern=r"^-?(created_at|updated_at|sla_due_at)$")] = "-created_at",
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> RequestPage:
     if request_scope(actor) == RequestScope.NONE:

@@ -73,8 +73,9 @@ async def ensure_search_attributes(settings: Settings) -> list[str]:
     """Register the platform's custom search attributes; returns the ones added."""
     t = settings.temporal
     client = await Client.connect(t.address, namespace=t.namespace)
+    # retry: a busy dev server may cancel a call; the SDK then tries again.
     existing = await client.operator_service.list_search_attributes(
-        ListSearchAttributesRequest(namespace=t.namespace)
+        ListSearchAttributesRequest(namespace=t.namespace), retry=True
     )
     missing = {
         name: IndexedValueType.Value(f"INDEXED_VALUE_TYPE_{kind.upper()}")

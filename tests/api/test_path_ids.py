@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.lifecycle import Role
 from store import audit
-from store.models import AuditEntry
+from store.models import AuditEntry, OutboxEvent
 from tests.api_client import SignedIn
 
 LONG_ID = "a" * 70  # longer than the audit log's target column
@@ -19,13 +19,19 @@ LONG_ID = "a" * 70  # longer than the audit log's target column
 async def denials(
     sessions: async_sessionmaker[AsyncSession], actor_id: str, action: str
 ) -> list[AuditEntry]:
+    """The actor's refusals (access.denied), without the access-trail lines that a
+    refusal on personal data adds."""
     async with sessions() as session:
         found = await session.execute(
-            select(AuditEntry).where(
+            select(AuditEntry)
+            .join(OutboxEvent, OutboxEvent.event_id == AuditEntry.event_id)
+            .where(
                 AuditEntry.actor_id == actor_id,
                 AuditEntry.action == action,
                 AuditEntry.outcome == "denied",
+                OutboxEvent.type == "access.denied",
             )
+            .order_by(AuditEntry.id)
         )
         return list(found.scalars())
 

@@ -19,7 +19,7 @@ async def test_search_attributes_are_registered_with_their_types(
     temporal: Client, settings: Settings
 ) -> None:
     listed = await temporal.operator_service.list_search_attributes(
-        ListSearchAttributesRequest(namespace=settings.temporal.namespace)
+        ListSearchAttributesRequest(namespace=settings.temporal.namespace), retry=True
     )
     for name, kind in SEARCH_ATTRIBUTES.items():
         assert IndexedValueType.Name(listed.custom_attributes[name]) == (

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.paging import CursorCodec, Page, an_uuid, page_of, text
-from services.queries import ACTIVE_STATES, ExecutorView
-from store.models import ExecutorProfile, ServiceRequest, User
+from services.queries import ExecutorView, executor_view, executors_with_load
+from store.models import ExecutorProfile, User
 
 EXECUTOR_CURSOR = CursorCodec("executors", (text, an_uuid))
 
@@ -21,7 +19,7 @@ class ExecutorList:
     async def page(
         self, skill: str | None, available: bool | None, limit: int, cursor: str | None
     ) -> Page[ExecutorView]:
-        statement = _with_load().order_by(User.full_name, User.id).limit(limit + 1)
+        statement = executors_with_load().order_by(User.full_name, User.id).limit(limit + 1)
         if cursor is not None:
             name, key = EXECUTOR_CURSOR.decode(cursor)
             statement = statement.where(tuple_(User.full_name, User.id) > tuple_(name, key))
@@ -35,33 +33,5 @@ class ExecutorList:
             statement = statement.where(ExecutorProfile.available.is_(False))
         async with self.sessions() as session:
             rows = (await session.execute(statement)).all()
-        views = [_view(user, profile, jobs) for user, profile, jobs in rows]
+        views = [executor_view(user, profile, jobs) for user, profile, jobs in rows]
         return page_of(views, limit, EXECUTOR_CURSOR, lambda v: (v.full_name, v.id))
-
-
-def _with_load() -> Select[Any]:
-    jobs = (
-        select(func.count())
-        .where(ServiceRequest.assignee_id == User.id, ServiceRequest.state.in_(ACTIVE_STATES))
-        .correlate(User)
-        .scalar_subquery()
-    )
-    return select(User, ExecutorProfile, jobs).join(
-        ExecutorProfile, ExecutorProfile.user_id == User.id
-    )
-
-
-def _view(user: User, profile: ExecutorProfile, jobs: int) -> ExecutorView:
-    return ExecutorView(
-        id=str(user.id),
-        email=user.email,
-        full_name=user.full_name,
-        is_active=user.is_active,
-        skills=list(profile.skills),
-        service_area=profile.service_area,
-        verification_status=profile.verification_status,
-        verified_until=profile.verified_until,
-        available=profile.available,
-        active_jobs=int(jobs),
-        telegram_linked=profile.telegram_chat_id is not None,
-    )

@@ -149,28 +149,30 @@ class ExecutorQueries:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
-    def _base(self) -> Select[Any]:
-        jobs = (
-            select(func.count())
-            .where(ServiceRequest.assignee_id == User.id, ServiceRequest.state.in_(ACTIVE_STATES))
-            .correlate(User)
-            .scalar_subquery()
-        )
-        return select(User, ExecutorProfile, jobs).join(
-            ExecutorProfile, ExecutorProfile.user_id == User.id
-        )
-
     async def get(self, executor_id: str) -> ExecutorView | None:
         try:
             key = uuid.UUID(executor_id)
         except ValueError:
             return None
         async with self.sessions() as session:
-            row = (await session.execute(self._base().where(User.id == key))).first()
-        return _executor(*row) if row else None
+            row = (await session.execute(executors_with_load().where(User.id == key))).first()
+        return executor_view(*row) if row else None
 
 
-def _executor(user: User, profile: ExecutorProfile, jobs: int) -> ExecutorView:
+def executors_with_load() -> Select[Any]:
+    """Each executor with their profile and the number of jobs they hold now."""
+    jobs = (
+        select(func.count())
+        .where(ServiceRequest.assignee_id == User.id, ServiceRequest.state.in_(ACTIVE_STATES))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    return select(User, ExecutorProfile, jobs).join(
+        ExecutorProfile, ExecutorProfile.user_id == User.id
+    )
+
+
+def executor_view(user: User, profile: ExecutorProfile, jobs: int) -> ExecutorView:
     return ExecutorView(
         id=str(user.id),
         email=user.email,

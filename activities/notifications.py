@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.heartbeats import heartbeating
 from core.security import issue_action_link
 from core.settings import Settings
 from domain.access import visible_documents
@@ -64,7 +65,6 @@ from store import notifications as notes
 from store import requests as repo
 from store.models import ExecutorProfile, Notification, RequestTransition, ServiceRequest, User
 
-HEARTBEAT_EVERY_S = 2.0
 STALE_TURN_S = 0.05
 # Audiences that are everyone holding a role (not someone related to the request).
 STAFF_AUDIENCES = {
@@ -310,7 +310,9 @@ class NotificationActivities:
 
     @activity.defn
     async def deliver(self, item: PlannedNotification) -> DeliveryOutcome:
-        async with _heartbeating():
+        # A live attempt blocked on a slow provider must not look dead to Temporal (a
+        # second attempt would then find it `sending`).
+        async with heartbeating():
             return await self._deliver(item)
 
     async def _deliver(self, planned: PlannedNotification) -> DeliveryOutcome:
@@ -532,25 +534,6 @@ async def notification_activities(
 
 async def _heartbeat() -> None:
     activity.heartbeat()
-
-
-@contextlib.asynccontextmanager
-async def _heartbeating() -> AsyncIterator[None]:
-    """Heartbeat for the whole attempt: a live attempt blocked on a slow provider must
-    not look dead to Temporal (a second attempt would then find it `sending`)."""
-
-    async def beat() -> None:
-        while True:
-            activity.heartbeat()
-            await asyncio.sleep(HEARTBEAT_EVERY_S)
-
-    task = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def _now() -> datetime:

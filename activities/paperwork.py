@@ -2,9 +2,10 @@
 the civil-law contract on the executor's first job, and the payout record.
 
 The PDFs are rendered first (deterministically: the same request gives the same bytes),
-then everything is stored in one transaction keyed by the workflow's event id, with an
-hr-event per document and for the payout. A retry after any crash finds the first
-attempt's commit, or makes exactly the same documents again.
+in render processes (paperwork.render_pool) so that drawing never holds this process's
+event loop or GIL; then everything is stored in one transaction keyed by the workflow's
+event id, with an hr-event per document and for the payout. A retry after any crash
+finds the first attempt's commit, or makes exactly the same documents again.
 
 Data that cannot be put on paper (an invalid INN, an amount too large to spell) fails
 the same way on every attempt: it is reported as non-retryable, and the workflow parks
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.heartbeats import heartbeating
 from core.settings import PaperworkSettings
 from domain.lifecycle import Role
 from domain.notifications import Locale
@@ -32,7 +34,8 @@ from notifications.templates import category_name
 from paperwork.models import ActData, Company, ContractData, Party, PayoutData
 from paperwork.money import split_payout
 from paperwork.naming import KINDS, DocumentKind, document_title, file_name
-from paperwork.pdf import render_act, render_contract, render_payout
+from paperwork.pdf import DocumentData
+from paperwork.render_pool import RenderPool, RenderPoolBroken
 from store import cache, documents, outbox
 from store import requests as repo
 from store.documents import NewDocument, NewPayout
@@ -41,6 +44,8 @@ from store.outbox import EventDraft
 
 # The ApplicationError type of data that no retry can render.
 UNRENDERABLE = "paperwork_unrenderable"
+# ... and of a render process that died under the documents: retried.
+RENDER_POOL_BROKEN = "paperwork_render_pool_broken"
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,15 @@ class _Announcement:
 
 
 @dataclass(frozen=True)
+class _Planned:
+    """One document to render: what it is and the data it is drawn from."""
+
+    kind: DocumentKind
+    number: str
+    data: DocumentData
+
+
+@dataclass(frozen=True)
 class _Facts:
     request: ServiceRequest
     customer: User
@@ -78,22 +92,35 @@ class PaperworkActivities:
         *,
         time_zone: str,
         redis: Redis,
+        render_pool: RenderPool | None = None,
     ) -> None:
         self.sessions = sessions
         self.settings = settings
         # Document dates are the business's local dates (Settings.time_zone).
         self.local_time = ZoneInfo(time_zone)
         self.redis = redis
+        # PDFs are drawn in render processes: the worker's pool when it hands one in
+        # (and closes it), else one of these activities' own, started at the first
+        # document (`aclose` stops it).
+        self._render_pool = render_pool
+        self._own_pool: RenderPool | None = None
 
     @activity.defn
     async def generate_paperwork(self, job: PaperworkInput) -> list[GeneratedDocument]:
         facts = await self._facts(job.request_id)
         day = job.occurred_at.astimezone(self.local_time).date()
         try:
-            rendered = await asyncio.to_thread(self._render, facts, day)
+            # Drawing takes seconds under load; the short heartbeat timeout must only
+            # catch a worker that died.
+            async with heartbeating():
+                rendered = await self._render(facts, day)
         except ValueError as error:
             # Rendering is deterministic: the same data fails the same way every time.
             raise ApplicationError(str(error), type=UNRENDERABLE, non_retryable=True) from None
+        except RenderPoolBroken as error:
+            # Not the data's fault: a render process died, and the pool starts anew for
+            # the next attempt, which Temporal makes.
+            raise ApplicationError(str(error), type=RENDER_POOL_BROKEN) from error
         async with self.sessions.begin() as session:
             if await outbox.already_recorded(session, job.event_id):
                 return _described(await documents.for_request(session, job.request_id))
@@ -193,7 +220,47 @@ class PaperworkActivities:
         first_job = contract is None or str(contract.request_id) == request_id
         return _Facts(request, customer, executor, profile, first_job)
 
-    def _render(self, facts: _Facts, day: date) -> list[NewDocument]:
+    async def aclose(self) -> None:
+        """Stop the render processes these activities started themselves (none when a
+        pool was handed in: its owner closes it)."""
+        if self._own_pool is not None:
+            await self._own_pool.aclose()
+            self._own_pool = None
+
+    def _pool(self) -> RenderPool:
+        if self._render_pool is not None:
+            return self._render_pool
+        if self._own_pool is None:
+            self._own_pool = RenderPool(self.settings.render_processes, self.settings.font_dir)
+        return self._own_pool
+
+    async def _render(self, facts: _Facts, day: date) -> list[NewDocument]:
+        """The documents, each drawn in a render process; the event loop only waits."""
+        request, planned = facts.request, self._plan(facts, day)
+        pool, font_dir = self._pool(), self.settings.font_dir
+        outcomes = await asyncio.gather(
+            *(pool.render(doc.data, font_dir) for doc in planned), return_exceptions=True
+        )
+        made: list[NewDocument] = []
+        for doc, outcome in zip(planned, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                raise outcome
+            made.append(
+                NewDocument(
+                    request_id=str(request.id),
+                    executor_id=str(request.assignee_id),
+                    customer_id=str(request.customer_id),
+                    kind=doc.kind,
+                    number=doc.number,
+                    file_name=file_name(doc.kind, doc.number),
+                    content=outcome.content,
+                )
+            )
+        return made
+
+    def _plan(self, facts: _Facts, day: date) -> list[_Planned]:
+        """What each document says: plain data, checked here (a ValueError is data that
+        no retry can render), drawn elsewhere."""
         request, short = facts.request, str(facts.request.id)[:8].upper()
         executor = Party(facts.executor.full_name, facts.profile.inn, facts.executor.email)
         customer = Party(facts.customer.full_name, None, facts.customer.email)
@@ -202,80 +269,62 @@ class PaperworkActivities:
         company = Company(
             self.settings.company_name, self.settings.company_inn, self.settings.company_address
         )
-        font = self.settings.font_dir
         numbers = {"act": f"А-{short}", "payout": f"В-{short}", "contract": _contract_number(facts)}
-        made: list[tuple[DocumentKind, bytes]] = [
-            (
+        planned = [
+            _Planned(
                 "act",
-                render_act(
-                    ActData(
-                        number=numbers["act"],
-                        request_id=str(request.id),
-                        signed_on=day,
-                        city=self.settings.city,
-                        customer=customer,
-                        executor=executor,
-                        work_description=request.report or request.description,
-                        address=request.address,
-                        category=category_name(request.category, Locale.RU),
-                        started_on=None,
-                        completed_on=day,
-                        amount=gross,
-                    ),
-                    font_dir=font,
+                numbers["act"],
+                ActData(
+                    number=numbers["act"],
+                    request_id=str(request.id),
+                    signed_on=day,
+                    city=self.settings.city,
+                    customer=customer,
+                    executor=executor,
+                    work_description=request.report or request.description,
+                    address=request.address,
+                    category=category_name(request.category, Locale.RU),
+                    started_on=None,
+                    completed_on=day,
+                    amount=gross,
                 ),
             ),
-            (
+            _Planned(
                 "payout",
-                render_payout(
-                    PayoutData(
-                        number=numbers["payout"],
-                        request_id=str(request.id),
-                        issued_on=day,
-                        platform=company,
-                        executor=executor,
-                        gross=gross,
-                        commission_rate=self.settings.commission_rate,
-                        commission=commission,
-                        net=net,
-                        act_number=numbers["act"],
-                        contract_number=numbers["contract"],
-                    ),
-                    font_dir=font,
+                numbers["payout"],
+                PayoutData(
+                    number=numbers["payout"],
+                    request_id=str(request.id),
+                    issued_on=day,
+                    platform=company,
+                    executor=executor,
+                    gross=gross,
+                    commission_rate=self.settings.commission_rate,
+                    commission=commission,
+                    net=net,
+                    act_number=numbers["act"],
+                    contract_number=numbers["contract"],
                 ),
             ),
         ]
         if facts.first_job:
-            made.append(
-                (
+            planned.append(
+                _Planned(
                     "contract",
-                    render_contract(
-                        ContractData(
-                            number=numbers["contract"],
-                            concluded_on=day,
-                            city=self.settings.city,
-                            platform=company,
-                            executor=executor,
-                            subject="услуги по категории «"
-                            f"{category_name(request.category, Locale.RU)}»",
-                            commission_rate=self.settings.commission_rate,
-                        ),
-                        font_dir=font,
+                    numbers["contract"],
+                    ContractData(
+                        number=numbers["contract"],
+                        concluded_on=day,
+                        city=self.settings.city,
+                        platform=company,
+                        executor=executor,
+                        subject="услуги по категории «"
+                        f"{category_name(request.category, Locale.RU)}»",
+                        commission_rate=self.settings.commission_rate,
                     ),
                 )
             )
-        return [
-            NewDocument(
-                request_id=str(request.id),
-                executor_id=str(request.assignee_id),
-                customer_id=str(request.customer_id),
-                kind=kind,
-                number=numbers[kind],
-                file_name=file_name(kind, numbers[kind]),
-                content=content,
-            )
-            for kind, content in made
-        ]
+        return planned
 
     async def _record_payout(self, session: AsyncSession, facts: _Facts, day: date) -> NewPayout:
         request = facts.request

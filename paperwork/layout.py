@@ -17,6 +17,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import Align, TableBordersLayout, XPos, YPos
 
 from paperwork.dates import format_date
+from paperwork.fonts import FONTS
 
 # Debian's fonts-dejavu-core; the installer provides it, a setting may point elsewhere.
 DEFAULT_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -210,15 +211,27 @@ def signature_line() -> str:
     return f"{'_' * 24} (подпись)"
 
 
+def load_fonts(font_dir: Path = DEFAULT_FONT_DIR) -> None:
+    """Parse the documents' fonts now (each file once per process), so that the first
+    document drawn afterwards does not pay for it."""
+    for _, path in _font_files(font_dir):
+        FONTS.load(path)
+
+
 def _add_fonts(pdf: FPDF, font_dir: Path) -> None:
-    for style, file_name in (("", REGULAR_FONT_FILE), ("B", BOLD_FONT_FILE)):
-        path = font_dir / file_name
+    for style, path in _font_files(font_dir):
+        FONTS.add(pdf, _FAMILY, style, path)
+
+
+def _font_files(font_dir: Path) -> list[tuple[str, Path]]:
+    files = [("", font_dir / REGULAR_FONT_FILE), ("B", font_dir / BOLD_FONT_FILE)]
+    for _, path in files:
         if not path.is_file():
             raise FileNotFoundError(
                 f"{path} not found: Cyrillic documents need the DejaVu fonts "
                 "(Debian package fonts-dejavu-core) or a font_dir that holds them"
             )
-        pdf.add_font(_FAMILY, style, str(path))
+    return files
 
 
 def _make_reproducible(pdf: FPDF, title: str, dated: date) -> None:

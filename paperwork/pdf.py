@@ -23,6 +23,19 @@ NPD_LAW = "Федерального закона от 27.11.2018 № 422-ФЗ"
 # A blank line in a signatures column, between a party's details and where it signs.
 _GAP = ""
 
+# What any one document is drawn from.
+DocumentData = ActData | ContractData | PayoutData
+
+
+def render_document(data: DocumentData, *, font_dir: Path = DEFAULT_FONT_DIR) -> bytes:
+    """The document `data` describes, whichever kind it is: one entry point for the
+    render processes (paperwork.render_pool)."""
+    if isinstance(data, ActData):
+        return render_act(data, font_dir=font_dir)
+    if isinstance(data, ContractData):
+        return render_contract(data, font_dir=font_dir)
+    return render_payout(data, font_dir=font_dir)
+
 
 def render_act(data: ActData, *, font_dir: Path = DEFAULT_FONT_DIR) -> bytes:
     """The act of completed works (акт сдачи-приёмки выполненных работ) for one request."""

@@ -26,7 +26,9 @@ PLAN_RETRY = RetryPolicy(
     non_retryable_error_types=["LookupError"],
 )
 DELIVERY_ATTEMPT_TIMEOUT = timedelta(seconds=60)
-DELIVERY_HEARTBEAT = timedelta(seconds=10)
+# A delivery whose worker died is retried after this long without a heartbeat (the
+# activity heartbeats all along its attempt, activities/notifications.py).
+DELIVERY_HEARTBEAT = timedelta(seconds=3)
 # After this long of transient failures (mail relay down all day) the message is given
 # up and recorded as failed; a notification is not worth keeping a workflow open forever.
 DELIVERY_DEADLINE = timedelta(hours=6)

@@ -40,55 +40,11 @@ class RequestActivities:
 
     @activity.defn
     async def create_request(self, creation: RequestCreation) -> RequestView:
-        new = creation.request
+        # Requests started before the API stored them itself still come here.
         async with self.sessions.begin() as session:
             if await outbox.already_recorded(session, creation.event_id):
-                return await self._already_done(session, new.request_id)
-            row = repo.add_new(
-                session,
-                new,
-                sla_stage=creation.sla_stage,
-                sla_due_at=creation.sla_due_at,
-                created_at=creation.occurred_at,
-            )
-            await session.flush()
-            seq = await outbox.next_seq(session, new.request_id)
-            data: dict[str, Any] = {
-                "category": new.category,
-                "description": new.description,
-                "address": new.address,
-                "budget": new.budget,
-                "window_start": new.window_start.isoformat() if new.window_start else None,
-                "window_end": new.window_end.isoformat() if new.window_end else None,
-            }
-            repo.add_history(
-                session,
-                request_id=new.request_id,
-                event_id=creation.event_id,
-                seq=seq,
-                action="create",
-                from_state=None,
-                to_state="new",
-                actor_id=new.customer_id,
-                actor_role=Role.CUSTOMER,
-                occurred_at=creation.occurred_at,
-                data=data,
-            )
-            await outbox.append(
-                session,
-                EventDraft(
-                    event_id=creation.event_id,
-                    type="request.created",
-                    aggregate_id=new.request_id,
-                    occurred_at=creation.occurred_at,
-                    actor_id=new.customer_id,
-                    actor_role=Role.CUSTOMER,
-                    to_state="new",
-                    data=data,
-                    trace_id=creation.trace_id,
-                ),
-                seq,
-            )
+                return await self._already_done(session, creation.request.request_id)
+            row, _ = await repo.record_creation(session, creation)
             view = repo.to_view(row)
         await cache.put_request(self.redis, view)
         return view

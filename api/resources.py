@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from redis.asyncio import Redis
@@ -19,10 +20,13 @@ from core.clickhouse import connect_clickhouse
 from core.settings import Settings
 from services.auth import AuthService
 from services.queries import ExecutorQueries, RequestQueries
+from services.request_starts import finish_background_starts
 from services.requests import RequestCommands
 from services.telegram_link import TelegramLinks
 from services.users import UserAdmin
 from services.verification import Verifications
+
+BACKGROUND_STARTS_GRACE = timedelta(seconds=3)
 
 
 @dataclass
@@ -72,15 +76,7 @@ class Resources:
         return RequestCommands.from_settings(await self.temporal(), self.sessions, self.settings)
 
     async def verifications(self) -> Verifications:
-        v = self.settings.verification
-        return Verifications(
-            await self.temporal(),
-            self.sessions,
-            self.settings.temporal.task_queue,
-            v.policy(),
-            v.max_scan_bytes,
-            self.settings.notifications.task_queue,
-        )
+        return Verifications.from_settings(await self.temporal(), self.sessions, self.settings)
 
     async def clickhouse(self) -> Any:
         # Opened on first use: a missing or locked analytics store must not stop the
@@ -91,6 +87,9 @@ class Resources:
         return self._clickhouse
 
     async def close(self) -> None:
+        # Creates answered just now may still be starting their workflows: let them
+        # (the sweeper would, a moment later) before the connections go.
+        await finish_background_starts(BACKGROUND_STARTS_GRACE)
         await self.redis.aclose()
         await self.engine.dispose()
         if self._clickhouse is not None:

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from domain.sla import SlaPolicy
+from domain.lifecycle import State
+from domain.sla import SLA_OF_STATE, Sla, SlaPolicy
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,42 @@ class RequestWorkflowInput:
     trace_id: str | None = None
     # Where the rate-limited notification deliveries run (DESIGN.md §4).
     notification_queue: str = "notifications"
+    # Where documents are rendered (their own workers: a PDF is CPU work).
+    paperwork_queue: str = "paperwork"
+    # Set when the API stored the request itself: the workflow takes this view and the
+    # `request.created` event already written with it instead of creating the request.
+    # Unset (as in every history recorded before), the workflow creates it.
+    stored: RequestView | None = None
+    created_event_id: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StartIntent:
+    """How a request's workflow is to be started, written in the transaction that stores
+    the request: whoever starts it (the API right after the commit, a sweeper after a
+    crash, an action that finds no workflow) starts the same workflow."""
+
+    task_queue: str
+    created_event_id: str
+    sla: SlaPolicy = field(default_factory=SlaPolicy)
+    notification_queue: str = "notifications"
+    paperwork_queue: str = "paperwork"
+    trace_id: str | None = None
+
+
+def stage_sla(
+    policy: SlaPolicy, state: State, entered_at: datetime, window_start: datetime | None
+) -> tuple[str | None, datetime | None]:
+    """The SLA a request entering `state` at `entered_at` runs under, and when it is due.
+    One function for the workflow and for the API that stores a new request itself."""
+    sla = SLA_OF_STATE.get(state)
+    if sla is None:
+        return None, None
+    due = entered_at + policy.duration(sla)
+    if sla == Sla.START and window_start is not None and window_start > entered_at:
+        due = window_start  # "time to start" is the scheduled slot when there is one
+    return sla.value, due
 
 
 @dataclass(frozen=True)

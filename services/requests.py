@@ -1,5 +1,10 @@
-"""Commands on service requests, sent to their workflows. Used by the API and the bot,
-so a request obeys the same rules whichever way an action arrives."""
+"""Commands on service requests. Used by the API and the bot, so a request obeys the
+same rules whichever way an action arrives.
+
+A create is one PostgreSQL transaction (the request, its history line, its
+`request.created` event and the intent to start its workflow) and is answered from the
+committed row; the workflow is started after that (services/request_starts.py). Actions
+are updates of that workflow."""
 
 from __future__ import annotations
 
@@ -7,28 +12,31 @@ import hashlib
 import json
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import (
-    Client,
-    WithStartWorkflowOperation,
-    WorkflowUpdateFailedError,
-)
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from core.settings import Settings
-from domain.lifecycle import Action, Actor, ActorNotAllowed, StateConflict
-from domain.requests import ActionInput, NewRequest, RequestView, RequestWorkflowInput
+from domain.lifecycle import Action, Actor, ActorNotAllowed, State, StateConflict
+from domain.requests import (
+    ActionInput,
+    NewRequest,
+    RequestCreation,
+    RequestView,
+    StartIntent,
+    stage_sla,
+)
 from domain.sla import SlaPolicy
 from services.errors import Conflict, NotFound, Unprocessable
+from services.request_starts import RequestStarts
 from store import requests as repo
-from store.models import ServiceRequest
-from workflows.service_request import ServiceRequestWorkflow, workflow_id
+from store.requests import PendingStart
+from workflows.service_request import workflow_id
 
 # Request ids derive from (customer, Idempotency-Key): a retried create finds its request.
 REQUEST_ID_NAMESPACE = uuid.UUID("0b6c6d7e-6a53-4b8f-9a51-5f2d4c1e9a10")
@@ -44,6 +52,13 @@ class RequestDraft:
     budget: str | None = None
 
 
+@dataclass(frozen=True)
+class StoredRequest:
+    view: RequestView
+    created: bool  # False: stored before, under the same key
+    pending: PendingStart | None  # how to start its workflow, until it is started
+
+
 def request_id_for(customer_id: str, idempotency_key: str) -> str:
     return str(uuid.uuid5(REQUEST_ID_NAMESPACE, f"{customer_id}/{idempotency_key}"))
 
@@ -56,12 +71,15 @@ class RequestCommands:
         task_queue: str,
         sla: SlaPolicy,
         notification_queue: str = "notifications",
+        paperwork_queue: str = "paperwork",
     ) -> None:
         self.temporal = temporal
         self.sessions = sessions
         self.task_queue = task_queue
         self.sla = sla
         self.notification_queue = notification_queue
+        self.paperwork_queue = paperwork_queue
+        self.starts = RequestStarts(temporal, sessions)
 
     @classmethod
     def from_settings(
@@ -73,6 +91,7 @@ class RequestCommands:
             settings.temporal.task_queue,
             settings.sla.policy(),
             settings.notifications.task_queue,
+            settings.paperwork.task_queue,
         )
 
     async def create(
@@ -82,51 +101,55 @@ class RequestCommands:
         draft: RequestDraft,
         trace_id: str | None = None,
     ) -> tuple[RequestView, bool]:
-        """The stored request and whether this call created it."""
+        """The stored request and whether this call created it. Answered once the
+        request is committed; its workflow is started in the background."""
+        stored = await self.store(customer_id, idempotency_key, draft, trace_id)
+        if stored.pending is not None:
+            # Also for a repeat: the first call's process may have died before its start.
+            self.starts.start_soon(stored.pending)
+        if not stored.created:
+            # A repeat (or a concurrent create that lost the race) must carry the same body.
+            _ensure_same(stored.view, draft)
+        return stored.view, stored.created
+
+    async def store(
+        self,
+        customer_id: str,
+        idempotency_key: str,
+        draft: RequestDraft,
+        trace_id: str | None = None,
+    ) -> StoredRequest:
+        """The create's one transaction, without the start that `create` makes next: the
+        request is durable here, and the sweeper starts its workflow if nobody else does."""
         request_id = request_id_for(customer_id, idempotency_key)
-        existing = await self._stored(request_id)
-        if existing is not None:
-            stored = repo.to_view(existing)
-            _ensure_same(stored, draft)
-            return stored, False
-        new = NewRequest(
-            request_id=request_id,
-            customer_id=customer_id,
-            idempotency_key=idempotency_key,
-            **draft.__dict__,
-        )
-        operation = WithStartWorkflowOperation(
-            ServiceRequestWorkflow.run,
-            RequestWorkflowInput(
-                request=new,
-                sla=self.sla,
-                trace_id=trace_id,
-                notification_queue=self.notification_queue,
+        now = datetime.now(UTC)
+        # As the workflow computes it for a request entering `new` (domain.requests).
+        sla_stage, due = stage_sla(self.sla, State.NEW, now, draft.window_start)
+        event_id = str(uuid.uuid4())
+        creation = RequestCreation(
+            request=NewRequest(
+                request_id=request_id,
+                customer_id=customer_id,
+                idempotency_key=idempotency_key,
+                **draft.__dict__,
             ),
-            id=workflow_id(request_id),
-            task_queue=self.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            # A finished request must never be started again by a late retry.
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            event_id=event_id,
+            occurred_at=now,
+            sla_stage=sla_stage or "",
+            sla_due_at=due or now,
+            trace_id=trace_id,
         )
-        try:
-            view = await self.temporal.execute_update_with_start_workflow(
-                ServiceRequestWorkflow.submitted,
-                start_workflow_operation=operation,
-                id=f"submit-{request_id}",
-            )
-        except RPCError as error:
-            if error.status != RPCStatusCode.ALREADY_EXISTS:
-                raise
-            late = await self._stored(request_id)
-            if late is None:
-                raise
-            view, created = repo.to_view(late), False
-        else:
-            created = True
-        # A concurrent create with the same key may have won the race with another body.
-        _ensure_same(view, draft)
-        return view, created
+        intent = StartIntent(
+            task_queue=self.task_queue,
+            created_event_id=event_id,
+            sla=self.sla,
+            notification_queue=self.notification_queue,
+            paperwork_queue=self.paperwork_queue,
+            trace_id=trace_id,
+        )
+        async with self.sessions.begin() as session:
+            row, created = await repo.record_creation(session, creation, intent=intent)
+            return StoredRequest(repo.to_view(row), created, repo.pending_start(row))
 
     async def act(
         self,
@@ -157,6 +180,18 @@ class RequestCommands:
         if idempotency_key is not None:
             await self._bind_key(request_id, action, command, idempotency_key)
             update_id = f"{action.value}-{actor.id}-{idempotency_key}"
+        try:
+            return await self._update(request_id, action, command, update_id)
+        except NotFound:
+            # A request can be stored with its workflow not started yet (created a moment
+            # ago, or just before a crash): start it here as the sweeper would, once.
+            if not await self.starts.start_if_pending(request_id):
+                raise
+        return await self._update(request_id, action, command, update_id)
+
+    async def _update(
+        self, request_id: str, action: Action, command: ActionInput, update_id: str | None
+    ) -> RequestView:
         handle = self.temporal.get_workflow_handle(workflow_id(request_id))
         try:
             result: RequestView = await handle.execute_update(
@@ -195,10 +230,6 @@ class RequestCommands:
                 f"this Idempotency-Key was already used for '{bound.action}' on this "
                 "request with other arguments; use a new key for a new action"
             )
-
-    async def _stored(self, request_id: str) -> ServiceRequest | None:
-        async with self.sessions() as session:
-            return await repo.get(session, request_id)
 
 
 def _ensure_same(stored: RequestView, draft: RequestDraft) -> None:

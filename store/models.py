@@ -174,10 +174,22 @@ class ServiceRequest(Base):
     version: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
+    # The API stores a new request itself and starts its workflow after the commit:
+    # NULL until that workflow is known to be started. `start_intent` holds how to
+    # start it (domain.requests.StartIntent), written in the same transaction, so a
+    # crash between the answer and the start loses nothing: a sweeper starts it.
+    workflow_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    start_intent: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
     __table_args__ = (
         UniqueConstraint("customer_id", "idempotency_key"),
         Index("ix_service_requests_created_at_id", "created_at", "id"),
+        # The sweeper's work list: only the few rows not started yet, oldest first.
+        Index(
+            "ix_service_requests_unstarted",
+            "created_at",
+            postgresql_where=text("workflow_started_at IS NULL"),
+        ),
     )
 
 

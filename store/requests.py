@@ -4,15 +4,30 @@ Functions only flush; the caller owns the transaction."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import String, cast, select
+from pydantic import TypeAdapter
+from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.requests import NewRequest, RequestView, TransitionRecord
+from domain.lifecycle import Role
+from domain.requests import (
+    NewRequest,
+    RequestCreation,
+    RequestView,
+    RequestWorkflowInput,
+    StartIntent,
+    TransitionRecord,
+)
+from store import outbox
 from store.models import RequestActionKey, RequestTransition, ServiceRequest
+from store.outbox import EventDraft
+
+_intents = TypeAdapter(StartIntent)
 
 
 def to_view(row: ServiceRequest) -> RequestView:
@@ -55,35 +70,171 @@ async def require(session: AsyncSession, request_id: str, *, lock: bool = False)
     return row
 
 
-def add_new(
-    session: AsyncSession,
-    new: NewRequest,
-    *,
-    sla_stage: str,
-    sla_due_at: datetime,
-    created_at: datetime,
-) -> ServiceRequest:
-    row = ServiceRequest(
-        id=uuid.UUID(new.request_id),
-        customer_id=uuid.UUID(new.customer_id),
-        idempotency_key=new.idempotency_key,
-        category=new.category,
-        description=new.description,
-        address=new.address,
-        window_start=new.window_start,
-        window_end=new.window_end,
-        budget=Decimal(new.budget) if new.budget is not None else None,
-        state="new",
-        sla_stage=sla_stage,
-        sla_due_at=sla_due_at,
-        sla_breached=False,
-        paperwork_failed=False,
-        version=1,
-        created_at=created_at,
-        updated_at=created_at,
+async def record_creation(
+    session: AsyncSession, creation: RequestCreation, *, intent: StartIntent | None = None
+) -> tuple[ServiceRequest, bool]:
+    """Store a new request with its first history line and its `request.created` event;
+    the stored row, and whether this call stored it. A request already stored under the
+    id (a repeated or concurrent create with the same key) comes back as it is and
+    nothing is written: the insert of all but one concurrent call does nothing.
+
+    With `intent` the request's workflow is still to be started (the API stores it);
+    without, the caller is that workflow (its `create_request` activity)."""
+    new = creation.request
+    inserted = await session.scalars(
+        insert(ServiceRequest)
+        .values(
+            id=uuid.UUID(new.request_id),
+            customer_id=uuid.UUID(new.customer_id),
+            idempotency_key=new.idempotency_key,
+            category=new.category,
+            description=new.description,
+            address=new.address,
+            window_start=new.window_start,
+            window_end=new.window_end,
+            budget=Decimal(new.budget) if new.budget is not None else None,
+            state="new",
+            sla_stage=creation.sla_stage,
+            sla_due_at=creation.sla_due_at,
+            sla_breached=False,
+            paperwork_failed=False,
+            version=1,
+            created_at=creation.occurred_at,
+            updated_at=creation.occurred_at,
+            workflow_started_at=None if intent is not None else creation.occurred_at,
+            start_intent=_intents.dump_python(intent, mode="json") if intent else None,
+        )
+        # No conflict target: the id and (customer, key) are both unique and name the
+        # same request (the id derives from the pair). With the id alone as the target, a
+        # concurrent insert could still fail on the pair's index instead of doing nothing.
+        .on_conflict_do_nothing()
+        .returning(ServiceRequest)
     )
-    session.add(row)
-    return row
+    row = inserted.one_or_none()
+    if row is None:
+        return await require(session, new.request_id), False
+    seq = await outbox.next_seq(session, new.request_id)
+    data = _creation_data(new)
+    add_history(
+        session,
+        request_id=new.request_id,
+        event_id=creation.event_id,
+        seq=seq,
+        action="create",
+        from_state=None,
+        to_state="new",
+        actor_id=new.customer_id,
+        actor_role=Role.CUSTOMER,
+        occurred_at=creation.occurred_at,
+        data=data,
+    )
+    await outbox.append(
+        session,
+        EventDraft(
+            event_id=creation.event_id,
+            type="request.created",
+            aggregate_id=new.request_id,
+            occurred_at=creation.occurred_at,
+            actor_id=new.customer_id,
+            actor_role=Role.CUSTOMER,
+            to_state="new",
+            data=data,
+            trace_id=creation.trace_id,
+        ),
+        seq,
+    )
+    return row, True
+
+
+def _creation_data(new: NewRequest) -> dict[str, Any]:
+    return {
+        "category": new.category,
+        "description": new.description,
+        "address": new.address,
+        "budget": new.budget,
+        "window_start": new.window_start.isoformat() if new.window_start else None,
+        "window_end": new.window_end.isoformat() if new.window_end else None,
+    }
+
+
+# ---- starting the workflows of requests the API stored -------------------------------
+
+
+@dataclass(frozen=True)
+class PendingStart:
+    """A stored request whose workflow is not known to be started, and how to start it."""
+
+    request_id: str
+    task_queue: str
+    input: RequestWorkflowInput
+
+
+def pending_start(row: ServiceRequest) -> PendingStart | None:
+    """How to start the row's workflow; None once it is started."""
+    if row.workflow_started_at is not None or row.start_intent is None:
+        return None
+    intent = _intents.validate_python(row.start_intent)
+    view = to_view(row)
+    return PendingStart(
+        request_id=view.id,
+        task_queue=intent.task_queue,
+        input=RequestWorkflowInput(
+            request=NewRequest(
+                request_id=view.id,
+                customer_id=view.customer_id,
+                idempotency_key=row.idempotency_key,
+                category=view.category,
+                description=view.description,
+                address=view.address,
+                window_start=view.window_start,
+                window_end=view.window_end,
+                budget=view.budget,
+            ),
+            sla=intent.sla,
+            trace_id=intent.trace_id,
+            notification_queue=intent.notification_queue,
+            paperwork_queue=intent.paperwork_queue,
+            stored=view,
+            created_event_id=intent.created_event_id,
+            created_at=view.created_at,
+        ),
+    )
+
+
+async def lock_pending_starts(
+    session: AsyncSession, *, older_than: timedelta, limit: int
+) -> list[PendingStart]:
+    """The oldest requests whose workflow is still not started, locked for this
+    transaction; rows another sweeper holds are skipped, so sweepers share the work.
+    FOR NO KEY UPDATE: an action key written meanwhile (a foreign key to the row, which
+    takes a key-share lock) does not wait for the sweep."""
+    rows = await session.scalars(
+        select(ServiceRequest)
+        .where(
+            ServiceRequest.workflow_started_at.is_(None),
+            ServiceRequest.start_intent.is_not(None),
+            ServiceRequest.created_at < func.now() - older_than,
+        )
+        .order_by(ServiceRequest.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True, key_share=True)
+    )
+    return [start for start in map(pending_start, rows) if start is not None]
+
+
+async def mark_started(session: AsyncSession, request_ids: list[str]) -> None:
+    """The workflows of these requests are started: nothing more to do for them."""
+    if not request_ids:
+        return
+    await session.execute(
+        update(ServiceRequest)
+        .where(
+            ServiceRequest.id.in_([uuid.UUID(r) for r in request_ids]),
+            ServiceRequest.workflow_started_at.is_(None),
+        )
+        .values(workflow_started_at=func.now(), start_intent=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def apply(row: ServiceRequest, record: TransitionRecord) -> None:

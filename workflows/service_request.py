@@ -46,8 +46,9 @@ with workflow.unsafe.imports_passed_through():
         SlaBreach,
         TransitionRecord,
         TransitionView,
+        stage_sla,
     )
-    from domain.sla import SLA_OF_STATE, TIERS, TIMEOUT_ACTION, Escalation, Sla
+    from domain.sla import TIERS, TIMEOUT_ACTION, Escalation, Sla
     from workflows.notifying import Notifier
 
 STATE_KEY = SearchAttributeKey.for_keyword("RequestState")
@@ -111,6 +112,13 @@ PAPERWORK_RETRY = RetryPolicy(
 )
 PAPERWORK_RETRIERS = frozenset({Role.HR, Role.ADMIN})
 
+# Paperwork activities run on the paperwork queue (its own workers: rendering is CPU
+# work). Histories recorded before scheduled them on the workflow's queue, and replay so.
+PAPERWORK_QUEUE = "paperwork-queue"
+# A paperwork attempt whose worker died is retried after this long without a heartbeat
+# (instead of at the end of its whole timeout): the renderer heartbeats while it works.
+PAPERWORK_HEARTBEAT = timedelta(seconds=3)
+
 
 # The executor's verification status read again after an assignment to an unverified
 # executor (issue 6 review): closes the race with a decision made in between.
@@ -127,12 +135,18 @@ def refusal(error: TransitionError) -> ApplicationError:
 
 @workflow.defn
 class ServiceRequestWorkflow:
-    def __init__(self) -> None:
-        self._view: RequestView | None = None
+    # Given the input (workflow.init) so that a request the API stored itself is there
+    # before any handler runs: an action sent right after the start reaches its
+    # validator in the same first workflow task as the start, before `run` begins.
+    @workflow.init
+    def __init__(self, params: RequestWorkflowInput) -> None:
+        self._view: RequestView | None = params.stored
         self._assignee_verified = False
         self._lock = asyncio.Lock()
-        self._params: RequestWorkflowInput | None = None
+        self._params: RequestWorkflowInput | None = params
         self._history: list[TransitionView] = []
+        if params.stored is not None:
+            self._history.append(_created(params, params.created_at or params.stored.created_at))
         self._notifier = Notifier()
         # The trace of the step that confirmed the request: its paperwork and closing
         # follow from that step, so their events carry it.
@@ -143,7 +157,30 @@ class ServiceRequestWorkflow:
 
     @workflow.run
     async def run(self, params: RequestWorkflowInput) -> RequestView:
-        self._params = params
+        # Which way depends on the input alone, never on when the code changed: a
+        # history replays the way it ran without a patch marker (those recorded before
+        # have no stored view in their input and create the request here).
+        if params.stored is None:
+            created_event_id = await self._create(params)
+        else:
+            # Stored (and its history line and `request.created` written) by the API.
+            assert params.created_event_id is not None, "a stored request comes with its event"
+            created_event_id = params.created_event_id
+        self._publish_search_attributes()
+        self._notify("request.created", created_event_id, params.request.customer_id)
+        while self.view.state not in TERMINAL_STATES:
+            if self.view.state == State.CONFIRMED:
+                await self._close()
+            else:
+                await self._watch_stage()
+        await workflow.wait_condition(
+            lambda: workflow.all_handlers_finished() and self._notifier.idle()
+        )
+        return self.view
+
+    async def _create(self, params: RequestWorkflowInput) -> str:
+        """Store the request (the way of requests started before the API stored them
+        itself); the id of its `request.created` event."""
         now = workflow.now()
         sla_stage, due = self._sla_for(State.NEW, now)
         created_event_id = str(workflow.uuid4())
@@ -158,27 +195,8 @@ class ServiceRequestWorkflow:
                 trace_id=params.trace_id,
             ),
         )
-        self._history.append(
-            TransitionView(
-                "create",
-                None,
-                State.NEW.value,
-                params.request.customer_id,
-                Role.CUSTOMER.value,
-                now,
-            )
-        )
-        self._publish_search_attributes()
-        self._notify("request.created", created_event_id, params.request.customer_id)
-        while self.view.state not in TERMINAL_STATES:
-            if self.view.state == State.CONFIRMED:
-                await self._close()
-            else:
-                await self._watch_stage()
-        await workflow.wait_condition(
-            lambda: workflow.all_handlers_finished() and self._notifier.idle()
-        )
-        return self.view
+        self._history.append(_created(params, now))
+        return created_event_id
 
     @property
     def view(self) -> RequestView:
@@ -199,14 +217,7 @@ class ServiceRequestWorkflow:
         )
 
     def _sla_for(self, state: State, entered_at: datetime) -> tuple[str | None, datetime | None]:
-        sla = SLA_OF_STATE.get(state)
-        if sla is None:
-            return None, None
-        due = entered_at + self.params.sla.duration(sla)
-        window_start = self.params.request.window_start
-        if sla == Sla.START and window_start is not None and window_start > entered_at:
-            due = window_start  # "time to start" is the scheduled slot when there is one
-        return sla.value, due
+        return stage_sla(self.params.sla, state, entered_at, self.params.request.window_start)
 
     async def _watch_stage(self) -> None:
         """Wait until the state moves on, escalating the stage's SLA tier by tier."""
@@ -288,13 +299,17 @@ class ServiceRequestWorkflow:
             )
             documents: list[dict[str, str]] = []
             if workflow.patched(PAPERWORK):
+                # None: the workflow's own queue, where histories recorded before ran it.
+                queue = self.params.paperwork_queue if workflow.patched(PAPERWORK_QUEUE) else None
                 if workflow.patched(PAPERWORK_PARKS):
-                    made = await self._paperwork_until_done(job)
+                    made = await self._paperwork_until_done(job, queue)
                 else:
                     made = await workflow.execute_activity_method(
                         PaperworkActivities.generate_paperwork,
                         job,
+                        task_queue=queue,
                         start_to_close_timeout=PAPERWORK_TIMEOUT,
+                        heartbeat_timeout=PAPERWORK_HEARTBEAT,
                         retry_policy=STORE_RETRY,
                     )
                 documents = [{"id": d.id, "kind": d.kind, "title": d.title} for d in made]
@@ -309,7 +324,9 @@ class ServiceRequestWorkflow:
             )
             await self._apply(Action.CLOSE, SYSTEM_ACTOR, trace_id=trace_id)
 
-    async def _paperwork_until_done(self, job: PaperworkInput) -> list[GeneratedDocument]:
+    async def _paperwork_until_done(
+        self, job: PaperworkInput, queue: str | None
+    ) -> list[GeneratedDocument]:
         """Generate the paperwork; when it fails for good, park the request for HR and
         wait for their retry. Every attempt is the same job: generation is idempotent."""
         while True:
@@ -317,7 +334,9 @@ class ServiceRequestWorkflow:
                 return await workflow.execute_activity_method(
                     PaperworkActivities.generate_paperwork,
                     job,
+                    task_queue=queue,
                     start_to_close_timeout=PAPERWORK_TIMEOUT,
+                    heartbeat_timeout=PAPERWORK_HEARTBEAT,
                     retry_policy=PAPERWORK_RETRY,
                 )
             except ActivityError as error:
@@ -332,7 +351,10 @@ class ServiceRequestWorkflow:
                     reason=reason,
                     trace_id=job.trace_id,
                 ),
+                task_queue=queue,
                 start_to_close_timeout=STORE_TIMEOUT,
+                # A short write with no heartbeat of its own: done well within this.
+                heartbeat_timeout=PAPERWORK_HEARTBEAT,
                 retry_policy=STORE_RETRY,
             )
             self._notify(
@@ -673,6 +695,12 @@ class ServiceRequestWorkflow:
     @workflow.query
     def history(self) -> list[TransitionView]:
         return list(self._history)
+
+
+def _created(params: RequestWorkflowInput, at: datetime) -> TransitionView:
+    """The first line of the request's history."""
+    customer = params.request.customer_id
+    return TransitionView("create", None, State.NEW.value, customer, Role.CUSTOMER.value, at)
 
 
 def _failure_reason(error: ActivityError) -> str:

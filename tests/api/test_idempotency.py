@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.lifecycle import Role
-from store.models import OutboxEvent, RequestTransition
+from store.models import OutboxEvent, RequestTransition, ServiceRequest
 from tests.api.test_requests import BODY, create
 from tests.api_client import SignedIn, User
 
@@ -170,3 +170,69 @@ async def test_repeating_the_closing_confirm_answers_its_first_result(
         await asyncio.sleep(0.1)
     again = await keyed(client, customer, rid, "confirm", "k-confirm-9")
     assert (again.status_code, again.json()) == (200, first.json())
+
+
+# ---- creating: the Idempotency-Key of POST /requests --------------------------------
+
+
+async def stored_once(sessions: async_sessionmaker[AsyncSession], rid: str) -> tuple[int, ...]:
+    """The request's rows, history lines and `request.created` events."""
+    async with sessions() as session:
+        rows = await session.scalar(
+            select(func.count())
+            .select_from(ServiceRequest)
+            .where(ServiceRequest.id == uuid.UUID(rid))
+        )
+        transitions = await session.scalar(
+            select(func.count())
+            .select_from(RequestTransition)
+            .where(RequestTransition.request_id == uuid.UUID(rid))
+        )
+        events = await session.scalar(
+            select(func.count())
+            .select_from(OutboxEvent)
+            .where(OutboxEvent.aggregate_id == rid, OutboxEvent.type == "request.created")
+        )
+    return int(rows or 0), int(transitions or 0), int(events or 0)
+
+
+async def test_a_repeated_create_answers_the_stored_request_and_writes_nothing(
+    client: httpx.AsyncClient, cast: dict[str, User], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    customer, key = cast["customer"], f"k-{uuid.uuid4()}"
+    first = await create(client, customer, BODY, key=key)
+    assert first.status_code == 201, first.text
+    rid = first.json()["id"]
+    again = await create(client, customer, BODY, key=key)
+    assert (again.status_code, again.json()) == (200, first.json())
+
+    other = await create(client, customer, BODY | {"description": "Другое"}, key=key)
+    assert other.status_code == 422, other.text
+    assert "Idempotency-Key" in other.json()["detail"]
+    assert await stored_once(sessions, rid) == (1, 1, 1)
+    read = await client.get(f"/requests/{rid}", headers=customer.headers)
+    assert read.json() == first.json()
+
+
+async def test_concurrent_creates_with_one_key_make_one_request(
+    client: httpx.AsyncClient, cast: dict[str, User], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    key = f"k-{uuid.uuid4()}"
+    replies = await asyncio.gather(
+        *(create(client, cast["customer"], BODY, key=key) for _ in range(5))
+    )
+    assert sorted(r.status_code for r in replies) == [200, 200, 200, 200, 201]
+    assert len({r.json()["id"] for r in replies}) == 1
+    assert await stored_once(sessions, replies[0].json()["id"]) == (1, 1, 1)
+
+
+async def test_an_action_right_after_the_create_is_taken(
+    client: httpx.AsyncClient, cast: dict[str, User]
+) -> None:
+    """The create is answered before its workflow runs; an assign sent at once lands."""
+    rid = (await create(client, cast["customer"], BODY)).json()["id"]
+    assigned = await keyed(
+        client, cast["manager"], rid, "assign", "k-at-once-1", {"executor_id": cast["executor"].id}
+    )
+    assert assigned.status_code == 200, assigned.text
+    assert (assigned.json()["state"], assigned.json()["version"]) == ("assigned", 2)

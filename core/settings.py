@@ -67,6 +67,9 @@ class TemporalSettings(BaseModel):
     metrics_port: int = 57244
     namespace: str = "default"
     task_queue: str = "service-requests"
+    # PRAGMA=VALUE statements for the local dev server's SQLite file (`make up` only;
+    # compose runs Temporal on PostgreSQL). See docs/performance.md for what each is worth.
+    sqlite_pragmas: list[str] = Field(default_factory=list)
 
     @property
     def address(self) -> str:
@@ -77,10 +80,31 @@ class TemporalSettings(BaseModel):
         return f"http://{self.host}:{self.ui_port}"
 
 
+WorkerKind = Literal["requests", "notifications", "verification", "paperwork"]
+# Fixed order: a worker process's metrics port is derived from its kind's place in it.
+WORKER_KINDS: tuple[WorkerKind, ...] = ("requests", "notifications", "verification", "paperwork")
+
+
 class WorkerSettings(BaseModel):
-    # The Temporal SDK's Prometheus exporter (workflow/activity task metrics).
+    """The worker processes: one kind per service, each scaled on its own."""
+
+    # The Temporal SDK's Prometheus exporter (workflow/activity task metrics). Process n
+    # (from 0) of kind k listens on metrics_port + 10 * index(k) + n, so up to ten
+    # processes of each kind fit beside the relay's port.
     metrics_host: str = "127.0.0.1"
-    metrics_port: int = 59464
+    metrics_port: int = 59470
+    # Processes per kind under the local supervisor (docker-compose: `replicas`).
+    requests_processes: int = Field(default=1, ge=1, le=10)
+    notifications_processes: int = Field(default=1, ge=1, le=10)
+    verification_processes: int = Field(default=1, ge=1, le=10)
+    paperwork_processes: int = Field(default=1, ge=1, le=10)
+
+    def processes(self, kind: WorkerKind) -> int:
+        count: int = getattr(self, f"{kind}_processes")
+        return count
+
+    def metrics_port_of(self, kind: WorkerKind, replica: int) -> int:
+        return self.metrics_port + 10 * WORKER_KINDS.index(kind) + replica
 
 
 class RelaySettings(BaseModel):
@@ -241,6 +265,9 @@ class NotificationSettings(BaseModel):
 class VerificationSettings(BaseModel):
     """Executor verification; tests use second-scale values."""
 
+    # The verification workflows and their checks run on their own queue and workers.
+    task_queue: str = "executor-verification"
+
     decision_timeout_s: float = 48 * 3600  # an officer's turn before the head is told
     validity_days: float = 365
     reminder_days: tuple[float, ...] = (30, 7)
@@ -285,6 +312,12 @@ class TaxServiceSettings(BaseModel):
 
 class PaperworkSettings(BaseModel):
     """HR documents: who the platform is on paper, and what it keeps."""
+
+    # Rendering runs on its own queue, in worker processes that serve no workflow tasks.
+    task_queue: str = "paperwork"
+    # Rendering processes per paperwork worker (a PDF is CPU work: it must not hold the
+    # event loop or the GIL of the process that polls Temporal).
+    render_processes: int = Field(default=1, ge=1, le=16)
 
     commission_rate: Decimal = Field(default=Decimal("0.10"), ge=0, lt=1)
     company_name: str = "ООО «Сервис заявок»"
@@ -340,6 +373,33 @@ class Settings(BaseSettings):
     verification: VerificationSettings = VerificationSettings()
     tax_service: TaxServiceSettings = TaxServiceSettings()
     paperwork: PaperworkSettings = PaperworkSettings()
+
+    def task_queue_of(self, kind: WorkerKind) -> str:
+        """The Temporal task queue the workers of `kind` serve."""
+        return {
+            "requests": self.temporal.task_queue,
+            "notifications": self.notifications.task_queue,
+            "verification": self.verification.task_queue,
+            "paperwork": self.paperwork.task_queue,
+        }[kind]
+
+    def with_task_queues(self, prefix: str) -> Settings:
+        """These settings with every worker queue named after `prefix`: tests and tools
+        run their own workers beside the platform's without taking its tasks."""
+        return self.model_copy(
+            update={
+                "temporal": self.temporal.model_copy(update={"task_queue": prefix}),
+                "notifications": self.notifications.model_copy(
+                    update={"task_queue": f"{prefix}-notifications"}
+                ),
+                "verification": self.verification.model_copy(
+                    update={"task_queue": f"{prefix}-verification"}
+                ),
+                "paperwork": self.paperwork.model_copy(
+                    update={"task_queue": f"{prefix}-paperwork"}
+                ),
+            }
+        )
 
     @property
     def clickhouse_dsn(self) -> str:

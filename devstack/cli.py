@@ -305,10 +305,12 @@ def status(settings: Settings, *, as_json: bool) -> int:
     if as_json:
         print(json.dumps(rows, indent=2))
     else:
-        say(f"{'part':<11}{'process':<14}{'pid':>8}  {'ready':<6}{'ms':>8}  detail")
+        # As wide as the longest name (worker-notifications-10), plus a gap.
+        wide = max(11, *(len(str(row["part"])) + 2 for row in rows))
+        say(f"{'part':<{wide}}{'process':<14}{'pid':>8}  {'ready':<6}{'ms':>8}  detail")
         for row in rows:
             say(
-                f"{row['part']:<11}{row['process']:<14}{row['pid'] or '':>8}  "
+                f"{row['part']:<{wide}}{row['process']:<14}{row['pid'] or '':>8}  "
                 f"{'yes' if row['ready'] else 'NO':<6}{row['latency_ms']:>8}  {row['detail']}"
             )
     return 0 if all(r["ready"] for r in rows) else 1

@@ -287,15 +287,7 @@ async def _submit_documents(
 ) -> None:
     """Executors who are mid-verification in the demo go through the real workflow
     (checks, tax service) once; a later seed finds them already submitted."""
-    v = settings.verification
-    service = Verifications(
-        client,
-        sessions,
-        settings.temporal.task_queue,
-        v.policy(),
-        v.max_scan_bytes,
-        settings.notifications.task_queue,
-    )
+    service = Verifications.from_settings(client, sessions, settings)
     for account in ACCOUNTS:
         if account.submits_inn is None:
             continue

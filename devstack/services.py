@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.health import Probe, kafka_probe, postgres_probe, redis_probe, temporal_probe
-from core.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, WORKER_KINDS, Settings, WorkerKind
 from devstack.errors import StackError
 from devstack.install import PG_BIN, Toolset
 from devstack.local_secrets import child_environment
@@ -279,6 +279,7 @@ def temporal_service(settings: Settings, tools: Toolset) -> Service:
             t.namespace,
             "--log-level",
             "warn",
+            *(arg for pragma in t.sqlite_pragmas for arg in ("--sqlite-pragma", pragma)),
         ],
         ports=(
             (t.port, "SRA_TEMPORAL__PORT"),
@@ -328,19 +329,33 @@ def api_service(settings: Settings) -> Service:
     )
 
 
-def worker_service(settings: Settings) -> Service:
+def worker_services(settings: Settings) -> list[Service]:
+    """Each worker kind as its own service, in as many processes as its setting asks."""
+    return [
+        _worker_service(settings, kind, replica)
+        for kind in WORKER_KINDS
+        for replica in range(1, settings.worker.processes(kind) + 1)
+    ]
+
+
+def _worker_service(settings: Settings, kind: WorkerKind, replica: int) -> Service:
+    from worker import metrics_port, process_name
+
+    name = process_name([kind], replica)
+    port = metrics_port(settings, [kind], replica)
+
     async def probe() -> str:
         from worker import check_worker_ready
 
-        return await check_worker_ready(settings)
+        return await check_worker_ready(settings, kind, name)
 
     return Service(
-        name="worker",
+        name=name,
         tier=APP,
-        command=[sys.executable, str(REPO_ROOT / "worker.py")],
-        ports=((settings.worker.metrics_port, "SRA_WORKER__METRICS_PORT"),),
+        command=[sys.executable, str(REPO_ROOT / "worker.py"), kind, "--replica", str(replica)],
+        ports=((port, "SRA_WORKER__METRICS_PORT"),),
         probe=probe,
-        url=f"http://{settings.worker.metrics_host}:{settings.worker.metrics_port}/metrics",
+        url=f"http://{settings.worker.metrics_host}:{port}/metrics",
         environment={"PYTHONPATH": str(REPO_ROOT), **child_environment(settings)},
         ready_timeout_s=60,
     )
@@ -505,7 +520,7 @@ def all_services(settings: Settings, tools: Toolset) -> list[Service]:
         kafka_service(settings, tools),
         temporal_service(settings, tools),
         api_service(settings),
-        worker_service(settings),
+        *worker_services(settings),
         bridges_service(settings),
     ]
     if _uses_local_mailbox(settings):

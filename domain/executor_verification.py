@@ -64,6 +64,9 @@ class VerificationInput:
     # Documents that arrived just as the previous run handed over.
     pending: SubmissionRef | None = None
     notification_queue: str = "notifications"
+    # The verification workers' queue: the checks run there (runs recorded before it
+    # existed carry this default, the queue's production name).
+    verification_queue: str = "executor-verification"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 from domain.executor_verification import (
     Decision,
     SubmissionRef,
@@ -31,6 +31,7 @@ from domain.executor_verification import (
 from domain.lifecycle import Actor
 from domain.verification import normalize_inn, normalize_passport
 from services.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unprocessable
+from services.workflow_options import WORKFLOW_TASK_TIMEOUT
 from store.models import ExecutorProfile, VerificationScan, VerificationSubmission
 from workflows.verification import ExecutorVerificationWorkflow
 
@@ -89,6 +90,21 @@ class Verifications:
         self.policy = policy
         self.max_scan_bytes = max_scan_bytes
 
+    @classmethod
+    def from_settings(
+        cls, temporal: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings
+    ) -> Verifications:
+        v = settings.verification
+        return cls(
+            temporal,
+            sessions,
+            v.task_queue,
+            v.policy(),
+            v.max_scan_bytes,
+            settings.notifications.task_queue,
+            settings.time_zone,
+        )
+
     async def submit(
         self, executor_id: str, documents: Documents, trace_id: str | None = None
     ) -> VerificationView:
@@ -146,11 +162,17 @@ class Verifications:
         ref = SubmissionRef(str(submission.id), executor_id, datetime.now(UTC), trace_id)
         await self.temporal.start_workflow(
             ExecutorVerificationWorkflow.run,
-            VerificationInput(executor_id, self.policy, notification_queue=self.notification_queue),
+            VerificationInput(
+                executor_id,
+                self.policy,
+                notification_queue=self.notification_queue,
+                verification_queue=self.task_queue,
+            ),
             id=workflow_id(executor_id),
             task_queue=self.task_queue,
             start_signal="submitted",
             start_signal_args=[ref],
+            task_timeout=WORKFLOW_TASK_TIMEOUT,
         )
         return VerificationView(executor_id, VerificationState.CHECKING, str(submission.id))
 

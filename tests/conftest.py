@@ -95,11 +95,12 @@ def local_stack(base_settings: Settings) -> Settings:
 def settings(local_stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """Settings of this test run: same services, isolated names."""
     database = f"test_{RUN_ID}"
-    isolated = local_stack.model_copy(
+    # Every worker queue of the run is its own (test-<run>, test-<run>-paperwork, ...).
+    queued = local_stack.with_task_queues(f"test-{RUN_ID}")
+    isolated = queued.model_copy(
         update={
             "environment": LOCAL_ENVIRONMENT,
             "postgres": local_stack.postgres.model_copy(update={"database": database}),
-            "temporal": local_stack.temporal.model_copy(update={"task_queue": f"test-{RUN_ID}"}),
             "clickhouse": local_stack.clickhouse.model_copy(
                 update={"dsn": f"chdb://{tmp_path_factory.mktemp('clickhouse')}"}
             ),
@@ -117,9 +118,7 @@ def settings(local_stack: Settings, tmp_path_factory: pytest.TempPathFactory) ->
             ),
             # Many tests' managers hear about one queue's events: a relaxed email pace
             # keeps the suite quick (the Telegram pace stays real; a test checks it).
-            "notifications": local_stack.notifications.model_copy(
-                update={"task_queue": f"notifications-test-{RUN_ID}", "email_per_s": 500.0}
-            ),
+            "notifications": queued.notifications.model_copy(update={"email_per_s": 500.0}),
         }
     )
     asyncio.run(ensure_database(isolated, database))
@@ -236,6 +235,7 @@ def commands(
             settings.temporal.task_queue,
             sla or SlaPolicy(),
             settings.notifications.task_queue,
+            settings.paperwork.task_queue,
         )
 
     return build

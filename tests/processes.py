@@ -47,12 +47,15 @@ class PlatformProcess:
             self.process.wait(20)
 
 
-def worker_env(settings: Settings, task_queue: str, notification_queue: str) -> dict[str, str]:
-    """Settings for a worker.py subprocess of this run: its own queues, and the run's
-    mail server and Telegram emulator (the fixtures `mailbox` and `telegram_api`)."""
+def worker_env(settings: Settings) -> dict[str, str]:
+    """Settings for a worker.py subprocess of this run: the queues of `settings` (see
+    Settings.with_task_queues), and the run's mail server and Telegram emulator (the
+    fixtures `mailbox` and `telegram_api`)."""
     return {
-        "SRA_TEMPORAL__TASK_QUEUE": task_queue,
-        "SRA_NOTIFICATIONS__TASK_QUEUE": notification_queue,
+        "SRA_TEMPORAL__TASK_QUEUE": settings.temporal.task_queue,
+        "SRA_NOTIFICATIONS__TASK_QUEUE": settings.notifications.task_queue,
+        "SRA_VERIFICATION__TASK_QUEUE": settings.verification.task_queue,
+        "SRA_PAPERWORK__TASK_QUEUE": settings.paperwork.task_queue,
         "SRA_NOTIFICATIONS__EMAIL_PER_S": str(settings.notifications.email_per_s),
         "SRA_SMTP__HOST": settings.smtp.host,
         "SRA_SMTP__PORT": str(settings.smtp.port),

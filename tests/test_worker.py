@@ -21,13 +21,12 @@ from devstack.emulators.telegram import RunningEmulator
 from devstack.mailbox import SmtpSink
 from domain.lifecycle import Action, Role
 from domain.requests import RequestView
-from domain.sla import SlaPolicy
 from services.requests import RequestCommands, RequestDraft
 from store.models import Document, OutboxEvent, Payout, RequestTransition, ServiceRequest
 from tests.notifications.helpers import about, events_of, notifications_of, until
 from tests.people import PersonFactory
 from tests.processes import PlatformProcess, worker_env
-from worker import check_worker_ready
+from worker import check_kinds_ready, check_worker_ready
 from workflows.service_request import workflow_id
 
 DRAFT = RequestDraft("plumbing", "Течёт смеситель", "Москва, Тверская 1")
@@ -41,38 +40,39 @@ def crash_queue(run_id: str) -> str:
 
 
 @pytest.fixture
+def crash_settings(settings: Settings, crash_queue: str) -> Settings:
+    """The run's settings with queues that only the subprocess worker serves."""
+    return settings.with_task_queues(crash_queue)
+
+
+@pytest.fixture
 def worker_process(
-    settings: Settings, crash_queue: str, mailbox: SmtpSink, telegram_api: RunningEmulator
+    crash_settings: Settings, mailbox: SmtpSink, telegram_api: RunningEmulator
 ) -> Iterator[PlatformProcess]:
+    # One process serving every kind: killing it kills every kind at once.
     process = PlatformProcess(
-        settings,
+        crash_settings,
         [str(REPO_ROOT / "worker.py")],
         "SRA_WORKER__METRICS_PORT",
-        **worker_env(settings, crash_queue, notifications_of_crash(crash_queue)),
+        **worker_env(crash_settings),
     )
     yield process
     process.stop()
 
 
-def notifications_of_crash(crash_queue: str) -> str:
-    return f"{crash_queue}-notifications"
-
-
 @pytest.fixture
 def commands(
-    temporal: Client, sessions: async_sessionmaker[AsyncSession], crash_queue: str
+    temporal: Client, sessions: async_sessionmaker[AsyncSession], crash_settings: Settings
 ) -> RequestCommands:
     """Commands whose workflows run on the subprocess worker's queues."""
-    return RequestCommands(
-        temporal, sessions, crash_queue, SlaPolicy(), notifications_of_crash(crash_queue)
-    )
+    return RequestCommands.from_settings(temporal, sessions, crash_settings)
 
 
-async def _ready(settings: Settings, queue: str, timeout_s: float = 60) -> None:
+async def _ready(settings: Settings, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            await check_worker_ready(settings, task_queue=queue)
+            await check_kinds_ready(settings)
             return
         except Exception:
             if time.monotonic() > deadline:
@@ -87,14 +87,14 @@ async def test_killed_worker_loses_nothing_and_duplicates_nothing(
     sessions: async_sessionmaker[AsyncSession],
     person: PersonFactory,
     worker_process: PlatformProcess,
-    crash_queue: str,
+    crash_settings: Settings,
     commands: RequestCommands,
 ) -> None:
     customer = await person(Role.CUSTOMER)
     executor = await person(Role.EXECUTOR, skills=["plumbing"])
     manager = await person(Role.MANAGER)
     worker_process.start()
-    await _ready(settings, crash_queue)
+    await _ready(crash_settings)
 
     steps: list[tuple[Any, Action, dict[str, Any]]] = [
         (manager, Action.ASSIGN, {"executor_id": executor.id}),
@@ -199,7 +199,7 @@ async def test_worker_killed_while_telegram_holds_a_message_sends_it_exactly_onc
     sessions: async_sessionmaker[AsyncSession],
     person: PersonFactory,
     worker_process: PlatformProcess,
-    crash_queue: str,
+    crash_settings: Settings,
     commands: RequestCommands,
     telegram_api: RunningEmulator,
 ) -> None:
@@ -211,7 +211,7 @@ async def test_worker_killed_while_telegram_holds_a_message_sends_it_exactly_onc
     customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
     await control.user_says(chat, "/start")
     worker_process.start()
-    await _ready(settings, crash_queue)
+    await _ready(crash_settings)
     view, _ = await commands.create(customer.id, f"hold-{uuid.uuid4()}", DRAFT)
     await control.hold(True)
     try:
@@ -245,7 +245,7 @@ async def test_worker_killed_mid_burst_sends_every_message_once(
     sessions: async_sessionmaker[AsyncSession],
     person: PersonFactory,
     worker_process: PlatformProcess,
-    crash_queue: str,
+    crash_settings: Settings,
     commands: RequestCommands,
     mailbox: SmtpSink,
 ) -> None:
@@ -253,7 +253,7 @@ async def test_worker_killed_mid_burst_sends_every_message_once(
     Temporal heard of it): every customer still gets exactly one receipt."""
     customer = await person(Role.CUSTOMER)
     worker_process.start()
-    await _ready(settings, crash_queue)
+    await _ready(crash_settings)
     created = [
         asyncio.create_task(
             _retrying(lambda n=n: commands.create(customer.id, f"burst-{uuid.uuid4()}-{n}", DRAFT))
@@ -299,13 +299,13 @@ async def test_worker_killed_while_documents_are_generated_leaves_exactly_one_of
     sessions: async_sessionmaker[AsyncSession],
     person: PersonFactory,
     worker_process: PlatformProcess,
-    crash_queue: str,
+    crash_settings: Settings,
     commands: RequestCommands,
 ) -> None:
     customer, manager = await person(Role.CUSTOMER), await person(Role.MANAGER)
     executor = await person(Role.EXECUTOR, skills=["plumbing"])
     worker_process.start()
-    await _ready(settings, crash_queue)
+    await _ready(crash_settings)
     draft = RequestDraft("plumbing", "Заменить смеситель", "Москва", budget="1500.00")
     ids = []
     for n in range(6):
@@ -375,3 +375,37 @@ async def test_worker_killed_while_documents_are_generated_leaves_exactly_one_of
     ), per_request
     assert payouts == len(ids)
     assert generated == len(kinds)  # one event per document, none twice
+
+
+async def test_a_process_of_one_kind_serves_only_that_kinds_queue(
+    crash_settings: Settings, mailbox: SmtpSink, telegram_api: RunningEmulator
+) -> None:
+    """Each kind scales on its own: `worker.py paperwork --replica 2` polls the paperwork
+    queue under its own name, and nothing else."""
+    process = PlatformProcess(
+        crash_settings,
+        [str(REPO_ROOT / "worker.py"), "paperwork", "--replica", "2"],
+        "SRA_WORKER__METRICS_PORT",
+        **worker_env(crash_settings),
+    )
+    process.start()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                summary = await check_worker_ready(
+                    crash_settings, "paperwork", "worker-paperwork-2"
+                )
+                break
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.3)
+        assert summary.startswith("1 poller(s)")
+        with pytest.raises(RuntimeError, match="worker-paperwork-1 does not poll"):
+            await check_worker_ready(crash_settings, "paperwork", "worker-paperwork-1")
+        for other in ("requests", "notifications", "verification"):
+            with pytest.raises(RuntimeError, match="no worker polls"):
+                await check_worker_ready(crash_settings, other)
+    finally:
+        process.stop()

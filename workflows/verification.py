@@ -63,6 +63,12 @@ ROUNDS_PER_RUN = 20
 EXPIRY_TELLS_REQUESTS = "expiry-tells-requests"
 # ...and an approval still ends at its time while new documents are being checked.
 KEEP_EXPIRY_WHILE_REVERIFYING = "keep-expiry-while-reverifying"
+# ...and the checks run on the verification workers' own queue, and a next run starts
+# there: runs started on the request queue before it existed move over at their next
+# activity. The request workers keep the workflow type registered until no run is left
+# on their queue (every run reaches a continue-as-new or its end within ROUNDS_PER_RUN
+# rounds); then this patch and that registration can go.
+OWN_QUEUE = "verification-own-queue"
 
 
 def request_workflow_id(request_id: str) -> str:
@@ -106,7 +112,14 @@ class ExecutorVerificationWorkflow:
                 workflow.all_handlers_finished() and self._notifier.idle() and not self._expiring
             )  # a next run restarts a timer, not a half-told expiry
         )
-        workflow.continue_as_new(replace(params, carried=self.view, pending=self._pending))
+        workflow.continue_as_new(
+            replace(params, carried=self.view, pending=self._pending),
+            task_queue=self._activity_queue(),
+        )
+
+    def _activity_queue(self) -> str | None:
+        """Where this run's activities go (None: the run's own queue, as before)."""
+        return self._params.verification_queue if workflow.patched(OWN_QUEUE) else None
 
     # ---- one round ---------------------------------------------------------------------
 
@@ -150,6 +163,7 @@ class ExecutorVerificationWorkflow:
         checks = await workflow.execute_activity_method(
             VerificationActivities.run_document_checks,
             request,
+            task_queue=self._activity_queue(),
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=STORE_RETRY,
         )
@@ -168,6 +182,7 @@ class ExecutorVerificationWorkflow:
             return await workflow.execute_activity_method(
                 VerificationActivities.check_self_employed,
                 request,
+                task_queue=self._activity_queue(),
                 start_to_close_timeout=timedelta(seconds=30),
                 schedule_to_close_timeout=deadline,
                 retry_policy=TAX_RETRY,
@@ -225,6 +240,7 @@ class ExecutorVerificationWorkflow:
         waiting = await workflow.execute_activity_method(
             VerificationActivities.waiting_requests,
             self.view.executor_id,
+            task_queue=self._activity_queue(),
             start_to_close_timeout=timedelta(seconds=15),
             retry_policy=STORE_RETRY,
         )
@@ -346,6 +362,7 @@ class ExecutorVerificationWorkflow:
         await workflow.execute_activity_method(
             VerificationActivities.record_status,
             change,
+            task_queue=self._activity_queue(),
             start_to_close_timeout=timedelta(seconds=15),
             retry_policy=STORE_RETRY,
         )

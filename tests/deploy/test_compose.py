@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from core.settings import KafkaSettings, Settings
+from core.settings import WORKER_KINDS, KafkaSettings, Settings
 
 # What an operator puts into .env; compose refuses to start without either.
 REQUIRED = {
@@ -19,6 +19,7 @@ REQUIRED = {
 }
 # Services meant to be reached from other machines; everything else is loopback or internal.
 PUBLIC_SERVICES = {"api"}
+WORKERS = tuple(f"worker-{kind}" for kind in WORKER_KINDS)
 
 
 def _compose_config(
@@ -68,7 +69,7 @@ def test_compose_refuses_to_start_without_a_required_secret(
 
 
 def test_our_processes_get_the_signing_secret_from_env(compose: dict[str, Any]) -> None:
-    for name in ("api", "worker", "bridges", "bot", "provision"):
+    for name in ("api", *WORKERS, "bridges", "bot", "provision"):
         env = compose["services"][name]["environment"]
         assert env["SRA_AUTH__JWT_SECRET"] == REQUIRED["SRA_AUTH__JWT_SECRET"]
         assert env["SRA_AUTH__JWT_PREVIOUS_SECRETS"] == "[]"
@@ -142,7 +143,10 @@ def test_declares_every_service_the_platform_needs(compose: dict[str, Any]) -> N
         "grafana",
         "provision",
         "api",
-        "worker",
+        "worker-requests",
+        "worker-notifications",
+        "worker-verification",
+        "worker-paperwork",
         "bridges",
         "bot",
         "telegram-emulator",
@@ -170,7 +174,7 @@ def test_kafka_is_three_kraft_brokers_with_rf3_and_min_insync_2(compose: dict[st
 
 def test_our_processes_point_at_declared_services(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    for name in ("api", "worker", "bridges", "provision"):
+    for name in ("api", *WORKERS, "bridges", "provision"):
         env = services[name]["environment"]
         assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
         assert env["SRA_POSTGRES__HOST"] in services
@@ -191,6 +195,39 @@ def test_temporal_runs_on_postgresql(compose: dict[str, Any]) -> None:
 def test_prometheus_scrapes_our_processes(repo_root: Path) -> None:
     config = yaml.safe_load((repo_root / "deploy/prometheus/prometheus.yml").read_text())
     targets = {
-        t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]
+        t
+        for job in config["scrape_configs"]
+        for sc in job.get("static_configs", [])
+        for t in sc["targets"]
     }
-    assert {"api:8000", "worker:9464", "bridges:9465"} <= targets
+    assert {"api:8000", "bridges:9465"} <= targets
+    # Every replica of every worker kind, found by the service's name.
+    discovered = {
+        f"{name}:{sd['port']}"
+        for job in config["scrape_configs"]
+        for sd in job.get("dns_sd_configs", [])
+        for name in sd["names"]
+    }
+    assert {f"{w}:9464" for w in WORKERS} <= discovered
+
+
+def test_each_worker_kind_is_a_service_with_replicas_on_its_own_queue(
+    compose: dict[str, Any],
+) -> None:
+    for kind, name in zip(WORKER_KINDS, WORKERS, strict=True):
+        service = compose["services"][name]
+        assert service["command"] == ["python", "worker.py", kind]
+        assert service["healthcheck"]["test"] == ["CMD", "python", "worker.py", "ready", kind]
+        assert int(service["deploy"]["replicas"]) >= 1
+    assert int(compose["services"]["worker-requests"]["deploy"]["replicas"]) >= 2
+
+
+def test_temporal_on_postgresql_is_sized_for_the_load(compose: dict[str, Any]) -> None:
+    temporal = compose["services"]["temporal"]["environment"]
+    assert int(temporal["NUM_HISTORY_SHARDS"]) >= 128
+    pool = int(temporal["SQL_MAX_CONNS"])
+    command = compose["services"]["postgres"]["command"]
+    max_connections = int(
+        next(c for c in command if c.startswith("max_connections=")).split("=")[1]
+    )
+    assert 2 * pool < max_connections  # Temporal's two stores leave room for ours

@@ -37,6 +37,14 @@ async def _counts(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
         ]
 
 
+async def _closed(sessions: async_sessionmaker[AsyncSession], key: str) -> bool:
+    async with sessions() as session:
+        state = await session.scalar(
+            select(ServiceRequest.state).where(ServiceRequest.idempotency_key == key)
+        )
+    return state == "closed"
+
+
 async def test_seed_is_complete_and_idempotent(
     settings: Settings,
     worker: None,
@@ -46,6 +54,9 @@ async def test_seed_is_complete_and_idempotent(
 ) -> None:
     tax_service.emulator.seed_demo()
     await demo.seed(settings)
+    # The seed returns once the customer confirmed; paperwork and the close follow on
+    # the paperwork queue, so count what the first seed made only once they are done.
+    await until(lambda: _closed(sessions, "demo-closed"), what="demo-closed closed")
     first = await _counts(sessions)
     await demo.seed(settings)
     assert await _counts(sessions) == first

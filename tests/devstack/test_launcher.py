@@ -52,7 +52,8 @@ def test_a_taken_port_names_the_part_and_the_setting_to_change(settings: Setting
 def test_every_part_is_supervised_and_restarted_when_it_dies(settings: Settings) -> None:
     services = all_services(settings, toolset(settings))
     config = render_config(Layout.of(settings), services)
-    for name in ("postgres", "redis", "kafka", "temporal", "api", "worker"):
+    names = ("postgres", "redis", "kafka", "temporal", "api", "worker-requests-1", "bridges")
+    for name in names:
         section = config.split(f"[program:{name}]")[1].split("[program:")[0]
         assert "autorestart=true" in section
         assert "autostart=false" in section  # the launcher owns the start order

@@ -25,7 +25,15 @@ from devstack.supervisor import Layout, render_config, write_private
 from domain.lifecycle import Role
 from tests.people import make_person
 
-OUR_PROCESSES = {"api", "worker", "bridges", "bot"}
+OUR_PROCESSES = {
+    "api",
+    "worker-requests-1",
+    "worker-notifications-1",
+    "worker-verification-1",
+    "worker-paperwork-1",
+    "bridges",
+    "bot",
+}
 
 
 def _fresh(tmp_path: Path, **given: object) -> Settings:

@@ -146,7 +146,7 @@ async def _burst(
         settings,
         [str(REPO_ROOT / "worker.py")],
         "SRA_WORKER__METRICS_PORT",
-        **worker_env(settings, unique, f"{unique}-notifications"),
+        **worker_env(settings.with_task_queues(unique)),
     )
     sender.start()
     try:

@@ -20,7 +20,7 @@ from workflows.diagnostics import DependencyCheckInput, DependencyCheckWorkflow
 async def test_workflow_with_activity_runs_and_is_visible(
     temporal: Client, settings: Settings, unique: str
 ) -> None:
-    async with running_worker(temporal, settings, task_queue=unique):
+    async with running_worker(temporal, settings.with_task_queues(unique), ["requests"]):
         result = await temporal.execute_workflow(
             DependencyCheckWorkflow.run,
             DependencyCheckInput("smoke"),
@@ -47,10 +47,11 @@ async def test_workflow_with_activity_runs_and_is_visible(
 async def test_worker_readiness_needs_a_polling_worker(
     temporal: Client, settings: Settings, unique: str
 ) -> None:
+    own = settings.with_task_queues(unique)
     with pytest.raises(RuntimeError, match="no worker polls"):
-        await check_worker_ready(settings, task_queue=unique)
-    async with running_worker(temporal, settings, task_queue=unique):
-        summary = await _eventually_ready(settings, unique)
+        await check_worker_ready(own)
+    async with running_worker(temporal, own, ["requests"]):
+        summary = await _eventually_ready(own)
     # The check runs on a queue of its own: on the request queue it waited behind every
     # queued workflow task, and a busy platform looked down.
     assert summary.startswith(f"1 poller(s), checked on {readiness_queue(unique)}; postgres")
@@ -83,12 +84,12 @@ async def test_workflow_survives_a_temporal_server_restart(
         assert (await after.describe()).run_id == run_id
 
 
-async def _eventually_ready(settings: Settings, queue: str, timeout_s: float = 15) -> str:
+async def _eventually_ready(settings: Settings, timeout_s: float = 15) -> str:
     # Pollers register a moment after a worker starts; readiness is polled, like the launcher.
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            return await check_worker_ready(settings, task_queue=queue)
+            return await check_worker_ready(settings)
         except RuntimeError:
             if time.monotonic() > deadline:
                 raise

@@ -46,7 +46,7 @@ def verifications(
         return Verifications(
             temporal,
             sessions,
-            settings.temporal.task_queue,
+            settings.verification.task_queue,
             VerificationPolicy(**(base | policy)),
             1024 * 1024,
             settings.notifications.task_queue,

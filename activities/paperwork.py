@@ -107,13 +107,16 @@ class PaperworkActivities:
 
     @activity.defn
     async def generate_paperwork(self, job: PaperworkInput) -> list[GeneratedDocument]:
+        # Drawing and the store's writes take seconds under load; the workflow's short
+        # heartbeat timeout must only catch a worker that died.
+        async with heartbeating():
+            return await self._generate(job)
+
+    async def _generate(self, job: PaperworkInput) -> list[GeneratedDocument]:
         facts = await self._facts(job.request_id)
         day = job.occurred_at.astimezone(self.local_time).date()
         try:
-            # Drawing takes seconds under load; the short heartbeat timeout must only
-            # catch a worker that died.
-            async with heartbeating():
-                rendered = await self._render(facts, day)
+            rendered = await self._render(facts, day)
         except ValueError as error:
             # Rendering is deterministic: the same data fails the same way every time.
             raise ApplicationError(str(error), type=UNRENDERABLE, non_retryable=True) from None
@@ -180,6 +183,11 @@ class PaperworkActivities:
     async def record_paperwork_failure(self, failure: PaperworkFailure) -> RequestView:
         """Park the confirmed request for HR: the read model says so, and HR hears of it
         (hr.paperwork_failed). Keyed by the failure's event id, like every store write."""
+        # The row lock may wait behind an action on the request.
+        async with heartbeating():
+            return await self._record_failure(failure)
+
+    async def _record_failure(self, failure: PaperworkFailure) -> RequestView:
         async with self.sessions.begin() as session:
             row = await repo.require(session, failure.request_id, lock=True)
             if not await outbox.already_recorded(session, failure.event_id):

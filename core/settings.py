@@ -93,6 +93,9 @@ class WorkerSettings(BaseModel):
     # processes of each kind fit beside the relay's port.
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 59470
+    # Off where every process has an address of its own (a container per replica in
+    # docker-compose): each then listens on metrics_port itself.
+    metrics_port_per_kind: bool = True
     # Processes per kind under the local supervisor (docker-compose: `replicas`).
     requests_processes: int = Field(default=1, ge=1, le=10)
     notifications_processes: int = Field(default=1, ge=1, le=10)
@@ -104,6 +107,8 @@ class WorkerSettings(BaseModel):
         return count
 
     def metrics_port_of(self, kind: WorkerKind, replica: int) -> int:
+        if not self.metrics_port_per_kind:
+            return self.metrics_port
         return self.metrics_port + 10 * WORKER_KINDS.index(kind) + replica
 
 

@@ -111,23 +111,28 @@ async def start_pending(
     are recorded, and locked rows are skipped, so several sweepers never start one
     request at the same time and together get through a backlog faster."""
     async with sessions.begin() as session:
-        pending = await repo.lock_pending_starts(session, older_than=older_than, limit=limit)
-        if not pending:
-            return []
+        locked = await repo.lock_pending_starts(session, older_than=older_than, limit=limit)
+        pending = locked.pending
+        for request_id in locked.unreadable:
+            log.error("request_start.intent_unreadable", request_id=request_id)
         outcomes = await asyncio.gather(
             *(start_workflow(temporal, p) for p in pending), return_exceptions=True
         )
         started: list[str] = []
+        failed = list(locked.unreadable)
         for each, outcome in zip(pending, outcomes, strict=True):
             if outcome is None:
                 started.append(each.request_id)
-            elif isinstance(outcome, Exception):  # tried again at the next sweep
+            else:  # tried again, after the others (a cancelled start too: the sweep
+                # itself being cancelled raises out of gather instead)
+                failed.append(each.request_id)
                 log.warning(
                     "request_start.sweep_failed", request_id=each.request_id, error=repr(outcome)
                 )
-            else:
-                raise outcome
         await repo.mark_started(session, started)
+        await repo.count_failed_starts(session, failed)
+        if not pending and not failed:
+            return []
     log.info("request_start.swept", started=len(started), found=len(pending))
     return started
 

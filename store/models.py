@@ -180,6 +180,9 @@ class ServiceRequest(Base):
     # crash between the answer and the start loses nothing: a sweeper starts it.
     workflow_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     start_intent: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # Failed starts of it so far: the sweeper takes the fewest first, so a row that can
+    # never start sinks behind the new ones instead of blocking them.
+    start_attempts: Mapped[int] = mapped_column(Integer, server_default="0")
 
     __table_args__ = (
         UniqueConstraint("customer_id", "idempotency_key"),
@@ -187,6 +190,7 @@ class ServiceRequest(Base):
         # The sweeper's work list: only the few rows not started yet, oldest first.
         Index(
             "ix_service_requests_unstarted",
+            "start_attempts",
             "created_at",
             postgresql_where=text("workflow_started_at IS NULL"),
         ),

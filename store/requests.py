@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -201,13 +201,23 @@ def pending_start(row: ServiceRequest) -> PendingStart | None:
     )
 
 
+@dataclass(frozen=True)
+class LockedStarts:
+    """A sweep's rows: those it can start, and the ids of those whose intent cannot be
+    read (written by another version of the code)."""
+
+    pending: list[PendingStart]
+    unreadable: list[str]
+
+
 async def lock_pending_starts(
     session: AsyncSession, *, older_than: timedelta, limit: int
-) -> list[PendingStart]:
-    """The oldest requests whose workflow is still not started, locked for this
-    transaction; rows another sweeper holds are skipped, so sweepers share the work.
-    FOR NO KEY UPDATE: an action key written meanwhile (a foreign key to the row, which
-    takes a key-share lock) does not wait for the sweep."""
+) -> LockedStarts:
+    """The requests whose workflow is still not started, the fewest failed starts and
+    then the oldest first, locked for this transaction; rows another sweeper holds are
+    skipped, so sweepers share the work. FOR NO KEY UPDATE: an action key written
+    meanwhile (a foreign key to the row, which takes a key-share lock) does not wait
+    for the sweep."""
     rows = await session.scalars(
         select(ServiceRequest)
         .where(
@@ -215,11 +225,32 @@ async def lock_pending_starts(
             ServiceRequest.start_intent.is_not(None),
             ServiceRequest.created_at < func.now() - older_than,
         )
-        .order_by(ServiceRequest.created_at)
+        .order_by(ServiceRequest.start_attempts, ServiceRequest.created_at)
         .limit(limit)
         .with_for_update(skip_locked=True, key_share=True)
     )
-    return [start for start in map(pending_start, rows) if start is not None]
+    locked = LockedStarts([], [])
+    for row in rows:
+        try:
+            start = pending_start(row)
+        except ValidationError:
+            locked.unreadable.append(str(row.id))
+            continue
+        if start is not None:
+            locked.pending.append(start)
+    return locked
+
+
+async def count_failed_starts(session: AsyncSession, request_ids: list[str]) -> None:
+    """These requests' starts failed once more: later sweeps take them after the rest."""
+    if not request_ids:
+        return
+    await session.execute(
+        update(ServiceRequest)
+        .where(ServiceRequest.id.in_([uuid.UUID(r) for r in request_ids]))
+        .values(start_attempts=ServiceRequest.start_attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def mark_started(session: AsyncSession, request_ids: list[str]) -> None:

@@ -353,7 +353,6 @@ class ServiceRequestWorkflow:
                 ),
                 task_queue=queue,
                 start_to_close_timeout=STORE_TIMEOUT,
-                # A short write with no heartbeat of its own: done well within this.
                 heartbeat_timeout=PAPERWORK_HEARTBEAT,
                 retry_policy=STORE_RETRY,
             )

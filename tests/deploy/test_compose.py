@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+import worker
 from core.settings import WORKER_KINDS, KafkaSettings, Settings
 
 # What an operator puts into .env; compose refuses to start without either.
@@ -192,7 +193,7 @@ def test_temporal_runs_on_postgresql(compose: dict[str, Any]) -> None:
     assert temporal["POSTGRES_SEEDS"] == "postgres"
 
 
-def test_prometheus_scrapes_our_processes(repo_root: Path) -> None:
+def test_prometheus_scrapes_our_processes(repo_root: Path, compose: dict[str, Any]) -> None:
     config = yaml.safe_load((repo_root / "deploy/prometheus/prometheus.yml").read_text())
     targets = {
         t
@@ -208,7 +209,27 @@ def test_prometheus_scrapes_our_processes(repo_root: Path) -> None:
         for sd in job.get("dns_sd_configs", [])
         for name in sd["names"]
     }
-    assert {f"{w}:9464" for w in WORKERS} <= discovered
+    # ...on the port each worker's own settings make it listen on.
+    bound = set()
+    for kind, name in zip(WORKER_KINDS, WORKERS, strict=True):
+        env = {k: str(v) for k, v in compose["services"][name]["environment"].items()}
+        settings = _settings_from(env)
+        bound.add(f"{name}:{worker.metrics_port(settings, [kind], replica=1)}")
+    assert bound <= discovered
+
+
+def _settings_from(env: dict[str, str]) -> Settings:
+    """Settings as a process with exactly this environment reads them."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("SRA_")}
+    for key in saved:
+        del os.environ[key]
+    os.environ.update({k: v for k, v in env.items() if k.startswith("SRA_")})
+    try:
+        return Settings(_env_file=None)
+    finally:
+        for key in [k for k in os.environ if k.startswith("SRA_")]:
+            del os.environ[key]
+        os.environ.update(saved)
 
 
 def test_each_worker_kind_is_a_service_with_replicas_on_its_own_queue(

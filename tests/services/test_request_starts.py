@@ -183,3 +183,37 @@ async def test_the_sweeper_loop_starts_what_it_finds_until_stopped(
     [given] = await temporal.data_converter.decode(payloads, [RequestWorkflowInput])
     assert given == pending.input
     assert given.sla == policy
+
+
+async def test_a_row_that_cannot_start_sinks_behind_the_new_ones(
+    commands: Commands,
+    people: dict[str, Person],
+    sessions: async_sessionmaker[AsyncSession],
+    temporal: Client,
+) -> None:
+    """An intent this code cannot read (another version wrote it) is counted as a failed
+    start and never again taken before the requests that can start."""
+    cmd = commands()
+    broken = await crashed_create(cmd, people["customer"])
+    async with sessions.begin() as session:
+        stored = await repo.get(session, broken.request_id)
+        assert stored is not None
+        stored.start_intent = {"written_by": "a future version"}
+    # One sweep of everything: the broken row fails once, all else is started.
+    assert broken.request_id not in await request_starts.start_pending(
+        temporal, sessions, older_than=NOW
+    )
+    assert (await row(sessions, broken.request_id)).start_attempts == 1
+
+    fresh = await crashed_create(cmd, people["customer"])
+    # Older, but it failed: a sweep of one row takes the new request first.
+    assert await request_starts.start_pending(temporal, sessions, older_than=NOW, limit=1) == [
+        fresh.request_id
+    ]
+    assert await workflow_exists(temporal, fresh.request_id)
+    left = await row(sessions, broken.request_id)
+    assert (left.workflow_started_at, left.start_attempts) == (None, 1)
+    async with sessions.begin() as session:  # out of the later tests' sweeps
+        stored = await repo.get(session, broken.request_id)
+        assert stored is not None
+        stored.start_intent = None

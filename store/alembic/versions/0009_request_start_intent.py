@@ -34,10 +34,14 @@ def upgrade() -> None:
         "service_requests",
         sa.Column("start_intent", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
     )
+    op.add_column(
+        "service_requests",
+        sa.Column("start_attempts", sa.Integer(), server_default="0", nullable=False),
+    )
     op.create_index(
         "ix_service_requests_unstarted",
         "service_requests",
-        ["created_at"],
+        ["start_attempts", "created_at"],
         postgresql_where=sa.text("workflow_started_at IS NULL"),
     )
 
@@ -48,5 +52,6 @@ def downgrade() -> None:
         table_name="service_requests",
         postgresql_where=sa.text("workflow_started_at IS NULL"),
     )
+    op.drop_column("service_requests", "start_attempts")
     op.drop_column("service_requests", "start_intent")
     op.drop_column("service_requests", "workflow_started_at")

@@ -4,10 +4,11 @@
 
 The lifecycle driver (bench/lifecycle.py) runs throughout; its actions retry through a
 fault with their Idempotency-Key, as a real client would. Faults, in turn (each kind
-discovered from supervisord; --faults picks some): kill -9 of every process of the API,
-of each worker kind, of the relay (bridges), the bot, Kafka and the Temporal server
-(supervisord restarts them: autorestart=true), and a restart (stop, then start) of
-PostgreSQL and Redis. The emulators and the mailbox are the test's eyes: not faulted.
+discovered from supervisord; --faults picks some): kill -9 of the API, of one process of
+each worker kind (of every one with --all-replicas; a kind run as one process loses it),
+of the relay (bridges), the bot, Kafka and the Temporal server (supervisord restarts
+them: autorestart=true), and a restart (stop, then start) of PostgreSQL and Redis. The
+emulators and the mailbox are the test's eyes: not faulted.
 
 Per fault:
 
@@ -90,10 +91,14 @@ class Fault:
     signal: Signal
 
 
-def plan(programs: list[str], selected: list[str] | None = None) -> list[Fault]:
+def plan(
+    programs: list[str], selected: list[str] | None = None, *, all_replicas: bool = False
+) -> list[Fault]:
     """The faults for the programs supervisord runs, in the documented order: the API,
     each worker kind, the relay, the bot, then the infrastructure; any other kind of
-    our own after them (a new part is faulted too, judged by "ready")."""
+    our own after them (a new part is faulted too, judged by "ready"). A worker kind
+    run as several processes loses its first one (the others carry on), or every one
+    with `all_replicas`."""
     kinds: dict[str, list[str]] = {}
     for name in sorted(programs):
         kinds.setdefault(kind_of(name), []).append(name)
@@ -102,10 +107,16 @@ def plan(programs: list[str], selected: list[str] | None = None) -> list[Fault]:
     order = [k for k in known if k in kinds] + sorted(
         k for k in kinds if k not in known and k not in WATCHERS
     )
+
+    def victims(kind: str) -> tuple[str, ...]:
+        if kind.startswith("worker") and not all_replicas:
+            return tuple(kinds[kind][:1])
+        return tuple(kinds[kind])
+
     faults = [
         Fault(
             kind,
-            tuple(kinds[kind]),
+            victims(kind),
             "restart" if kind in RESTARTED else "kill",
             SIGNALS.get(kind, "close" if kind.startswith("worker") else "ready"),
         )
@@ -166,6 +177,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup-s", type=float, default=15.0, help="load before the first fault")
     parser.add_argument("--settle-s", type=float, default=10.0, help="load after each recovery")
     parser.add_argument("--recovery-timeout-s", type=float, default=240.0)
+    parser.add_argument(
+        "--all-replicas", action="store_true", help="kill every process of a worker kind"
+    )
     parser.add_argument("--list", action="store_true", help="print the faults and exit")
 
 
@@ -338,6 +352,7 @@ async def run(args: argparse.Namespace) -> int:
     faults = plan(
         list((await stack.info()).keys()),
         [f.strip() for f in args.faults.split(",") if f.strip()] if args.faults else None,
+        all_replicas=args.all_replicas,
     )
     if args.list:
         print(

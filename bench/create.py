@@ -7,11 +7,12 @@ beside raw Temporal StartWorkflow on the same server (targets: docs/performance.
 Each create is the real path: token check, rate limit, and one PostgreSQL transaction
 (the request, its history, its request.created outbox event and its start intent),
 answered once that is committed; the workflow is started right after, in the
-background (services/request_starts.py). Every one carries a fresh Idempotency-Key and is sent as a demo customer (taking turns, so no one
-account carries the load). Calls go out open-loop (bench/openloop.py). For each rate and
-round the API is measured, then raw StartWorkflow at the same rate (bench/temporal_starts.py)
-right after it, so both see the same machine; the table shows medians over the rounds,
-and the ratio of the API's p99 and achieved rate to the raw start's.
+background (services/request_starts.py). Every one carries a fresh Idempotency-Key
+and is sent as a demo customer (taking turns, so no one account carries the load).
+Calls go out open-loop (bench/openloop.py). For each rate and round the API is
+measured, then raw StartWorkflow at the same rate (bench/temporal_starts.py) right
+after it, so both see the same machine; the table shows medians over the rounds, and
+the ratio of the API's p99 and achieved rate to the raw start's.
 
 "Highest rate within target": the highest measured rate whose p99 is within
 --p99-target-ms with no errors and at least 95 % of the offered rate achieved;

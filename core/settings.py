@@ -97,10 +97,13 @@ class WorkerSettings(BaseModel):
     # docker-compose): each then listens on metrics_port itself.
     metrics_port_per_kind: bool = True
     # Processes per kind under the local supervisor (docker-compose: `replicas`).
-    requests_processes: int = Field(default=1, ge=1, le=10)
-    notifications_processes: int = Field(default=1, ge=1, le=10)
+    # Two of each kind a lifecycle goes through: when one is killed, the other takes
+    # its workflow tasks and activities within their 3 s timeouts, while the supervisor
+    # restarts the dead one (a Python worker takes 5-15 s to start on a loaded machine).
+    requests_processes: int = Field(default=2, ge=1, le=10)
+    notifications_processes: int = Field(default=2, ge=1, le=10)
     verification_processes: int = Field(default=1, ge=1, le=10)
-    paperwork_processes: int = Field(default=1, ge=1, le=10)
+    paperwork_processes: int = Field(default=2, ge=1, le=10)
 
     def processes(self, kind: WorkerKind) -> int:
         count: int = getattr(self, f"{kind}_processes")

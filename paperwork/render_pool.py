@@ -145,6 +145,7 @@ def _start_process(font_dir: Path) -> None:
     # Ctrl-C in a terminal reaches the whole process group: the serving process stops
     # the pool itself, after the documents in hand, so a render process ignores it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with(os.getppid())
     try:
         load_fonts(font_dir)
     except Exception as error:
@@ -152,6 +153,23 @@ def _start_process(font_dir: Path) -> None:
         # Fonts that cannot be loaded are reported by each document instead (the same
         # error, raised where the document is drawn).
         log.warning("render process %d: fonts not loaded at start: %s", os.getpid(), error)
+
+
+# How often a render process checks that the process that started it is still there.
+PARENT_CHECK_EVERY_S = 1.0
+
+
+def _exit_with(parent: int) -> None:
+    """End this process soon after `parent` is gone. A serving process killed with -9
+    never stops its pool, and the render processes would otherwise wait for work
+    forever, one more set after every restart."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(PARENT_CHECK_EVERY_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _render(data: DocumentData, font_dir: Path) -> Rendered:

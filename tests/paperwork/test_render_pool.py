@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -87,3 +90,46 @@ async def test_a_closed_pool_refuses_renders() -> None:
     await pool.aclose()
     with pytest.raises(RuntimeError, match="closed"):
         await pool.render(ACT)
+
+
+SERVING_PROCESS = """
+import asyncio, sys
+from paperwork.render_pool import RenderPool
+from tests.paperwork.test_pdf import ACT
+
+async def main():
+    pool = RenderPool(1)
+    rendered = await pool.render(ACT)
+    print(rendered.pid, flush=True)
+    await asyncio.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie that nobody reaps is gone as far as work goes.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_render_processes_end_when_their_serving_process_is_killed() -> None:
+    serving = subprocess.Popen(
+        [sys.executable, "-c", SERVING_PROCESS], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert serving.stdout is not None
+        render_pid = int(serving.stdout.readline())
+        assert _alive(render_pid)
+        serving.kill()  # -9: the pool is never closed
+        serving.wait(10)
+        deadline = time.monotonic() + 10
+        while _alive(render_pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(render_pid)
+    finally:
+        serving.kill()

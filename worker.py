@@ -37,7 +37,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.diagnostics import DiagnosticsActivities
-from activities.notifications import notification_activities
+from activities.notifications import NotificationActivities, notification_activities
 from activities.paperwork import PaperworkActivities
 from activities.requests import RequestActivities
 from activities.verification import VerificationActivities
@@ -81,10 +81,15 @@ SHUTDOWN_GRACE = timedelta(seconds=10)
 
 @dataclass(frozen=True)
 class Deps:
-    """What the activities of every kind share in one process."""
+    """What the kinds served by one process share, built once for it. The notification
+    and verification activities are wanted by several kinds (the request and verification
+    workflows plan notices; the request worker keeps the verification activities for old
+    runs) and cost only clients that connect on first use."""
 
     sessions: async_sessionmaker[AsyncSession]
     redis: Redis
+    notifications: NotificationActivities
+    verification: VerificationActivities
 
 
 @asynccontextmanager
@@ -96,9 +101,17 @@ async def running_worker(
         settings.postgres.url(), pool_size=10, max_overflow=10, pool_pre_ping=True
     )
     redis = Redis.from_url(settings.redis.url)
-    deps = Deps(async_sessionmaker(engine, expire_on_commit=False), redis)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
     try:
         async with AsyncExitStack() as stack:
+            deps = Deps(
+                sessions,
+                redis,
+                await stack.enter_async_context(notification_activities(sessions, redis, settings)),
+                await stack.enter_async_context(
+                    _verification_activities(settings, sessions, redis)
+                ),
+            )
             workers: list[Worker] = []
             for kind in kinds:
                 build = _KIND_WORKERS[kind]
@@ -117,11 +130,8 @@ async def _requests_worker(client: Client, settings: Settings, deps: Deps) -> As
     """The request workflows and the store writes they run as local activities, plus the
     sweeper that starts the workflows of requests stored by an API that died before it
     could start them."""
-    async with (
-        notification_activities(deps.sessions, deps.redis, settings) as notifications,
-        _verification_activities(settings, deps) as verification,
-        _paperwork_activities(settings, deps, render_pool=None) as paperwork,
-    ):
+    notifications, verification = deps.notifications, deps.verification
+    async with _paperwork_activities(settings, deps, render_pool=None) as paperwork:
         requests = RequestActivities(deps.sessions, deps.redis)
         worker = Worker(
             client,
@@ -162,41 +172,36 @@ async def _requests_worker(client: Client, settings: Settings, deps: Deps) -> As
 async def _notifications_worker(
     client: Client, settings: Settings, deps: Deps
 ) -> AsyncIterator[Worker]:
-    async with notification_activities(deps.sessions, deps.redis, settings) as notifications:
-        yield Worker(
-            client,
-            task_queue=settings.task_queue_of("notifications"),
-            activities=[notifications.deliver],
-            # Enforced by the server across every worker of the queue; the per-channel
-            # pace (Redis) keeps Telegram's 30 messages/s inside it.
-            max_task_queue_activities_per_second=settings.notifications.queue_per_s,
-            max_concurrent_activities=settings.notifications.max_concurrent,
-            graceful_shutdown_timeout=SHUTDOWN_GRACE,
-        )
+    yield Worker(
+        client,
+        task_queue=settings.task_queue_of("notifications"),
+        activities=[deps.notifications.deliver],
+        # Enforced by the server across every worker of the queue; the per-channel
+        # pace (Redis) keeps Telegram's 30 messages/s inside it.
+        max_task_queue_activities_per_second=settings.notifications.queue_per_s,
+        max_concurrent_activities=settings.notifications.max_concurrent,
+        graceful_shutdown_timeout=SHUTDOWN_GRACE,
+    )
 
 
 @asynccontextmanager
 async def _verification_worker(
     client: Client, settings: Settings, deps: Deps
 ) -> AsyncIterator[Worker]:
-    async with (
-        notification_activities(deps.sessions, deps.redis, settings) as notifications,
-        _verification_activities(settings, deps) as verification,
-    ):
-        yield Worker(
-            client,
-            task_queue=settings.task_queue_of("verification"),
-            workflows=[ExecutorVerificationWorkflow],
-            workflow_runner=SANDBOX,
-            activities=[
-                *_verification_activity_list(verification),
-                # The workflow's Notifier plans its notices as local activities.
-                notifications.plan_notifications,
-                notifications.give_up,
-            ],
-            sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
-            graceful_shutdown_timeout=SHUTDOWN_GRACE,
-        )
+    yield Worker(
+        client,
+        task_queue=settings.task_queue_of("verification"),
+        workflows=[ExecutorVerificationWorkflow],
+        workflow_runner=SANDBOX,
+        activities=[
+            *_verification_activity_list(deps.verification),
+            # The workflow's Notifier plans its notices as local activities.
+            deps.notifications.plan_notifications,
+            deps.notifications.give_up,
+        ],
+        sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
+        graceful_shutdown_timeout=SHUTDOWN_GRACE,
+    )
 
 
 @asynccontextmanager
@@ -232,18 +237,18 @@ _KIND_WORKERS: dict[
 
 @asynccontextmanager
 async def _verification_activities(
-    settings: Settings, deps: Deps
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], redis: Redis
 ) -> AsyncIterator[VerificationActivities]:
     t = settings.tax_service
     tax = TaxStatusClient(
         t.url,
-        deps.redis,
+        redis,
         requests_per_minute=t.requests_per_minute,
         cache_ttl_s=t.cache_ttl_s,
         max_wait_s=t.max_wait_s,
     )
     try:
-        yield VerificationActivities(deps.sessions, tax, settings.time_zone)
+        yield VerificationActivities(sessions, tax, settings.time_zone)
     finally:
         await tax.aclose()
 

@@ -19,8 +19,9 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
+from bench.kafka_tail import consumer_at_end
 from core.settings import Settings
 from domain.topics import Topic
 
@@ -160,21 +161,7 @@ class Recorder:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka.bootstrap_servers,
-            group_id=None,
-            enable_auto_commit=False,
-            fetch_max_wait_ms=100,
-        )
-        await self._consumer.start()
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in TOPICS
-            for p in range(self.settings.kafka.topic_partitions)
-        ]
-        self._consumer.assign(partitions)
-        for partition, offset in (await self._consumer.end_offsets(partitions)).items():
-            self._consumer.seek(partition, offset)
+        self._consumer = await consumer_at_end(self.settings, TOPICS, fetch_max_wait_ms=100)
         self._task = asyncio.create_task(self._read())
 
     async def _read(self) -> None:

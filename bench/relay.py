@@ -23,9 +23,10 @@ import uuid
 from datetime import UTC, datetime
 
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from bench.kafka_tail import consumer_at_end
 from core.settings import REPO_ROOT, Settings, get_settings
 from devstack.provision import drop_database, ensure_database
 from store import outbox
@@ -46,16 +47,7 @@ class Arrivals:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka.bootstrap_servers,
-            group_id=None,
-            fetch_max_wait_ms=10,
-        )
-        await self._consumer.start()
-        partitions = [TopicPartition(TOPIC, p) for p in range(self.settings.kafka.topic_partitions)]
-        self._consumer.assign(partitions)
-        for partition, offset in (await self._consumer.end_offsets(partitions)).items():
-            self._consumer.seek(partition, offset)
+        self._consumer = await consumer_at_end(self.settings, [TOPIC], fetch_max_wait_ms=10)
         self._task = asyncio.create_task(self._read())
 
     async def _read(self) -> None:

@@ -20,6 +20,7 @@ from api.routes import (
     health,
     links,
     paperwork,
+    request_actions,
     requests,
     users,
     verification,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(requests.router)
+    app.include_router(request_actions.router)
     app.include_router(executors.router)
     app.include_router(users.router)
     app.include_router(links.router)

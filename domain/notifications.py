@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.lifecycle import Action
+from domain.request_actions import BOT_ACTIONS
 
 
 class Channel(StrEnum):
@@ -200,7 +201,7 @@ class DeliveryOutcome:
 # ---- Telegram button payloads ---------------------------------------------------------
 
 # Telegram allows 64 bytes of callback data: "<action>:<request uuid>" fits.
-BUTTON_ACTIONS = (Action.ACCEPT, Action.DECLINE, Action.START, Action.COMPLETE)
+BUTTON_ACTIONS = BOT_ACTIONS
 REFRESH = "show"  # a button that only shows the job's current state
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from domain.lifecycle import State
+from domain.lifecycle import Action, Role, State
 from domain.sla import SLA_OF_STATE, Sla, SlaPolicy
 
 
@@ -59,7 +59,7 @@ class StartIntent:
 
 def stage_sla(
     policy: SlaPolicy, state: State, entered_at: datetime, window_start: datetime | None
-) -> tuple[str | None, datetime | None]:
+) -> tuple[Sla | None, datetime | None]:
     """The SLA a request entering `state` at `entered_at` runs under, and when it is due.
     One function for the workflow and for the API that stores a new request itself."""
     sla = SLA_OF_STATE.get(state)
@@ -68,7 +68,7 @@ def stage_sla(
     due = entered_at + policy.duration(sla)
     if sla == Sla.START and window_start is not None and window_start > entered_at:
         due = window_start  # "time to start" is the scheduled slot when there is one
-    return sla.value, due
+    return sla, due
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class ActionInput:
     """One actor's action on a request; only the fields the action needs are set."""
 
     actor_id: str
-    actor_role: str
+    actor_role: Role
     executor_id: str | None = None
     reason: str | None = None
     report: str | None = None
@@ -90,13 +90,13 @@ class RequestView:
     category: str
     description: str
     address: str
-    state: str
+    state: State
     assignee_id: str | None
     window_start: datetime | None
     window_end: datetime | None
     budget: str | None
     report: str | None
-    sla_stage: str | None
+    sla_stage: Sla | None
     sla_due_at: datetime | None
     sla_breached: bool
     version: int
@@ -113,15 +113,15 @@ class TransitionRecord:
 
     event_id: str
     request_id: str
-    action: str
+    action: Action
     event_type: str
-    from_state: str
-    to_state: str
+    from_state: State
+    to_state: State
     actor_id: str
-    actor_role: str
+    actor_role: Role
     occurred_at: datetime
     assignee_id: str | None
-    sla_stage: str | None
+    sla_stage: Sla | None
     sla_due_at: datetime | None
     report: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
@@ -181,16 +181,19 @@ class RequestCreation:
     request: NewRequest
     event_id: str
     occurred_at: datetime
-    sla_stage: str
+    sla_stage: Sla
     sla_due_at: datetime
     trace_id: str | None = None
 
 
 @dataclass(frozen=True)
 class TransitionView:
-    action: str
-    from_state: str | None
-    to_state: str
+    action: str  # an Action, or "create" for the first line
+    from_state: State | None
+    to_state: State
     actor_id: str
-    actor_role: str
+    actor_role: Role
     occurred_at: datetime
+    # Set when read from the store; the workflow's own `history` query leaves them unset.
+    seq: int = 0
+    data: dict[str, Any] = field(default_factory=dict)

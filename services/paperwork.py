@@ -21,7 +21,7 @@ async def retry_paperwork(
 ) -> RequestView:
     """Ask the workflow of a request known to the store to generate its paperwork again."""
     handle = temporal.get_workflow_handle(workflow_id(request_id))
-    command = ActionInput(actor_id=actor.id, actor_role=actor.role.value, trace_id=trace_id)
+    command = ActionInput(actor_id=actor.id, actor_role=actor.role, trace_id=trace_id)
     try:
         view: RequestView = await handle.execute_update(
             ServiceRequestWorkflow.retry_paperwork, command

@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.access import RequestScope, request_scope
 from domain.lifecycle import Actor
-from domain.requests import RequestView
+from domain.requests import RequestView, TransitionView
 from services.errors import Forbidden, Unprocessable
 from services.paging import CursorCodec, a_datetime, an_uuid
 from store import cache
 from store import requests as repo
-from store.models import ExecutorProfile, RequestTransition, ServiceRequest, User
+from store.models import ExecutorProfile, ServiceRequest, User
 
 SORTABLE = {
     "created_at": ServiceRequest.created_at,
@@ -72,7 +72,7 @@ class RequestQueries:
         await cache.fill_request(self.redis, view)
         return view
 
-    async def history(self, request_id: str) -> list[RequestTransition]:
+    async def history(self, request_id: str) -> list[TransitionView]:
         async with self.sessions() as session:
             return await repo.history(session, request_id)
 

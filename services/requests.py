@@ -23,6 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from core.settings import Settings
 from domain.lifecycle import Action, Actor, ActorNotAllowed, State, StateConflict
+from domain.request_actions import update_of
 from domain.requests import (
     ActionInput,
     NewRequest,
@@ -31,7 +32,7 @@ from domain.requests import (
     StartIntent,
     stage_sla,
 )
-from domain.sla import SlaPolicy
+from domain.sla import Sla, SlaPolicy
 from services.errors import Conflict, NotFound, Unprocessable
 from services.request_starts import RequestStarts
 from store import requests as repo
@@ -131,11 +132,16 @@ class RequestCommands:
                 request_id=request_id,
                 customer_id=customer_id,
                 idempotency_key=idempotency_key,
-                **draft.__dict__,
+                category=draft.category,
+                description=draft.description,
+                address=draft.address,
+                window_start=draft.window_start,
+                window_end=draft.window_end,
+                budget=draft.budget,
             ),
             event_id=event_id,
             occurred_at=now,
-            sla_stage=sla_stage or "",
+            sla_stage=sla_stage or Sla.ASSIGN,
             sla_due_at=due or now,
             trace_id=trace_id,
         )
@@ -170,7 +176,7 @@ class RequestCommands:
         retry after a crash or a lost response anywhere in between finds the same update."""
         command = ActionInput(
             actor_id=actor.id,
-            actor_role=actor.role.value,
+            actor_role=actor.role,
             executor_id=executor_id,
             reason=reason,
             report=report,
@@ -195,7 +201,7 @@ class RequestCommands:
         handle = self.temporal.get_workflow_handle(workflow_id(request_id))
         try:
             result: RequestView = await handle.execute_update(
-                action.value, command, result_type=RequestView, id=update_id
+                update_of(action), command, result_type=RequestView, id=update_id
             )
         except WorkflowUpdateFailedError as error:
             raise _translate(error) from None

@@ -14,7 +14,7 @@ from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.lifecycle import Role
+from domain.lifecycle import Role, State
 from domain.requests import (
     NewRequest,
     RequestCreation,
@@ -22,7 +22,9 @@ from domain.requests import (
     RequestWorkflowInput,
     StartIntent,
     TransitionRecord,
+    TransitionView,
 )
+from domain.sla import Sla
 from store import outbox
 from store.models import RequestActionKey, RequestTransition, ServiceRequest
 from store.outbox import EventDraft
@@ -37,13 +39,13 @@ def to_view(row: ServiceRequest) -> RequestView:
         category=row.category,
         description=row.description,
         address=row.address,
-        state=row.state,
+        state=State(row.state),
         assignee_id=str(row.assignee_id) if row.assignee_id else None,
         window_start=row.window_start,
         window_end=row.window_end,
         budget=str(row.budget) if row.budget is not None else None,
         report=row.report,
-        sla_stage=row.sla_stage,
+        sla_stage=Sla(row.sla_stage) if row.sla_stage else None,
         sla_due_at=row.sla_due_at,
         sla_breached=row.sla_breached,
         version=row.version,
@@ -310,13 +312,26 @@ def add_history(
     )
 
 
-async def history(session: AsyncSession, request_id: str) -> list[RequestTransition]:
+async def history(session: AsyncSession, request_id: str) -> list[TransitionView]:
     rows = await session.execute(
         select(RequestTransition)
         .where(RequestTransition.request_id == uuid.UUID(request_id))
         .order_by(RequestTransition.seq)
     )
-    return list(rows.scalars())
+    return [to_transition_view(row) for row in rows.scalars()]
+
+
+def to_transition_view(row: RequestTransition) -> TransitionView:
+    return TransitionView(
+        action=row.action,
+        from_state=State(row.from_state) if row.from_state is not None else None,
+        to_state=State(row.to_state),
+        actor_id=row.actor_id,
+        actor_role=Role(row.actor_role),
+        occurred_at=row.occurred_at,
+        seq=row.seq,
+        data=dict(row.data),
+    )
 
 
 EXECUTOR_ACTIVE_STATES = ("assigned", "accepted", "in_progress", "completed", "disputed")

@@ -190,7 +190,7 @@ class ServiceRequestWorkflow:
                 request=params.request,
                 event_id=created_event_id,
                 occurred_at=now,
-                sla_stage=sla_stage or "",
+                sla_stage=sla_stage or Sla.ASSIGN,
                 sla_due_at=due or now,
                 trace_id=params.trace_id,
             ),
@@ -210,13 +210,13 @@ class ServiceRequestWorkflow:
 
     def _facts(self) -> RequestFacts:
         return RequestFacts(
-            state=State(self.view.state),
+            state=self.view.state,
             customer_id=self.view.customer_id,
             assignee_id=self.view.assignee_id,
             assignee_verified=self._assignee_verified,
         )
 
-    def _sla_for(self, state: State, entered_at: datetime) -> tuple[str | None, datetime | None]:
+    def _sla_for(self, state: State, entered_at: datetime) -> tuple[Sla | None, datetime | None]:
         return stage_sla(self.params.sla, state, entered_at, self.params.request.window_start)
 
     async def _watch_stage(self) -> None:
@@ -226,11 +226,10 @@ class ServiceRequestWorkflow:
         def moved() -> bool:
             return self.view.version != version
 
-        sla_name, due = self.view.sla_stage, self.view.sla_due_at
-        if sla_name is None or due is None:
+        sla, due = self.view.sla_stage, self.view.sla_due_at
+        if sla is None or due is None:
             await workflow.wait_condition(moved)
             return
-        sla = Sla(sla_name)
         for tier, escalation in enumerate(TIERS[sla]):
             fire_at = due + self.params.sla.tier_offset(tier)
             wait = (fire_at - workflow.now()).total_seconds()
@@ -402,12 +401,12 @@ class ServiceRequestWorkflow:
             TransitionRecord(
                 event_id=event_id,
                 request_id=self.view.id,
-                action=action.value,
+                action=action,
                 event_type=rule.event_type,
                 from_state=self.view.state,
-                to_state=rule.to_state.value,
+                to_state=rule.to_state,
                 actor_id=actor.id,
-                actor_role=actor.role.value,
+                actor_role=actor.role,
                 occurred_at=now,
                 assignee_id=new_assignee,
                 sla_stage=sla_stage,
@@ -419,9 +418,7 @@ class ServiceRequestWorkflow:
             ),
         )
         self._history.append(
-            TransitionView(
-                action.value, record_from, rule.to_state.value, actor.id, actor.role.value, now
-            )
+            TransitionView(action.value, record_from, rule.to_state, actor.id, actor.role, now)
         )
         if new_assignee is None:
             self._assignee_verified = False
@@ -493,7 +490,7 @@ class ServiceRequestWorkflow:
         async with self._lock:
             return await self._apply(
                 action,
-                Actor(cmd.actor_id, Role(cmd.actor_role)),
+                Actor(cmd.actor_id, cmd.actor_role),
                 trace_id=cmd.trace_id,
                 **kwargs,
             )
@@ -504,7 +501,7 @@ class ServiceRequestWorkflow:
                 "the request is still being created", type="state_conflict", non_retryable=True
             )
         try:
-            decide(self._facts(), action, Actor(cmd.actor_id, Role(cmd.actor_role)))
+            decide(self._facts(), action, Actor(cmd.actor_id, cmd.actor_role))
         except TransitionError as error:
             raise refusal(error) from None
         except ValueError as error:
@@ -539,7 +536,7 @@ class ServiceRequestWorkflow:
         async with self._lock:
             view = await self._apply(
                 Action.ASSIGN,
-                Actor(cmd.actor_id, Role(cmd.actor_role)),
+                Actor(cmd.actor_id, cmd.actor_role),
                 assignee_id=cmd.executor_id,
                 trace_id=cmd.trace_id,
             )
@@ -699,7 +696,7 @@ class ServiceRequestWorkflow:
 def _created(params: RequestWorkflowInput, at: datetime) -> TransitionView:
     """The first line of the request's history."""
     customer = params.request.customer_id
-    return TransitionView("create", None, State.NEW.value, customer, Role.CUSTOMER.value, at)
+    return TransitionView("create", None, State.NEW, customer, Role.CUSTOMER, at)
 
 
 def _failure_reason(error: ActivityError) -> str:

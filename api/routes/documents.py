@@ -17,7 +17,7 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentActor, ResourcesDep
-from api.routes.requests import REFUSALS, RequestId, visible_request
+from api.routes.request_params import REFUSALS, RequestId
 from api.schemas import DocumentPublic, PayoutPage, PayoutPublic
 from domain.access import MANAGES_PAYOUTS, visible_documents
 from domain.lifecycle import Actor
@@ -25,6 +25,7 @@ from services.audit import record_denial, record_read
 from services.errors import Forbidden, NotFound, Unprocessable
 from services.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from services.payout_list import PayoutList
+from services.request_access import visible_request
 from store import documents
 from store.documents import PayoutLine
 
@@ -41,7 +42,7 @@ DocumentId = Annotated[uuid.UUID, Path(description="the document's id (a UUID)")
 async def list_documents(
     request_id: RequestId, actor: CurrentActor, resources: ResourcesDep
 ) -> list[DocumentPublic]:
-    await visible_request(resources, actor, request_id, "request.documents")
+    await visible_request(resources.requests, actor, str(request_id), "request.documents")
     allowed = visible_documents(actor.role)
     async with resources.sessions() as session:
         rows = await documents.for_request(session, str(request_id))
@@ -71,7 +72,7 @@ async def list_documents(
 async def download_document(
     request_id: RequestId, document_id: DocumentId, actor: CurrentActor, resources: ResourcesDep
 ) -> Response:
-    await visible_request(resources, actor, request_id, "request.document")
+    await visible_request(resources.requests, actor, str(request_id), "request.document")
     async with resources.sessions() as session:
         doc = await documents.get(session, str(request_id), str(document_id))
     if doc is None:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.deps import CurrentActor, ResourcesDep
+from api.presenters import executor_public
 from api.schemas import ExecutorPage, ExecutorPublic, TelegramLinkOut
 from domain.access import MANAGES_EXECUTORS, can_view_executor
 from domain.lifecycle import Role
@@ -51,7 +52,7 @@ async def list_executors(
         raise Forbidden(f"the executor list is for staff; a {actor.role} may not see it")
     page = await ExecutorList(resources.sessions).page(skill, available, limit, cursor)
     return ExecutorPage(
-        items=[ExecutorPublic(**e.__dict__) for e in page.items], next_cursor=page.next_cursor
+        items=[executor_public(e) for e in page.items], next_cursor=page.next_cursor
     )
 
 
@@ -113,4 +114,4 @@ async def get_executor(
             detail="not staff",
         )
         raise NotFound(f"executor {executor_id} does not exist")
-    return ExecutorPublic(**executor.__dict__)
+    return executor_public(executor)

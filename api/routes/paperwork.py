@@ -7,12 +7,13 @@ from fastapi import APIRouter, status
 
 from api.deps import CurrentActor, ResourcesDep
 from api.presenters import request_public
-from api.routes.requests import REFUSALS, RequestId, visible_request
+from api.routes.request_params import REFUSALS, RequestId
 from api.schemas import RequestPublic
 from api.tracing import current_trace_id
 from domain.lifecycle import ActorNotAllowed
 from services.audit import record_denial
 from services.paperwork import retry_paperwork
+from services.request_access import visible_request
 from workflows.service_request import PAPERWORK_RETRIERS
 
 router = APIRouter(tags=["documents"])
@@ -46,7 +47,7 @@ async def retry_parked_paperwork(
             detail="not HR",
         )
         raise ActorNotAllowed(f"a {actor.role} may not retry paperwork; HR does")
-    await visible_request(resources, actor, request_id, "request.paperwork_retry")
+    await visible_request(resources.requests, actor, str(request_id), "request.paperwork_retry")
     view = await retry_paperwork(
         await resources.temporal(), str(request_id), actor, trace_id=current_trace_id()
     )

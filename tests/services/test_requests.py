@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
-from domain.lifecycle import Action, Role
+from domain.lifecycle import Action, Role, State
 from domain.requests import RequestView, TransitionView
 from domain.sla import SlaPolicy
 from services.errors import Unprocessable
@@ -193,7 +193,7 @@ async def test_the_stored_request_is_what_the_workflow_takes(
 
     assert await until(current, what="the workflow") == view
     assert await handle.query(ServiceRequestWorkflow.history) == [
-        TransitionView("create", None, "new", customer.id, "customer", view.created_at)
+        TransitionView("create", None, State.NEW, customer.id, Role.CUSTOMER, view.created_at)
     ]
 
     async def receipt() -> set[uuid.UUID]:

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 
 from core.settings import Settings
+from domain.lifecycle import State
 from domain.requests import RequestView
 from store import cache
 
 
-def _view(version: int, state: str) -> RequestView:
+def _view(version: int, state: State) -> RequestView:
     now = datetime.now(UTC)
     return RequestView(
         id=str(uuid.uuid4()),
@@ -37,14 +38,14 @@ def _view(version: int, state: str) -> RequestView:
 async def test_an_older_view_never_replaces_a_newer_one(settings: Settings) -> None:
     redis = Redis.from_url(settings.redis.url)
     try:
-        newer = _view(3, "accepted")
-        older = replace(newer, version=2, state="assigned")
+        newer = _view(3, State.ACCEPTED)
+        older = replace(newer, version=2, state=State.ASSIGNED)
         await cache.put_request(redis, newer)
         await cache.put_request(redis, older)  # a slow or retried writer
         assert await cache.get_request(redis, newer.id) == newer
         await cache.fill_request(redis, older)  # a reader that raced the writer
         assert await cache.get_request(redis, newer.id) == newer
-        newest = replace(newer, version=4, state="in_progress")
+        newest = replace(newer, version=4, state=State.IN_PROGRESS)
         await cache.put_request(redis, newest)
         assert await cache.get_request(redis, newer.id) == newest
     finally:

@@ -136,10 +136,6 @@ class CheckRequest:
     trace_id: str | None = None
 
 
-def workflow_id(executor_id: str) -> str:
-    return f"verification-{executor_id}"
-
-
 @dataclass(frozen=True)
 class Assignability:
     eligible: bool

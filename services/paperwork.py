@@ -11,7 +11,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.lifecycle import Actor, ActorNotAllowed, StateConflict
 from domain.requests import ActionInput, RequestView
-from workflows.service_request import ServiceRequestWorkflow, workflow_id
+from domain.workflow_ids import request_workflow_id
+from workflows.service_request import ServiceRequestWorkflow
 
 NOT_PARKED = "the paperwork of this request is not waiting for a retry"
 
@@ -20,7 +21,7 @@ async def retry_paperwork(
     temporal: Client, request_id: str, actor: Actor, *, trace_id: str | None
 ) -> RequestView:
     """Ask the workflow of a request known to the store to generate its paperwork again."""
-    handle = temporal.get_workflow_handle(workflow_id(request_id))
+    handle = temporal.get_workflow_handle(request_workflow_id(request_id))
     command = ActionInput(actor_id=actor.id, actor_role=actor.role, trace_id=trace_id)
     try:
         view: RequestView = await handle.execute_update(

@@ -20,10 +20,11 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from core.logging import get_logger
+from domain.workflow_ids import request_workflow_id
 from services.workflow_options import WORKFLOW_TASK_TIMEOUT
 from store import requests as repo
 from store.requests import PendingStart
-from workflows.service_request import ServiceRequestWorkflow, workflow_id
+from workflows.service_request import ServiceRequestWorkflow
 
 log = get_logger("services.request_starts")
 
@@ -45,7 +46,7 @@ async def start_workflow(temporal: Client, pending: PendingStart) -> None:
         await temporal.start_workflow(
             ServiceRequestWorkflow.run,
             pending.input,
-            id=workflow_id(pending.request_id),
+            id=request_workflow_id(pending.request_id),
             task_queue=pending.task_queue,
             task_timeout=WORKFLOW_TASK_TIMEOUT,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -33,11 +33,11 @@ from domain.requests import (
     stage_sla,
 )
 from domain.sla import Sla, SlaPolicy
+from domain.workflow_ids import request_workflow_id
 from services.errors import Conflict, NotFound, Unprocessable
 from services.request_starts import RequestStarts
 from store import requests as repo
 from store.requests import PendingStart
-from workflows.service_request import workflow_id
 
 # Request ids derive from (customer, Idempotency-Key): a retried create finds its request.
 REQUEST_ID_NAMESPACE = uuid.UUID("0b6c6d7e-6a53-4b8f-9a51-5f2d4c1e9a10")
@@ -198,7 +198,7 @@ class RequestCommands:
     async def _update(
         self, request_id: str, action: Action, command: ActionInput, update_id: str | None
     ) -> RequestView:
-        handle = self.temporal.get_workflow_handle(workflow_id(request_id))
+        handle = self.temporal.get_workflow_handle(request_workflow_id(request_id))
         try:
             result: RequestView = await handle.execute_update(
                 update_of(action), command, result_type=RequestView, id=update_id

@@ -26,10 +26,10 @@ from domain.executor_verification import (
     VerificationPolicy,
     VerificationState,
     VerificationView,
-    workflow_id,
 )
 from domain.lifecycle import Actor
 from domain.verification import normalize_inn, normalize_passport
+from domain.workflow_ids import VERIFICATION_SUBMITTED_SIGNAL, verification_workflow_id
 from services.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unprocessable
 from services.workflow_options import WORKFLOW_TASK_TIMEOUT
 from store.models import ExecutorProfile, VerificationScan, VerificationSubmission
@@ -168,9 +168,9 @@ class Verifications:
                 notification_queue=self.notification_queue,
                 verification_queue=self.task_queue,
             ),
-            id=workflow_id(executor_id),
+            id=verification_workflow_id(executor_id),
             task_queue=self.task_queue,
-            start_signal="submitted",
+            start_signal=VERIFICATION_SUBMITTED_SIGNAL,
             start_signal_args=[ref],
             task_timeout=WORKFLOW_TASK_TIMEOUT,
         )
@@ -223,7 +223,7 @@ class Verifications:
     async def decide(
         self, executor_id: str, officer: Actor, approved: bool, reason: str, trace_id: str | None
     ) -> VerificationView:
-        handle = self.temporal.get_workflow_handle(workflow_id(executor_id))
+        handle = self.temporal.get_workflow_handle(verification_workflow_id(executor_id))
         decision = Decision(officer.id, officer.role.value, approved, reason.strip(), trace_id)
         try:
             view: VerificationView = await handle.execute_update(
@@ -249,7 +249,7 @@ class Verifications:
         never submitted has no workflow and is simply unverified."""
         try:
             view: VerificationView = await self.temporal.get_workflow_handle(
-                workflow_id(executor_id)
+                verification_workflow_id(executor_id)
             ).query(ExecutorVerificationWorkflow.status)
         except RPCError as error:
             if error.status != RPCStatusCode.NOT_FOUND:

@@ -21,13 +21,13 @@ from devstack.emulators.telegram import RunningEmulator
 from devstack.mailbox import SmtpSink
 from domain.lifecycle import Action, Role
 from domain.requests import RequestView
+from domain.workflow_ids import request_workflow_id
 from services.requests import RequestCommands, RequestDraft
 from store.models import Document, OutboxEvent, Payout, RequestTransition, ServiceRequest
 from tests.notifications.helpers import about, events_of, notifications_of, until
 from tests.people import PersonFactory
 from tests.processes import PlatformProcess, worker_env
 from worker import check_kinds_ready, check_worker_ready
-from workflows.service_request import workflow_id
 
 DRAFT = RequestDraft("plumbing", "Течёт смеситель", "Москва, Тверская 1")
 LIFECYCLES = 12
@@ -127,7 +127,7 @@ async def test_killed_worker_loses_nothing_and_duplicates_nothing(
     request_ids = await asyncio.wait_for(asyncio.gather(*running), 180)
 
     for rid in request_ids:
-        handle = temporal.get_workflow_handle(workflow_id(rid), result_type=RequestView)
+        handle = temporal.get_workflow_handle(request_workflow_id(rid), result_type=RequestView)
         assert (await asyncio.wait_for(handle.result(), 60)).state == "closed"
     async with sessions() as session:
         for rid in request_ids:
@@ -339,7 +339,7 @@ async def test_worker_killed_while_documents_are_generated_leaves_exactly_one_of
     worker_process.start()
     await asyncio.gather(*confirming)
     for rid in ids:
-        handle = temporal.get_workflow_handle(workflow_id(rid), result_type=RequestView)
+        handle = temporal.get_workflow_handle(request_workflow_id(rid), result_type=RequestView)
         assert (await asyncio.wait_for(handle.result(), 120)).state == "closed"
 
     async with sessions() as session:

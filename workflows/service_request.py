@@ -49,7 +49,7 @@ with workflow.unsafe.imports_passed_through():
         stage_sla,
     )
     from domain.sla import TIERS, TIMEOUT_ACTION, Escalation, Sla
-    from workflows.notifying import Notifier
+    from domain.workflow_ids import VERIFICATION_DECIDED_SIGNAL
 
 STATE_KEY = SearchAttributeKey.for_keyword("RequestState")
 CATEGORY_KEY = SearchAttributeKey.for_keyword("RequestCategory")
@@ -123,10 +123,6 @@ PAPERWORK_HEARTBEAT = timedelta(seconds=3)
 # The executor's verification status read again after an assignment to an unverified
 # executor (issue 6 review): closes the race with a decision made in between.
 RECHECK_AFTER_ASSIGN = "recheck-verification-after-assign"
-
-
-def workflow_id(request_id: str) -> str:
-    return f"request-{request_id}"
 
 
 def refusal(error: TransitionError) -> ApplicationError:
@@ -660,7 +656,7 @@ class ServiceRequestWorkflow:
 
     # ---- the verification hook (issue 6 sends this from the executor's workflow) ------
 
-    @workflow.signal
+    @workflow.signal(name=VERIFICATION_DECIDED_SIGNAL)
     async def verification_decided(self, executor_id: str, approved: bool) -> None:
         await workflow.wait_condition(lambda: self._view is not None)
         async with self._lock:

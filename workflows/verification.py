@@ -41,6 +41,11 @@ with workflow.unsafe.imports_passed_through():
     from domain.lifecycle import Role
     from domain.notifications import NotificationTrigger, concerns_anyone
     from domain.verification import CHECK_INN, CHECK_SELF_EMPLOYED
+    from domain.workflow_ids import (
+        VERIFICATION_DECIDED_SIGNAL,
+        VERIFICATION_SUBMITTED_SIGNAL,
+        request_workflow_id,
+    )
 
 from workflows.notifying import Notifier
 
@@ -69,10 +74,6 @@ KEEP_EXPIRY_WHILE_REVERIFYING = "keep-expiry-while-reverifying"
 # on their queue (every run reaches a continue-as-new or its end within ROUNDS_PER_RUN
 # rounds); then this patch and that registration can go.
 OWN_QUEUE = "verification-own-queue"
-
-
-def request_workflow_id(request_id: str) -> str:
-    return f"request-{request_id}"
 
 
 @workflow.defn
@@ -247,7 +248,9 @@ class ExecutorVerificationWorkflow:
         for request_id in waiting:
             handle = workflow.get_external_workflow_handle(request_workflow_id(request_id))
             try:
-                await handle.signal("verification_decided", args=[self.view.executor_id, approved])
+                await handle.signal(
+                    VERIFICATION_DECIDED_SIGNAL, args=[self.view.executor_id, approved]
+                )
             except FailureError:
                 continue  # that request finished meanwhile: nothing waits there any more
 
@@ -389,7 +392,7 @@ class ExecutorVerificationWorkflow:
 
     # ---- messages --------------------------------------------------------------------------
 
-    @workflow.signal
+    @workflow.signal(name=VERIFICATION_SUBMITTED_SIGNAL)
     def submitted(self, submission: SubmissionRef) -> None:
         self._pending = submission
 

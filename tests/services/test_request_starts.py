@@ -17,6 +17,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.lifecycle import Action, Role
 from domain.requests import RequestView, RequestWorkflowInput
 from domain.sla import SlaPolicy
+from domain.workflow_ids import request_workflow_id
 from services import request_starts
 from services.requests import RequestCommands, RequestDraft
 from store import requests as repo
@@ -24,7 +25,7 @@ from store.models import ServiceRequest
 from store.requests import PendingStart
 from tests.notifications.helpers import until
 from tests.people import Person, PersonFactory
-from workflows.service_request import ServiceRequestWorkflow, workflow_id
+from workflows.service_request import ServiceRequestWorkflow
 
 Commands = Callable[..., RequestCommands]
 DRAFT = RequestDraft(category="plumbing", description="Течёт кран", address="Москва, 1")
@@ -41,7 +42,7 @@ async def crashed_create(cmd: RequestCommands, customer: Person) -> PendingStart
 
 async def workflow_exists(temporal: Client, rid: str) -> bool:
     try:
-        await temporal.get_workflow_handle(workflow_id(rid)).describe()
+        await temporal.get_workflow_handle(request_workflow_id(rid)).describe()
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             return False
@@ -137,7 +138,9 @@ async def test_starting_again_is_harmless_while_running_and_after_the_end(
     cmd = commands()
     pending = await crashed_create(cmd, people["customer"])
     await request_starts.start_workflow(temporal, pending)
-    handle = temporal.get_workflow_handle(workflow_id(pending.request_id), result_type=RequestView)
+    handle = temporal.get_workflow_handle(
+        request_workflow_id(pending.request_id), result_type=RequestView
+    )
     run_id = (await handle.describe()).run_id
 
     await request_starts.start_workflow(temporal, pending)  # running: the same run
@@ -175,7 +178,7 @@ async def test_the_sweeper_loop_starts_what_it_finds_until_stopped(
     finally:
         stop.set()
         await asyncio.wait_for(sweeper, 10)
-    handle = temporal.get_workflow_handle(workflow_id(pending.request_id))
+    handle = temporal.get_workflow_handle(request_workflow_id(pending.request_id))
     assert await handle.query(ServiceRequestWorkflow.current) == pending.input.stored
     assert (await handle.describe()).task_queue == pending.task_queue
     first = (await handle.fetch_history()).events[0]

@@ -17,6 +17,7 @@ from temporalio.client import Client
 from domain.lifecycle import Action, Role, State
 from domain.requests import RequestView, TransitionView
 from domain.sla import SlaPolicy
+from domain.workflow_ids import request_workflow_id
 from services.errors import Unprocessable
 from services.requests import RequestCommands, RequestDraft, request_id_for
 from store.models import (
@@ -28,7 +29,7 @@ from store.models import (
 )
 from tests.notifications.helpers import until
 from tests.people import PersonFactory
-from workflows.service_request import ServiceRequestWorkflow, workflow_id
+from workflows.service_request import ServiceRequestWorkflow
 
 Commands = Callable[..., RequestCommands]
 DRAFT = RequestDraft(
@@ -183,7 +184,7 @@ async def test_the_stored_request_is_what_the_workflow_takes(
         "window_end": DRAFT.window_end.isoformat() if DRAFT.window_end else None,
     }
 
-    handle = temporal.get_workflow_handle(workflow_id(view.id))
+    handle = temporal.get_workflow_handle(request_workflow_id(view.id))
 
     async def current() -> RequestView | None:
         try:

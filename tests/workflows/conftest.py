@@ -6,7 +6,7 @@ from redis.asyncio import Redis
 from temporalio.client import Client
 
 from core.settings import Settings
-from workflows.service_request import workflow_id
+from domain.workflow_ids import request_workflow_id
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -20,7 +20,7 @@ def record_history(
     async def save(request_id: str, name: str, of_workflow: str | None = None) -> None:
         if not request.config.getoption("--record-histories"):
             return
-        handle = temporal.get_workflow_handle(of_workflow or workflow_id(request_id))
+        handle = temporal.get_workflow_handle(of_workflow or request_workflow_id(request_id))
         history = await handle.fetch_history()
         HISTORIES.mkdir(exist_ok=True)
         (HISTORIES / f"{name}.json").write_text(history.to_json())

@@ -17,10 +17,10 @@ from devstack.mailbox import SmtpSink
 from domain.lifecycle import Action, Role
 from domain.notifications import parse_button_data
 from domain.sla import SlaPolicy
+from domain.workflow_ids import VERIFICATION_DECIDED_SIGNAL, request_workflow_id
 from services.requests import RequestCommands, RequestDraft
 from tests.notifications.helpers import about, events_of, notifications_of, until
 from tests.people import PersonFactory
-from workflows.service_request import workflow_id
 
 DRAFT = RequestDraft(
     category="plumbing",
@@ -77,7 +77,7 @@ async def test_every_party_hears_about_a_whole_lifecycle(
     assert re.search(r"/confirm/[\w-]+\.[\w-]+\.[\w-]+", completed.text), completed.text
     await cmd.act(rid, Action.CONFIRM, customer.actor)
     # The run ends only after its notifications have settled.
-    await temporal.get_workflow_handle(workflow_id(rid)).result()
+    await temporal.get_workflow_handle(request_workflow_id(rid)).result()
 
     rows = await notifications_of(sessions, rid)
     kinds = sorted((r.kind, r.channel, str(r.recipient_id)) for r in rows)
@@ -288,8 +288,8 @@ async def test_an_approved_verification_tells_the_waiting_executor(
     view, _ = await cmd.create(customer.id, str(uuid.uuid4()), DRAFT)
     await cmd.act(view.id, Action.ASSIGN, manager.actor, executor_id=executor.id)
     await telegram_api.control.wait_for_bot_messages(chat, 1)  # the offer
-    handle = temporal.get_workflow_handle(workflow_id(view.id))
-    await handle.signal("verification_decided", args=[executor.id, True])
+    handle = temporal.get_workflow_handle(request_workflow_id(view.id))
+    await handle.signal(VERIFICATION_DECIDED_SIGNAL, args=[executor.id, True])
     approved = (await telegram_api.control.wait_for_bot_messages(chat, 2))[1]
     buttons = [b for row in approved["reply_markup"]["inline_keyboard"] for b in row]
     assert parse_button_data(buttons[0]["callback_data"]) == ("accept", view.id)

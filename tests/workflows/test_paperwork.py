@@ -21,10 +21,10 @@ from activities.paperwork import PaperworkActivities
 from core.settings import Settings
 from domain.lifecycle import Action, Role
 from domain.requests import PaperworkInput, RequestView
+from domain.workflow_ids import request_workflow_id
 from services.requests import RequestCommands, RequestDraft
 from store.models import Document, OutboxEvent, Payout
 from tests.people import Person, PersonFactory
-from workflows.service_request import workflow_id
 
 Commands = Callable[..., RequestCommands]
 
@@ -53,7 +53,7 @@ async def closed_request(
     ):
         trace = confirm_trace if action == Action.CONFIRM else None
         await cmd.act(view.id, action, who.actor, trace_id=trace, **extra)
-    handle = temporal.get_workflow_handle(workflow_id(view.id), result_type=RequestView)
+    handle = temporal.get_workflow_handle(request_workflow_id(view.id), result_type=RequestView)
     assert (await asyncio.wait_for(handle.result(), 60)).state == "closed"
     return view.id
 

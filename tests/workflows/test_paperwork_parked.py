@@ -16,13 +16,14 @@ from temporalio.client import Client, WorkflowExecutionStatus
 
 from domain.lifecycle import Action, ActorNotAllowed, Role, StateConflict
 from domain.requests import RequestView
+from domain.workflow_ids import request_workflow_id
 from services.paperwork import retry_paperwork
 from services.requests import RequestCommands
 from store import requests as repo
 from store.models import Document, ExecutorProfile, Notification, OutboxEvent
 from tests.people import Person, PersonFactory
 from tests.workflows.test_paperwork import documents_of, draft
-from workflows.service_request import ServiceRequestWorkflow, workflow_id
+from workflows.service_request import ServiceRequestWorkflow
 
 Commands = Callable[..., RequestCommands]
 
@@ -95,7 +96,7 @@ async def test_unrenderable_paperwork_parks_the_request_for_hr_who_retry_it(
     assert envelope["trace_id"] == trace
     parked = await stored_view(sessions, rid)
     assert (parked.state, parked.paperwork_failed) == ("confirmed", True)
-    handle = temporal.get_workflow_handle(workflow_id(rid), result_type=RequestView)
+    handle = temporal.get_workflow_handle(request_workflow_id(rid), result_type=RequestView)
     assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
     assert (await handle.query(ServiceRequestWorkflow.current)).paperwork_failed
 
@@ -141,7 +142,7 @@ async def test_a_retry_is_refused_when_nothing_is_parked(
     customer, executor = await person(Role.CUSTOMER), await person(Role.EXECUTOR)
     manager, hr = await person(Role.MANAGER), await person(Role.HR)
     rid = await confirmed_request(commands, customer, executor, manager, uuid.uuid4().hex)
-    handle = temporal.get_workflow_handle(workflow_id(rid))
+    handle = temporal.get_workflow_handle(request_workflow_id(rid))
     await asyncio.wait_for(handle.result(), 60)
     with pytest.raises(StateConflict):
         await retry_paperwork(temporal, rid, hr.actor, trace_id=None)

@@ -16,11 +16,11 @@ from temporalio.client import Client
 
 from domain.lifecycle import Action, ActorNotAllowed, Role, StateConflict
 from domain.requests import RequestView, TransitionView
+from domain.workflow_ids import VERIFICATION_DECIDED_SIGNAL, request_workflow_id
 from services.errors import Unprocessable
 from services.requests import RequestCommands, RequestDraft
 from store.models import OutboxEvent, RequestTransition
 from tests.people import Person, PersonFactory
-from workflows.service_request import workflow_id
 
 DRAFT = RequestDraft(
     category="plumbing",
@@ -71,7 +71,7 @@ async def events(sessions: async_sessionmaker[AsyncSession], request_id: str) ->
 
 
 async def result(temporal: Client, request_id: str) -> RequestView:
-    handle = temporal.get_workflow_handle(workflow_id(request_id), result_type=RequestView)
+    handle = temporal.get_workflow_handle(request_workflow_id(request_id), result_type=RequestView)
     return await asyncio.wait_for(handle.result(), 30)
 
 
@@ -98,7 +98,7 @@ async def test_happy_path_to_closed(
 
     final = await result(temporal, rid)
     assert final.state == "closed"
-    handle = temporal.get_workflow_handle(workflow_id(rid))
+    handle = temporal.get_workflow_handle(request_workflow_id(rid))
     queried = await handle.query("history", result_type=list[TransitionView])
     assert [(t.action, t.to_state) for t in queried] == [
         ("create", "new"),
@@ -263,14 +263,14 @@ async def test_unverified_executor_waits_for_verification(
     await cmd.act(approved_rid, Action.ASSIGN, cast["manager"].actor, executor_id=unverified.id)
     with pytest.raises(StateConflict, match="waiting for security verification"):
         await cmd.act(approved_rid, Action.ACCEPT, unverified.actor)
-    handle = temporal.get_workflow_handle(workflow_id(approved_rid))
-    await handle.signal("verification_decided", args=[unverified.id, True])
+    handle = temporal.get_workflow_handle(request_workflow_id(approved_rid))
+    await handle.signal(VERIFICATION_DECIDED_SIGNAL, args=[unverified.id, True])
     assert (await _eventually_accepts(cmd, approved_rid, unverified)).state == "accepted"
 
     rejected_rid = (await create(cmd, cast["customer"])).id
     await cmd.act(rejected_rid, Action.ASSIGN, cast["manager"].actor, executor_id=unverified.id)
-    handle = temporal.get_workflow_handle(workflow_id(rejected_rid))
-    await handle.signal("verification_decided", args=[unverified.id, False])
+    handle = temporal.get_workflow_handle(request_workflow_id(rejected_rid))
+    await handle.signal(VERIFICATION_DECIDED_SIGNAL, args=[unverified.id, False])
     view = await _eventually(
         lambda: handle.query("current", result_type=RequestView), lambda v: v.state == "new"
     )
@@ -290,7 +290,7 @@ async def test_same_idempotency_key_gives_the_same_request(
     assert first[0].id == second[0].id == third.id
     assert created_again is False
     runs = await _eventually(
-        lambda: _runs(temporal, workflow_id(third.id)), lambda found: len(found) >= 1
+        lambda: _runs(temporal, request_workflow_id(third.id)), lambda found: len(found) >= 1
     )
     assert len(runs) == 1  # one workflow run for the key, however often it was sent
     with pytest.raises(Unprocessable, match="already used for a different request"):

@@ -1,5 +1,5 @@
-"""HR paperwork of a confirmed request (DESIGN.md §2, §3): the act of completed works,
-the civil-law contract on the executor's first job, and the payout record.
+"""HR paperwork of a confirmed request (docs/verification-and-paperwork.md): the act of
+completed works, the civil-law contract on the executor's first job, and the payout record.
 
 The PDFs are rendered first (deterministically: the same request gives the same bytes),
 in render processes (paperwork.render_pool) so that drawing never holds this process's

@@ -1,4 +1,4 @@
-"""Outbox → Kafka: transition-to-Kafka latency and relay throughput (DESIGN.md §7).
+"""Outbox → Kafka: transition-to-Kafka latency and relay throughput (docs/performance.md).
 
     make up-detached   # or any running local stack
     .venv/bin/python -m bench.relay [--rate 200] [--seconds 10] [--rounds 3] [--backlog 20000]

@@ -189,7 +189,7 @@ class AuthSettings(BaseModel):
 
 
 class SlaSettings(BaseModel):
-    """Stage durations in seconds (DESIGN.md §2); tests use second-scale values."""
+    """Stage durations in seconds (docs/lifecycle.md); tests use second-scale values."""
 
     assign_s: float = 4 * 3600
     accept_s: float = 2 * 3600

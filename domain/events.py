@@ -1,4 +1,4 @@
-"""Event types of the contract and the topic each one goes to (DESIGN.md §3)."""
+"""Event types of the contract and the topic each one goes to (docs/events.md)."""
 
 from __future__ import annotations
 

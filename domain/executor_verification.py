@@ -1,5 +1,6 @@
-"""Executor verification (DESIGN.md §2, §3): its states, who decides, how long a decision
-holds, and what a verification status means for assigning work. Pure code.
+"""Executor verification (docs/verification-and-paperwork.md): its states, who decides,
+how long a decision holds, and what a verification status means for assigning work.
+Pure code.
 
 One long-lived workflow per executor walks a submission through automated checks to a
 security officer's decision; an approval holds for 12 months, with reminders before it
@@ -147,7 +148,7 @@ def assignability(state: str, verified_until: datetime | None, now: datetime) ->
     """Whether work may be assigned to an executor in this verification state.
 
     Verified and current: yes. Not verified yet (nothing submitted, or being checked or
-    decided): yes, and the request waits for the decision (DESIGN.md §2). Expired or
+    decided): yes, and the request waits for the decision (docs/lifecycle.md). Expired or
     rejected: no — they must submit again first."""
     if state == VerificationState.VERIFIED:
         if verified_until is not None and verified_until > now:

@@ -1,4 +1,4 @@
-"""The request lifecycle (DESIGN.md §2): states, actions, who may do what, from where.
+"""The request lifecycle (docs/lifecycle.md): states, actions, who may do what, from where.
 
 This table is the single source of truth. The workflow's update validators and the
 API's checks both call `decide`, so they can never disagree. Pure code: no I/O, no clock.

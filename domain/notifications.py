@@ -1,4 +1,4 @@
-"""Who hears about what (DESIGN.md §1, §5): notification kinds, audiences, channels,
+"""Who hears about what (docs/notifications.md): notification kinds, audiences, channels,
 and the shapes that travel between the workflow, the planner and the senders.
 
 Pure code. The request workflow turns each transition into a `NotificationTrigger`; the

@@ -31,7 +31,7 @@ class RequestWorkflowInput:
     request: NewRequest
     sla: SlaPolicy = field(default_factory=SlaPolicy)
     trace_id: str | None = None
-    # Where the rate-limited notification deliveries run (DESIGN.md §4).
+    # Where the rate-limited notification deliveries run (docs/architecture.md).
     notification_queue: str = "notifications"
     # Where documents are rendered (their own workers: a PDF is CPU work).
     paperwork_queue: str = "paperwork"

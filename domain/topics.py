@@ -1,4 +1,4 @@
-"""The Kafka topics of the event contract (DESIGN.md §3)."""
+"""The Kafka topics of the event contract (docs/events.md)."""
 
 from enum import StrEnum
 

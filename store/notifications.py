@@ -1,7 +1,7 @@
 """Repository of notifications and their events. Functions only flush.
 
 Each status change writes its notification.* event to the outbox in the caller's
-transaction, keyed by the recipient (DESIGN.md §3). Event ids derive from the
+transaction, keyed by the recipient (docs/events.md). Event ids derive from the
 notification id and the attempt, so a retried write finds its own earlier commit.
 """
 

@@ -1,6 +1,6 @@
 """Notifications started from inside a workflow, in the background of what caused them.
 
-The action that triggered a notification never waits for it (DESIGN.md §1): a local
+The action that triggered a notification never waits for it (docs/notifications.md): a local
 activity plans who hears what (and records it), then one delivery activity per message
 runs on the rate-limited notifications task queue. The owning workflow waits for
 `idle()` before it ends, so no message is abandoned."""

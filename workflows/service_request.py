@@ -1,4 +1,4 @@
-"""One workflow per service request, from creation to closing (DESIGN.md §2).
+"""One workflow per service request, from creation to closing (docs/lifecycle.md).
 
 Every actor action is a workflow update whose validator asks `domain.lifecycle.decide`
 (the same table the API uses), so a wrong actor or a wrong state is rejected before
@@ -87,13 +87,14 @@ async def store_call(
     )
 
 
-# Notifications started by the workflow (issue 5). Histories recorded before them replay
-# without any, as they ran.
+# Notifications started by the workflow. Histories recorded before they existed replay
+# without any, as they ran; the marker can go once no request started before it is open.
 NOTIFICATIONS = "notifications-on-transitions"
 
 
-# HR documents (act, contract, payout) generated before closing (issue 6); histories
-# recorded before replay the paperwork hook as it ran.
+# HR documents (act, contract, payout) generated before closing. Histories recorded
+# before them close without paperwork, as they ran; the marker can go once no request
+# started before it is open.
 PAPERWORK = "paperwork-documents"
 PAPERWORK_TIMEOUT = timedelta(seconds=60)
 
@@ -121,7 +122,9 @@ PAPERWORK_HEARTBEAT = timedelta(seconds=3)
 
 
 # The executor's verification status read again after an assignment to an unverified
-# executor (issue 6 review): closes the race with a decision made in between.
+# executor: a decision recorded between the eligibility check and the stored assignment
+# found no request to signal, and would otherwise leave this one waiting for ever. The
+# marker can go once no request assigned before it is open.
 RECHECK_AFTER_ASSIGN = "recheck-verification-after-assign"
 
 
@@ -654,7 +657,7 @@ class ServiceRequestWorkflow:
                 non_retryable=True,
             )
 
-    # ---- the verification hook (issue 6 sends this from the executor's workflow) ------
+    # ---- the verification hook (sent by the executor's verification workflow) ----------
 
     @workflow.signal(name=VERIFICATION_DECIDED_SIGNAL)
     async def verification_decided(self, executor_id: str, approved: bool) -> None:

@@ -1,5 +1,5 @@
 """One long-lived workflow per executor: submissions → automated checks → an officer's
-decision → 12 months of validity with reminders → expiry (DESIGN.md §2, §3).
+decision → 12 months of validity with reminders → expiry (docs/verification-and-paperwork.md).
 
 A new submission is welcome at any time (after a rejection, before or after expiry, or
 to replace documents still being decided). Each decision is passed on to every request

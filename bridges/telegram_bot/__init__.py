@@ -1,2 +1,2 @@
 """The executors' Telegram bot: account linking, jobs, and buttons that are workflow
-updates made with the executor's identity (DESIGN.md §1, §4)."""
+updates made with the executor's identity (docs/architecture.md)."""

@@ -1,4 +1,4 @@
-"""The transition table against DESIGN.md §2, written out independently here."""
+"""The transition table of docs/lifecycle.md, written out independently here."""
 
 import pytest
 

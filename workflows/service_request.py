@@ -69,7 +69,8 @@ STORE_RETRY = RetryPolicy(
 
 
 # Store writes run as local activities (inside the workflow task: no activity task round
-# trip through the server). Histories recorded before this change replay on the old path.
+# trip through the server). Histories recorded before this change replay on the old path;
+# the marker can go once no request whose workflow started before it is open.
 LOCAL_STORE_WRITES = "store-writes-as-local-activities"
 ParamT = TypeVar("ParamT")
 ResultT = TypeVar("ResultT")
@@ -100,7 +101,8 @@ PAPERWORK_TIMEOUT = timedelta(seconds=60)
 
 # Paperwork that fails for good (data that cannot be rendered: a non-retryable error)
 # parks the confirmed request for HR instead of failing the workflow; HR retries it with
-# the `retry_paperwork` update. Histories recorded before run the paperwork as they did.
+# the `retry_paperwork` update. Histories recorded before run the paperwork as they did;
+# the marker can go once no request whose paperwork began before it is open.
 PAPERWORK_PARKS = "paperwork-failure-parks-for-hr"
 # An outage of the database or the renderer is not HR's to fix: attempts go on (every
 # 5 minutes at most) until it passes, so only a failure no retry can mend parks.
@@ -114,7 +116,9 @@ PAPERWORK_RETRY = RetryPolicy(
 PAPERWORK_RETRIERS = frozenset({Role.HR, Role.ADMIN})
 
 # Paperwork activities run on the paperwork queue (its own workers: rendering is CPU
-# work). Histories recorded before scheduled them on the workflow's queue, and replay so.
+# work). Histories recorded before scheduled them on the workflow's queue, and replay so;
+# once no request whose paperwork began before it is open, the marker can go, and so can
+# the paperwork activities the request workers register for them (worker.py).
 PAPERWORK_QUEUE = "paperwork-queue"
 # A paperwork attempt whose worker died is retried after this long without a heartbeat
 # (instead of at the end of its whole timeout): the renderer heartbeats while it works.

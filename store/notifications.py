@@ -68,6 +68,16 @@ async def get(session: AsyncSession, notification_id: str, *, lock: bool = False
     return row
 
 
+async def planned_for(session: AsyncSession, trigger_event_id: str) -> list[Notification]:
+    """Every notification ever planned for the event, in the order they were planned."""
+    rows = await session.execute(
+        select(Notification)
+        .where(Notification.trigger_event_id == uuid.UUID(trigger_event_id))
+        .order_by(Notification.created_at, Notification.id)
+    )
+    return list(rows.scalars())
+
+
 def mark_sending(row: Notification, now: datetime, attempt: int) -> None:
     row.status = "sending"
     row.attempts += 1

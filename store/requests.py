@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import String, cast, func, select, update
+from sqlalchemy import ColumnElement, String, and_, cast, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.lifecycle import Role, State
+from domain.lifecycle import STAFF_ROLES, Action, Role, State
 from domain.requests import (
     NewRequest,
     RequestCreation,
@@ -26,10 +26,21 @@ from domain.requests import (
 )
 from domain.sla import Sla
 from store import outbox
-from store.models import RequestActionKey, RequestTransition, ServiceRequest
+from store.models import RequestActionKey, RequestTransition, ServiceRequest, User
 from store.outbox import EventDraft
 
 _intents = TypeAdapter(StartIntent)
+
+# What a list of requests may be sorted by.
+SORTABLE = {
+    "created_at": ServiceRequest.created_at,
+    "updated_at": ServiceRequest.updated_at,
+    "sla_due_at": ServiceRequest.sla_due_at,
+}
+# Rows without an SLA due time sort last, and the cursor needs a value for them.
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+# Where a sorted list resumes: the sort value and the id of the last row seen.
+ListKey = tuple[datetime, uuid.UUID]
 
 
 def to_view(row: ServiceRequest) -> RequestView:
@@ -321,6 +332,24 @@ async def history(session: AsyncSession, request_id: str) -> list[TransitionView
     return [to_transition_view(row) for row in rows.scalars()]
 
 
+async def assigned_last_by(session: AsyncSession, request_id: uuid.UUID) -> uuid.UUID | None:
+    """Whoever assigned the request last, while still active staff; None when nobody
+    such did."""
+    found = await session.execute(
+        select(User.id)
+        .join(RequestTransition, RequestTransition.actor_id == cast(User.id, String))
+        .where(
+            RequestTransition.request_id == request_id,
+            RequestTransition.action == Action.ASSIGN.value,
+            User.is_active.is_(True),
+            User.role.in_([r.value for r in STAFF_ROLES]),
+        )
+        .order_by(RequestTransition.seq.desc())
+        .limit(1)
+    )
+    return found.scalar_one_or_none()
+
+
 def to_transition_view(row: RequestTransition) -> TransitionView:
     return TransitionView(
         action=row.action,
@@ -332,6 +361,66 @@ def to_transition_view(row: RequestTransition) -> TransitionView:
         seq=row.seq,
         data=dict(row.data),
     )
+
+
+@dataclass(frozen=True)
+class RequestListing:
+    """One page of a list of requests: which (the filters), in what order (`sort` is a
+    key of SORTABLE) and from where on. `customer_id` and `assigned_to` are the reader's
+    scope: a customer sees their own requests, an executor those assigned to them."""
+
+    sort: str
+    descending: bool
+    limit: int
+    after: ListKey | None = None
+    customer_id: uuid.UUID | None = None
+    assigned_to: uuid.UUID | None = None
+    states: list[str] | None = None
+    category: str | None = None
+    assignee_id: uuid.UUID | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    sla_breached: bool | None = None
+
+
+async def listed(session: AsyncSession, listing: RequestListing) -> list[ServiceRequest]:
+    sort_key = func.coalesce(SORTABLE[listing.sort], FAR_FUTURE)
+    statement = select(ServiceRequest)
+    if listing.customer_id is not None:
+        statement = statement.where(ServiceRequest.customer_id == listing.customer_id)
+    elif listing.assigned_to is not None:
+        statement = statement.where(ServiceRequest.assignee_id == listing.assigned_to)
+    conditions: list[ColumnElement[bool]] = []
+    if listing.states:
+        conditions.append(ServiceRequest.state.in_(listing.states))
+    if listing.category:
+        conditions.append(ServiceRequest.category == listing.category)
+    if listing.assignee_id:
+        conditions.append(ServiceRequest.assignee_id == listing.assignee_id)
+    if listing.created_from:
+        conditions.append(ServiceRequest.created_at >= listing.created_from)
+    if listing.created_to:
+        conditions.append(ServiceRequest.created_at < listing.created_to)
+    if listing.sla_breached is not None:
+        conditions.append(ServiceRequest.sla_breached.is_(listing.sla_breached))
+    if conditions:
+        statement = statement.where(and_(*conditions))
+    if listing.after is not None:
+        key, boundary = tuple_(sort_key, ServiceRequest.id), tuple_(*listing.after)
+        statement = statement.where(key < boundary if listing.descending else key > boundary)
+    order = (
+        (sort_key.desc(), ServiceRequest.id.desc())
+        if listing.descending
+        else (sort_key.asc(), ServiceRequest.id.asc())
+    )
+    statement = statement.order_by(*order).limit(listing.limit)
+    return list((await session.execute(statement)).scalars())
+
+
+def list_key(row: ServiceRequest, sort: str) -> ListKey:
+    """The row's place in a list sorted by `sort`, as a cursor resumes from it."""
+    value: datetime | None = getattr(row, sort)
+    return value or FAR_FUTURE, row.id
 
 
 EXECUTOR_ACTIVE_STATES = ("assigned", "accepted", "in_progress", "completed", "disputed")
@@ -348,6 +437,17 @@ async def active_for_executor(
         )
         .order_by(ServiceRequest.updated_at.desc(), ServiceRequest.id)
         .limit(limit)
+    )
+    return list(found.scalars())
+
+
+async def still_assigned_to(session: AsyncSession, executor_id: uuid.UUID) -> list[uuid.UUID]:
+    """The requests assigned to the executor that they have not accepted yet, oldest
+    first."""
+    found = await session.execute(
+        select(ServiceRequest.id)
+        .where(ServiceRequest.assignee_id == executor_id, ServiceRequest.state == "assigned")
+        .order_by(ServiceRequest.created_at)
     )
     return list(found.scalars())
 

@@ -37,7 +37,8 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.diagnostics import DiagnosticsActivities
-from activities.notifications import NotificationActivities, notification_activities
+from activities.notification_delivery import NotificationDelivery, notification_delivery
+from activities.notification_planning import NotificationPlanning
 from activities.paperwork import PaperworkActivities
 from activities.requests import RequestActivities
 from activities.verification import VerificationActivities
@@ -83,12 +84,14 @@ SHUTDOWN_GRACE = timedelta(seconds=10)
 class Deps:
     """What the kinds served by one process share, built once for it. The notification
     and verification activities are wanted by several kinds (the request and verification
-    workflows plan notices; the request worker keeps the verification activities for old
-    runs) and cost only clients that connect on first use."""
+    workflows plan notices and give deliveries up; the request worker keeps the
+    verification activities for old runs) and cost only clients that connect on first
+    use."""
 
     sessions: async_sessionmaker[AsyncSession]
     redis: Redis
-    notifications: NotificationActivities
+    planning: NotificationPlanning
+    delivery: NotificationDelivery
     verification: VerificationActivities
 
 
@@ -107,7 +110,8 @@ async def running_worker(
             deps = Deps(
                 sessions,
                 redis,
-                await stack.enter_async_context(notification_activities(sessions, redis, settings)),
+                NotificationPlanning(sessions, settings),
+                await stack.enter_async_context(notification_delivery(sessions, redis, settings)),
                 await stack.enter_async_context(
                     _verification_activities(settings, sessions, redis)
                 ),
@@ -130,7 +134,7 @@ async def _requests_worker(client: Client, settings: Settings, deps: Deps) -> As
     """The request workflows and the store writes they run as local activities, plus the
     sweeper that starts the workflows of requests stored by an API that died before it
     could start them."""
-    notifications, verification = deps.notifications, deps.verification
+    verification = deps.verification
     async with _paperwork_activities(settings, deps, render_pool=None) as paperwork:
         requests = RequestActivities(deps.sessions, deps.redis)
         worker = Worker(
@@ -147,8 +151,8 @@ async def _requests_worker(client: Client, settings: Settings, deps: Deps) -> As
                 requests.check_executor,
                 requests.record_paperwork,
                 # Local activities of the request workflow run where the workflow runs.
-                notifications.plan_notifications,
-                notifications.give_up,
+                deps.planning.plan_notifications,
+                deps.delivery.give_up,
                 # Runs recorded before paperwork and verification had queues of their own
                 # schedule these here; new runs never do (the paperwork pool of this
                 # process is started only if one of them comes).
@@ -175,7 +179,7 @@ async def _notifications_worker(
     yield Worker(
         client,
         task_queue=settings.task_queue_of("notifications"),
-        activities=[deps.notifications.deliver],
+        activities=[deps.delivery.deliver],
         # Enforced by the server across every worker of the queue; the per-channel
         # pace (Redis) keeps Telegram's 30 messages/s inside it.
         max_task_queue_activities_per_second=settings.notifications.queue_per_s,
@@ -196,8 +200,8 @@ async def _verification_worker(
         activities=[
             *_verification_activity_list(deps.verification),
             # The workflow's Notifier plans its notices as local activities.
-            deps.notifications.plan_notifications,
-            deps.notifications.give_up,
+            deps.planning.plan_notifications,
+            deps.delivery.give_up,
         ],
         sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
         graceful_shutdown_timeout=SHUTDOWN_GRACE,

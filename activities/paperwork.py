@@ -36,7 +36,7 @@ from paperwork.money import split_payout
 from paperwork.naming import KINDS, DocumentKind, document_title, file_name
 from paperwork.pdf import DocumentData
 from paperwork.render_pool import RenderPool, RenderPoolBroken
-from store import cache, documents, outbox
+from store import cache, documents, outbox, users
 from store import requests as repo
 from store.documents import NewDocument, NewPayout
 from store.models import Document, ExecutorProfile, ServiceRequest, User
@@ -219,9 +219,9 @@ class PaperworkActivities:
             request = await repo.require(session, request_id)
             if request.assignee_id is None:
                 raise LookupError(f"request {request_id} has no executor to do paperwork for")
-            customer = await session.get(User, request.customer_id)
-            executor = await session.get(User, request.assignee_id)
-            profile = await session.get(ExecutorProfile, request.assignee_id)
+            customer = await users.get(session, request.customer_id)
+            executor = await users.get(session, request.assignee_id)
+            profile = await users.executor_profile(session, request.assignee_id)
             contract = await documents.contract_of(session, str(request.assignee_id))
         if customer is None or executor is None or profile is None:
             raise LookupError(f"the parties of request {request_id} are not in the store")

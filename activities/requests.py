@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 
 from redis.asyncio import Redis
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
@@ -26,10 +25,9 @@ from domain.requests import (
     SlaBreach,
     TransitionRecord,
 )
-from store import audit, cache, outbox
+from store import audit, cache, outbox, users
 from store import requests as repo
 from store.audit import AuditRecord
-from store.models import ExecutorProfile, User
 from store.outbox import EventDraft
 
 
@@ -152,13 +150,7 @@ class RequestActivities:
     @activity.defn
     async def check_executor(self, query: EligibilityQuery) -> ExecutorEligibility:
         async with self.sessions() as session:
-            found = (
-                await session.execute(
-                    select(User, ExecutorProfile)
-                    .join(ExecutorProfile, ExecutorProfile.user_id == User.id)
-                    .where(User.id == uuid.UUID(query.executor_id))
-                )
-            ).first()
+            found = await users.executor_with_profile(session, uuid.UUID(query.executor_id))
         if found is None:
             return ExecutorEligibility(query.executor_id, False, False, "no such executor")
         user, profile = found

@@ -10,7 +10,6 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -25,9 +24,11 @@ from domain.lifecycle import Role
 from domain.verification import CHECK_SELF_EMPLOYED, check_age, check_inn, check_passport
 from integrations.errors import TaxServiceBusy, TaxServiceRejected, TaxServiceUnavailable
 from integrations.tax_service import TaxStatusClient
-from store import audit, outbox
+from store import audit, outbox, users
+from store import requests as repo
+from store import verification as submissions
 from store.audit import AuditRecord
-from store.models import ExecutorProfile, ServiceRequest, VerificationSubmission
+from store.models import VerificationSubmission
 from store.outbox import EventDraft
 
 
@@ -100,8 +101,8 @@ class VerificationActivities:
         async with self.sessions.begin() as session:
             if await outbox.already_recorded(session, change.event_id):
                 return
-            profile = await session.get(
-                ExecutorProfile, uuid.UUID(change.executor_id), with_for_update=True
+            profile = await users.executor_profile(
+                session, uuid.UUID(change.executor_id), lock=True
             )
             if profile is None:
                 raise LookupError(f"executor {change.executor_id} has no profile")
@@ -161,19 +162,12 @@ class VerificationActivities:
     async def waiting_requests(self, executor_id: str) -> list[str]:
         """Requests assigned to this executor that wait for the verification decision."""
         async with self.sessions() as session:
-            found = await session.execute(
-                select(ServiceRequest.id)
-                .where(
-                    ServiceRequest.assignee_id == uuid.UUID(executor_id),
-                    ServiceRequest.state == "assigned",
-                )
-                .order_by(ServiceRequest.created_at)
-            )
-            return [str(request_id) for request_id in found.scalars()]
+            waiting = await repo.still_assigned_to(session, uuid.UUID(executor_id))
+            return [str(request_id) for request_id in waiting]
 
 
 async def _submission(session: AsyncSession, submission_id: str) -> VerificationSubmission:
-    submission = await session.get(VerificationSubmission, uuid.UUID(submission_id))
+    submission = await submissions.submission(session, uuid.UUID(submission_id))
     if submission is None:
         raise LookupError(f"verification submission {submission_id} does not exist")
     return submission

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.paging import CursorCodec, Page, an_uuid, page_of, text
-from services.queries import ExecutorView, executor_view, executors_with_load
-from store.models import ExecutorProfile, User
+from services.paging import CursorCodec, Page, an_uuid, name_and_id, page_of, text
+from services.queries import ExecutorView, executor_view
+from store import users
 
 EXECUTOR_CURSOR = CursorCodec("executors", (text, an_uuid))
 
@@ -19,19 +18,10 @@ class ExecutorList:
     async def page(
         self, skill: str | None, available: bool | None, limit: int, cursor: str | None
     ) -> Page[ExecutorView]:
-        statement = executors_with_load().order_by(User.full_name, User.id).limit(limit + 1)
-        if cursor is not None:
-            name, key = EXECUTOR_CURSOR.decode(cursor)
-            statement = statement.where(tuple_(User.full_name, User.id) > tuple_(name, key))
-        if skill:
-            statement = statement.where(ExecutorProfile.skills.contains([skill]))
-        if available is True:
-            statement = statement.where(
-                ExecutorProfile.available.is_(True), User.is_active.is_(True)
-            )
-        elif available is False:
-            statement = statement.where(ExecutorProfile.available.is_(False))
+        after = name_and_id(EXECUTOR_CURSOR.decode(cursor)) if cursor is not None else None
         async with self.sessions() as session:
-            rows = (await session.execute(statement)).all()
+            rows = await users.executors_page(
+                session, skill=skill, available=available, after=after, limit=limit + 1
+            )
         views = [executor_view(user, profile, jobs) for user, profile, jobs in rows]
         return page_of(views, limit, EXECUTOR_CURSOR, lambda v: (v.full_name, v.id))

@@ -62,6 +62,14 @@ def a_datetime(value: Any) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def name_and_id(values: tuple[KeyValue, ...]) -> tuple[str, uuid.UUID]:
+    """The values of a (text, an_uuid) cursor, typed as its decoders made them."""
+    name, key = values
+    assert isinstance(name, str)
+    assert isinstance(key, uuid.UUID)
+    return name, key
+
+
 @dataclass(frozen=True)
 class CursorCodec:
     """The cursor of one list: its name and how its sort key's values are read."""

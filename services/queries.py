@@ -5,30 +5,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from redis.asyncio import Redis
-from sqlalchemy import ColumnElement, Select, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.access import RequestScope, request_scope
 from domain.lifecycle import Actor
 from domain.requests import RequestView, TransitionView
 from services.errors import Forbidden, Unprocessable
-from services.paging import CursorCodec, a_datetime, an_uuid
-from store import cache
+from services.paging import CursorCodec, KeyValue, a_datetime, an_uuid
+from store import cache, users
 from store import requests as repo
-from store.models import ExecutorProfile, ServiceRequest, User
-
-SORTABLE = {
-    "created_at": ServiceRequest.created_at,
-    "updated_at": ServiceRequest.updated_at,
-    "sla_due_at": ServiceRequest.sla_due_at,
-}
-ACTIVE_STATES = ("assigned", "accepted", "in_progress")
-# Rows without an SLA due time sort last, and the cursor needs a value for them.
-FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+from store.models import ExecutorProfile, User
+from store.requests import ListKey, RequestListing
 
 
 @dataclass(frozen=True)
@@ -78,56 +68,48 @@ class RequestQueries:
 
     async def list(self, actor: Actor, flt: RequestFilter) -> Page:
         descending = flt.sort.startswith("-")
-        column = SORTABLE.get(flt.sort.lstrip("-"))
-        if column is None:
+        sort = flt.sort.lstrip("-")
+        if sort not in repo.SORTABLE:
             raise Unprocessable(
-                f"sort must be one of {', '.join(sorted(SORTABLE))} (prefix '-' for descending)"
+                f"sort must be one of {', '.join(sorted(repo.SORTABLE))} "
+                "(prefix '-' for descending)"
             )
-        sort_key = func.coalesce(column, FAR_FUTURE)
-        statement = self._scoped(select(ServiceRequest), actor, flt)
+        scope = request_scope(actor)
+        if scope == RequestScope.NONE:
+            raise Forbidden(f"a {actor.role} has no requests to list")
+        reader = uuid.UUID(actor.id) if scope != RequestScope.ALL else None
+        assignee = uuid.UUID(flt.assignee_id) if flt.assignee_id else None
         codec = cursor_codec(flt.sort)
-        if flt.cursor:
-            value, row_id = codec.decode(flt.cursor)
-            key, boundary = tuple_(sort_key, ServiceRequest.id), tuple_(value, row_id)
-            statement = statement.where(key < boundary if descending else key > boundary)
-        order = (
-            (sort_key.desc(), ServiceRequest.id.desc())
-            if descending
-            else (sort_key.asc(), ServiceRequest.id.asc())
+        listing = RequestListing(
+            sort=sort,
+            descending=descending,
+            limit=flt.limit + 1,
+            after=_list_key(codec.decode(flt.cursor)) if flt.cursor else None,
+            customer_id=reader if scope == RequestScope.OWN else None,
+            assigned_to=reader if scope == RequestScope.ASSIGNED else None,
+            states=flt.state,
+            category=flt.category,
+            assignee_id=assignee,
+            created_from=flt.created_from,
+            created_to=flt.created_to,
+            sla_breached=flt.sla_breached,
         )
-        statement = statement.order_by(*order).limit(flt.limit + 1)
         async with self.sessions() as session:
-            rows = list((await session.execute(statement)).scalars())
+            rows = await repo.listed(session, listing)
         more = len(rows) > flt.limit
         rows = rows[: flt.limit]
         next_cursor = None
         if more and rows:
-            last = rows[-1]
-            next_cursor = codec.encode((getattr(last, column.key) or FAR_FUTURE, last.id))
+            next_cursor = codec.encode(repo.list_key(rows[-1], sort))
         return Page([repo.to_view(r) for r in rows], next_cursor)
 
-    def _scoped(self, statement: Select[Any], actor: Actor, flt: RequestFilter) -> Select[Any]:
-        scope = request_scope(actor)
-        if scope == RequestScope.NONE:
-            raise Forbidden(f"a {actor.role} has no requests to list")
-        if scope == RequestScope.OWN:
-            statement = statement.where(ServiceRequest.customer_id == uuid.UUID(actor.id))
-        elif scope == RequestScope.ASSIGNED:
-            statement = statement.where(ServiceRequest.assignee_id == uuid.UUID(actor.id))
-        conditions: list[ColumnElement[bool]] = []
-        if flt.state:
-            conditions.append(ServiceRequest.state.in_(flt.state))
-        if flt.category:
-            conditions.append(ServiceRequest.category == flt.category)
-        if flt.assignee_id:
-            conditions.append(ServiceRequest.assignee_id == uuid.UUID(flt.assignee_id))
-        if flt.created_from:
-            conditions.append(ServiceRequest.created_at >= flt.created_from)
-        if flt.created_to:
-            conditions.append(ServiceRequest.created_at < flt.created_to)
-        if flt.sla_breached is not None:
-            conditions.append(ServiceRequest.sla_breached.is_(flt.sla_breached))
-        return statement.where(and_(*conditions)) if conditions else statement
+
+def _list_key(values: tuple[KeyValue, ...]) -> ListKey:
+    value, row_id = values
+    # The codec's decoders made exactly these types; this tells the type checker so.
+    assert isinstance(value, datetime)
+    assert isinstance(row_id, uuid.UUID)
+    return value, row_id
 
 
 @dataclass(frozen=True)
@@ -155,21 +137,8 @@ class ExecutorQueries:
         except ValueError:
             return None
         async with self.sessions() as session:
-            row = (await session.execute(executors_with_load().where(User.id == key))).first()
+            row = await users.executor_with_load(session, key)
         return executor_view(*row) if row else None
-
-
-def executors_with_load() -> Select[Any]:
-    """Each executor with their profile and the number of jobs they hold now."""
-    jobs = (
-        select(func.count())
-        .where(ServiceRequest.assignee_id == User.id, ServiceRequest.state.in_(ACTIVE_STATES))
-        .correlate(User)
-        .scalar_subquery()
-    )
-    return select(User, ExecutorProfile, jobs).join(
-        ExecutorProfile, ExecutorProfile.user_id == User.id
-    )
 
 
 def executor_view(user: User, profile: ExecutorProfile, jobs: int) -> ExecutorView:

@@ -12,11 +12,11 @@ import uuid
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.errors import NotFound
-from store.models import ExecutorProfile, User
+from store import users
+from store.models import User
 
 # No 0/O or 1/I: codes are typed by hand on a phone.
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -55,7 +55,7 @@ class TelegramLinks:
 
     async def issue_code(self, executor_id: str) -> LinkCode:
         async with self.sessions() as session:
-            if await session.get(ExecutorProfile, uuid.UUID(executor_id)) is None:
+            if await users.executor_profile(session, uuid.UUID(executor_id)) is None:
                 raise NotFound(f"{executor_id} has no executor profile")
         code = "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
         previous = await self.redis.getdel(_owner_key(executor_id))
@@ -79,33 +79,13 @@ class TelegramLinks:
         executor_id = uuid.UUID(_text(owner))
         await self.redis.delete(_owner_key(str(executor_id)))
         async with self.sessions.begin() as session:
-            # A chat belongs to one executor: a phone handed over takes the chat along.
-            await session.execute(
-                update(ExecutorProfile)
-                .where(ExecutorProfile.telegram_chat_id == chat_id)
-                .values(telegram_chat_id=None)
-            )
-            await session.flush()
-            await session.execute(
-                update(ExecutorProfile)
-                .where(ExecutorProfile.user_id == executor_id)
-                .values(telegram_chat_id=chat_id)
-            )
-            return await session.get(User, executor_id)
+            await users.link_chat(session, executor_id, chat_id)
+            return await users.get(session, executor_id)
 
     async def executor_of_chat(self, chat_id: int) -> User | None:
         async with self.sessions() as session:
-            found = await session.execute(
-                select(User)
-                .join(ExecutorProfile, ExecutorProfile.user_id == User.id)
-                .where(ExecutorProfile.telegram_chat_id == chat_id, User.is_active.is_(True))
-            )
-            return found.scalar_one_or_none()
+            return await users.active_executor_of_chat(session, chat_id)
 
     async def unlink(self, executor_id: str) -> None:
         async with self.sessions.begin() as session:
-            await session.execute(
-                update(ExecutorProfile)
-                .where(ExecutorProfile.user_id == uuid.UUID(executor_id))
-                .values(telegram_chat_id=None)
-            )
+            await users.unlink_chat(session, uuid.UUID(executor_id))

@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -158,11 +157,8 @@ class UserAdmin:
             return user, await users.executor_profile(session, user.id)
 
     async def list(self, role: Role | None, limit: int, offset: int) -> list[User]:
-        statement = select(User).order_by(User.created_at, User.id).limit(limit).offset(offset)
-        if role is not None:
-            statement = statement.where(User.role == role.value)
         async with self.sessions() as session:
-            return list((await session.execute(statement)).scalars())
+            return await users.page(session, role, limit, offset)
 
 
 async def update_preferences(
@@ -175,12 +171,12 @@ async def update_preferences(
     """A user's own language and notification channels. Telegram needs a linked chat
     (only executors have the bot), so asking for it without one is refused."""
     async with sessions.begin() as session:
-        user = await session.get(User, uuid.UUID(user_id))
+        user = await users.get(session, uuid.UUID(user_id))
         if user is None:
             raise NotFound(f"user {user_id} does not exist")
         if channels is not None:
             if "telegram" in channels:
-                profile = await session.get(ExecutorProfile, user.id)
+                profile = await users.executor_profile(session, user.id)
                 if profile is None or profile.telegram_chat_id is None:
                     raise Unprocessable(
                         "telegram needs a linked chat: executors get a code from "

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -32,13 +30,10 @@ from domain.verification import normalize_inn, normalize_passport
 from domain.workflow_ids import VERIFICATION_SUBMITTED_SIGNAL, verification_workflow_id
 from services.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unprocessable
 from services.workflow_options import WORKFLOW_TASK_TIMEOUT
-from store.models import ExecutorProfile, VerificationScan, VerificationSubmission
+from store import users
+from store import verification as submissions
+from store.verification import NewSubmission
 from workflows.verification import ExecutorVerificationWorkflow
-
-
-def _digest(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
 
 SCAN_KINDS = frozenset({"passport_main", "passport_registration", "inn_certificate", "selfie"})
 
@@ -131,34 +126,22 @@ class Verifications:
         async with self.sessions.begin() as session:
             # Locked: one executor's submissions are counted one after another, so two
             # at once cannot both pass the cap.
-            profile = await session.get(
-                ExecutorProfile, uuid.UUID(executor_id), with_for_update=True
-            )
+            profile = await users.executor_profile(session, uuid.UUID(executor_id), lock=True)
             if profile is None:
                 raise Forbidden("only executors are verified")
             await self._within_daily_cap(session, profile.user_id)
-            submission = VerificationSubmission(
-                id=uuid.uuid4(),
-                executor_id=uuid.UUID(executor_id),
-                full_name=documents.full_name.strip(),
-                inn=inn,
-                passport_series=series,
-                passport_number=number,
-                date_of_birth=documents.date_of_birth,
+            submission = await submissions.add_submission(
+                session,
+                NewSubmission(
+                    executor_id=uuid.UUID(executor_id),
+                    full_name=documents.full_name.strip(),
+                    inn=inn,
+                    passport_series=series,
+                    passport_number=number,
+                    date_of_birth=documents.date_of_birth,
+                    scans=scans,
+                ),
             )
-            session.add(submission)
-            await session.flush()
-            for kind, content_type, content in scans:
-                session.add(
-                    VerificationScan(
-                        submission_id=submission.id,
-                        kind=kind,
-                        content_type=content_type,
-                        sha256=_digest(content),
-                        size=len(content),
-                        content=content,
-                    )
-                )
         ref = SubmissionRef(str(submission.id), executor_id, datetime.now(UTC), trace_id)
         await self.temporal.start_workflow(
             ExecutorVerificationWorkflow.run,
@@ -184,16 +167,9 @@ class Verifications:
         local_day = now.astimezone(self.local_time).date()
         day_starts = datetime.combine(local_day, time(), self.local_time)
         next_day = datetime.combine(local_day + timedelta(days=1), time(), self.local_time)
-        made = await session.scalar(
-            select(func.count())
-            .select_from(VerificationSubmission)
-            .where(
-                VerificationSubmission.executor_id == executor_id,
-                VerificationSubmission.submitted_at >= day_starts,
-            )
-        )
+        made = await submissions.submitted_since(session, executor_id, day_starts)
         cap = self.policy.submissions_per_day
-        if (made or 0) >= cap:
+        if made >= cap:
             # Compared in UTC: aware datetimes of one zone subtract as wall-clock times.
             wait = (next_day.astimezone(UTC) - now).total_seconds()
             raise TooManyRequests(
@@ -205,7 +181,7 @@ class Verifications:
     def _decoded(self, scan: Scan) -> tuple[str, tuple[str, str, bytes]]:
         """(content hash, scan): the same image sent twice is kept once."""
         kind, content_type, content = self._content(scan)
-        return _digest(content), (kind, content_type, content)
+        return submissions.digest(content), (kind, content_type, content)
 
     def _content(self, scan: Scan) -> tuple[str, str, bytes]:
         if scan.kind not in SCAN_KINDS:
@@ -257,7 +233,7 @@ class Verifications:
         else:
             return view
         async with self.sessions() as session:
-            profile = await session.get(ExecutorProfile, uuid.UUID(executor_id))
+            profile = await users.executor_profile(session, uuid.UUID(executor_id))
         if profile is None:
             raise NotFound(f"executor {executor_id} does not exist")
         return VerificationView(

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.paging import CursorCodec, Page, an_uuid, page_of, text
+from services.paging import CursorCodec, Page, an_uuid, name_and_id, page_of, text
 from services.verification import Overview
-from store.models import ExecutorProfile, User
+from store import users
 
 # Its own name, so a cursor of the executor list (same key) is refused here.
 VERIFICATION_CURSOR = CursorCodec("verifications", (text, an_uuid))
@@ -19,19 +18,11 @@ class VerificationQueue:
         self.sessions = sessions
 
     async def page(self, state: str | None, limit: int, cursor: str | None) -> Page[Overview]:
-        statement = (
-            select(User, ExecutorProfile)
-            .join(ExecutorProfile, ExecutorProfile.user_id == User.id)
-            .order_by(User.full_name, User.id)
-            .limit(limit + 1)
-        )
-        if cursor is not None:
-            name, key = VERIFICATION_CURSOR.decode(cursor)
-            statement = statement.where(tuple_(User.full_name, User.id) > tuple_(name, key))
-        if state:
-            statement = statement.where(ExecutorProfile.verification_status == state)
+        after = name_and_id(VERIFICATION_CURSOR.decode(cursor)) if cursor is not None else None
         async with self.sessions() as session:
-            rows = (await session.execute(statement)).all()
+            rows = await users.verification_page(
+                session, status=state, after=after, limit=limit + 1
+            )
         overviews = [
             Overview(
                 str(user.id),

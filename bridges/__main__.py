@@ -32,6 +32,7 @@ from core.logging import configure_logging, get_logger
 from core.secret_policy import InsecureSecrets, refuse_insecure_secrets
 from core.settings import Settings, get_settings
 from domain.topics import ALL_TOPICS
+from store import outbox_relay
 
 log = get_logger("bridges")
 READY_AFTER_S = 15.0  # a relay that has not cycled for this long is not ready
@@ -132,29 +133,21 @@ async def republish(
 ) -> int:
     """Mark a range of outbox rows unpublished; the relay sends them again (same
     event_id, so consumers that saw them skip them)."""
-    where, params = _range(ids, aggregate, since)
+    id_range = _id_range(ids) if ids else None
+    if not (id_range or aggregate or since):
+        raise SystemExit("say which events: --ids A-B, --aggregate ID or --since ISO-TIME")
     url = settings.postgres.url(driver="postgresql")
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        cur = await conn.execute(
-            # `where` is one of three fixed clauses from _range; values are parameters.
-            f"UPDATE outbox SET published_at = NULL WHERE published_at IS NOT NULL AND {where}",  # noqa: S608
-            params,
+        count = await outbox_relay.mark_unpublished(
+            conn, ids=id_range, aggregate=aggregate, since=since
         )
-        await conn.execute("NOTIFY outbox")
-        return cur.rowcount
+        await outbox_relay.wake_relays(conn)
+        return count
 
 
-def _range(
-    ids: str | None, aggregate: str | None, since: datetime | None
-) -> tuple[str, tuple[Any, ...]]:
-    if ids:
-        first, _, last = ids.partition("-")
-        return "id BETWEEN %s AND %s", (int(first), int(last or first))
-    if aggregate:
-        return "aggregate_id = %s", (aggregate,)
-    if since:
-        return "created_at >= %s", (since,)
-    raise SystemExit("say which events: --ids A-B, --aggregate ID or --since ISO-TIME")
+def _id_range(ids: str) -> tuple[int, int]:
+    first, _, last = ids.partition("-")
+    return int(first), int(last or first)
 
 
 def main(argv: list[str]) -> int:

@@ -37,22 +37,10 @@ from bridges.metrics import (
 )
 from core.logging import get_logger
 from core.settings import Settings
+from store import outbox_relay as outbox
 
 log = get_logger("bridges.relay")
-# Advisory locks are (namespace, key) pairs; this namespace is the relay's.
-LOCK_NAMESPACE = 0x0B0C
-CHANNEL = "outbox"
 GAUGE_INTERVAL_S = 5.0
-
-# Only shards with work get a transaction; the partial index makes this a quick scan.
-PENDING_SHARDS = "SELECT DISTINCT shard FROM outbox WHERE published_at IS NULL"
-CLAIM = """
-SELECT id, topic, key, type, envelope, created_at FROM outbox
-WHERE shard = %s AND published_at IS NULL
-ORDER BY id
-LIMIT %s
-FOR UPDATE SKIP LOCKED
-"""
 
 
 @dataclass(frozen=True)
@@ -150,8 +138,8 @@ class OutboxRelay:
     async def cycle(self, conn: psycopg.AsyncConnection[Any], producer: AIOKafkaProducer) -> int:
         """One pass over every shard this relay can lock; returns rows published."""
         total = 0
-        pending = await (await conn.execute(PENDING_SHARDS)).fetchall()
-        shards = [row[0] for row in pending]
+        # Only shards with work get a transaction.
+        shards = await outbox.pending_shards(conn)
         random.shuffle(shards)  # several relays spread over the shards
         for shard in shards:
             total += await self._publish_shard(conn, producer, shard)
@@ -162,14 +150,9 @@ class OutboxRelay:
         self, conn: psycopg.AsyncConnection[Any], producer: AIOKafkaProducer, shard: int
     ) -> int:
         async with conn.transaction():
-            locked = await (
-                await conn.execute(
-                    "SELECT pg_try_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, shard)
-                )
-            ).fetchone()
-            if not locked or not locked[0]:
+            if not await outbox.lock_shard(conn, shard):
                 return 0  # another relay serves this shard right now
-            rows = await (await conn.execute(CLAIM, (shard, self.relay.batch_size))).fetchall()
+            rows = await outbox.claim(conn, shard, self.relay.batch_size)
             if not rows:
                 return 0
             deliveries = []
@@ -184,10 +167,7 @@ class OutboxRelay:
                 )
             await asyncio.gather(*deliveries)  # every ack, or the transaction rolls back
             acked_at = datetime.now(UTC)
-            await conn.execute(
-                "UPDATE outbox SET published_at = %s WHERE id = ANY(%s)",
-                (acked_at, [r[0] for r in rows]),
-            )
+            await outbox.mark_published(conn, [r.id for r in rows], acked_at)
         for _id, topic, _key, _type, _envelope, created_at in rows:
             PUBLISHED.labels(topic).inc()
             PUBLISH_LATENCY.observe((acked_at - created_at).total_seconds())
@@ -206,7 +186,7 @@ class OutboxRelay:
         while not stop.is_set():
             try:
                 async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
-                    await conn.execute(f"LISTEN {CHANNEL}")
+                    await outbox.listen(conn)
                     async for _ in conn.notifies():
                         self._wake.set()
             except (OSError, psycopg.Error) as error:
@@ -230,13 +210,9 @@ async def prune(conn: psycopg.AsyncConnection[Any], retention_hours: float) -> i
     deleted = 0
     while True:
         async with conn.transaction():
-            cur = await conn.execute(
-                "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox "
-                "WHERE published_at < now() - make_interval(secs => %s) LIMIT 5000)",
-                (retention_hours * 3600,),
-            )
-        deleted += cur.rowcount
-        if cur.rowcount < 5000:
+            batch = await outbox.delete_published(conn, retention_hours)
+        deleted += batch
+        if batch < outbox.PRUNE_BATCH:
             return deleted
 
 
@@ -244,26 +220,10 @@ async def relay_status(
     conn: psycopg.AsyncConnection[Any], *, with_topics: bool = True
 ) -> RelayStatus:
     async with conn.transaction():
-        backlog, oldest = await (
-            await conn.execute(
-                "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
-                "FROM outbox WHERE published_at IS NULL"
-            )
-        ).fetchone() or (0, 0)
-        recent = await (
-            await conn.execute(
-                "SELECT count(*) FROM outbox WHERE published_at > now() - interval '1 hour'"
-            )
-        ).fetchone()
-        by_topic: dict[str, int] = {}
-        if with_topics:
-            for topic, count in await (
-                await conn.execute(
-                    "SELECT topic, count(*) FROM outbox WHERE published_at IS NULL GROUP BY topic"
-                )
-            ).fetchall():
-                by_topic[topic] = count
-    return RelayStatus(int(backlog), float(oldest), int(recent[0] if recent else 0), by_topic)
+        backlog, oldest = await outbox.backlog(conn)
+        recent = await outbox.published_last_hour(conn)
+        by_topic = await outbox.unpublished_by_topic(conn) if with_topics else {}
+    return RelayStatus(backlog, oldest, recent, by_topic)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -10,7 +10,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from api.deps import ResourcesDep
 from api.ops_access import IsOperator
@@ -25,6 +24,7 @@ from core.health import (
     temporal_probe,
 )
 from domain.topics import ALL_TOPICS
+from store.server import server_version
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -84,7 +84,7 @@ def _probes(resources: Resources) -> dict[str, Probe]:
 
     async def postgres() -> str:
         async with resources.engine.connect() as conn:
-            version = (await conn.execute(text("SHOW server_version"))).scalar_one()
+            version = await server_version(conn)
         return f"PostgreSQL {version}"
 
     async def redis() -> str:

@@ -42,9 +42,9 @@ from domain.notifications import BUTTON_ACTIONS, REFRESH, Locale, button_data, p
 from services.errors import ServiceError
 from services.requests import RequestCommands
 from services.telegram_link import CODE_LENGTH, TelegramLinks, normalize
-from store import attachments
+from store import attachments, users
 from store import requests as repo
-from store.models import ExecutorProfile, ServiceRequest, User
+from store.models import ServiceRequest, User
 
 log = structlog.get_logger("bot")
 Context = ContextTypes.DEFAULT_TYPE
@@ -442,7 +442,7 @@ class ExecutorBot:
 
 
 async def _verified(session: AsyncSession, executor: Executor) -> bool:
-    profile = await session.get(ExecutorProfile, uuid.UUID(executor.id))
+    profile = await users.executor_profile(session, uuid.UUID(executor.id))
     return profile is not None and profile.verification_status == "verified"
 
 

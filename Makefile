@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help bootstrap up up-detached down status logs test lint fmt
+.PHONY: help bootstrap up up-detached down status logs test test-fast lint fmt
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ logs: bootstrap ## follow the logs of every part (make logs S=kafka for one)
 test: bootstrap ## run the test suite against the real local stack (starts it if needed)
 	@$(PY) -m devstack up --detach --infra-only --test-tools
 	@$(PY) -m pytest $(ARGS)
+
+test-fast: bootstrap ## the fast tier: pure and time-skipping workflow tests, no services (< 60 s)
+	@$(PY) -m pytest -m fast $(ARGS)
 
 lint: bootstrap ## ruff and mypy
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy .

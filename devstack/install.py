@@ -2,7 +2,8 @@
 
 - PostgreSQL 15 and Redis 7: Debian packages (and the DejaVu fonts the PDFs use).
 - Apache Kafka: the broker's jars from Maven Central (deploy/local/kafka/pom.xml).
-- Temporal: the Temporal CLI (server + Web UI) built with Go from the module proxy.
+- Temporal: the Temporal CLI (server + Web UI) built with Go from the module proxy, and
+  Temporal's Java time-skipping test server for the fast tests (Maven Central).
 
 Everything downloaded or built lands in the cache directory, keyed by what pins it, so a
 second run only checks that it is there.
@@ -27,6 +28,7 @@ from devstack.progress import run_logged, say, step
 TEMPORAL_CLI_PACKAGE = "github.com/temporalio/cli/cmd/temporal"
 TEMPORAL_CLI_VERSION = "v1.5.1"
 KAFKA_POM = REPO_ROOT / "deploy" / "local" / "kafka" / "pom.xml"
+TEMPORAL_TEST_SERVER_POM = REPO_ROOT / "deploy" / "local" / "temporal-test-server" / "pom.xml"
 PG_MAJOR = 15
 PG_BIN = Path(f"/usr/lib/postgresql/{PG_MAJOR}/bin")
 DEBIAN_PACKAGES = {
@@ -120,23 +122,34 @@ def ensure_java() -> None:
         )
 
 
-def _kafka_home(settings: Settings) -> Path:
+def _maven_home(settings: Settings, pom_path: Path, name: str, version_tag: str) -> Path:
     # Keyed by the pom's content: changing a pinned version fetches a fresh classpath.
-    pom = KAFKA_POM.read_bytes()
-    version = re.search(rb"<kafka.version>([^<]+)<", pom)
+    pom = pom_path.read_bytes()
+    version = re.search(rb"<" + version_tag.encode() + rb">([^<]+)<", pom)
     key = hashlib.sha256(pom).hexdigest()[:12]
-    return settings.cache_dir / f"kafka-{version.group(1).decode() if version else 'x'}-{key}"
+    return settings.cache_dir / f"{name}-{version.group(1).decode() if version else 'x'}-{key}"
 
 
-def ensure_kafka(settings: Settings) -> None:
-    home = _kafka_home(settings)
+def _kafka_home(settings: Settings) -> Path:
+    return _maven_home(settings, KAFKA_POM, "kafka", "kafka.version")
+
+
+def _temporal_test_server_home(settings: Settings) -> Path:
+    return _maven_home(
+        settings, TEMPORAL_TEST_SERVER_POM, "temporal-test-server", "temporal.version"
+    )
+
+
+def _fetch_maven_classpath(
+    settings: Settings, pom: Path, home: Path, *, part: str, label: str
+) -> None:
+    """The pom's runtime jars into home/libs, once: a run cut short leaves only a staging
+    directory, which the next run starts again."""
     if (home / ".complete").exists():
         return
     if not shutil.which("mvn"):
         raise StackError(
-            "kafka",
-            "Maven (mvn) is needed once to fetch the Kafka jars",
-            "sudo apt-get install -y maven",
+            part, f"Maven (mvn) is needed once for {label}", "sudo apt-get install -y maven"
         )
     staging = home.with_name(home.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
@@ -145,19 +158,49 @@ def ensure_kafka(settings: Settings) -> None:
             "mvn",
             "-B",
             "-f",
-            str(KAFKA_POM),
+            str(pom),
             "dependency:copy-dependencies",
             "-DincludeScope=runtime",
             f"-DoutputDirectory={staging / 'libs'}",
         ],
-        part="kafka",
-        label="fetching Apache Kafka jars from Maven Central (first time only)",
-        log_file=settings.cache_dir / "logs" / "kafka-mvn.log",
-        fix="check that Maven Central is reachable; rerun `make up`",
+        part=part,
+        label=f"fetching {label} from Maven Central (first time only)",
+        log_file=settings.cache_dir / "logs" / f"{part}-mvn.log",
+        fix="check that Maven Central is reachable; rerun the command",
     )
     (staging / ".complete").touch()
     shutil.rmtree(home, ignore_errors=True)
     staging.rename(home)
+
+
+def ensure_kafka(settings: Settings) -> None:
+    _fetch_maven_classpath(
+        settings, KAFKA_POM, _kafka_home(settings), part="kafka", label="the Apache Kafka jars"
+    )
+
+
+def ensure_temporal_test_server(settings: Settings) -> Path:
+    """A launcher of Temporal's time-skipping test server (Java, from Maven Central), in
+    the form `WorkflowEnvironment.start_time_skipping(test_server_existing_path=...)`
+    runs: an executable that takes the port as its argument."""
+    ensure_java()
+    home = _temporal_test_server_home(settings)
+    _fetch_maven_classpath(
+        settings,
+        TEMPORAL_TEST_SERVER_POM,
+        home,
+        part="temporal-test-server",
+        label="Temporal's test server",
+    )
+    launcher = home / "temporal-test-server"
+    if not launcher.exists():
+        java = shutil.which("java") or "java"
+        launcher.write_text(
+            "#!/bin/sh\n"
+            f'exec "{java}" -cp "{home / "libs"}/*" io.temporal.testserver.TestServer "$@"\n'
+        )
+        launcher.chmod(0o755)
+    return launcher
 
 
 def _temporal_bin(settings: Settings) -> Path:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import ast
 
+import pytest
+
 from core.settings import REPO_ROOT
+
+pytestmark = pytest.mark.fast  # pure: no service of the stack (make test-fast)
 
 # Each package and the packages of ours it may import (docs/architecture.md, "Layers").
 ALLOWED: dict[str, frozenset[str]] = {

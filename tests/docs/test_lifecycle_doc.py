@@ -3,9 +3,13 @@ row, so the document a newcomer reads cannot drift from the code."""
 
 from __future__ import annotations
 
+import pytest
+
 from core.settings import REPO_ROOT, SlaSettings
 from domain.lifecycle import RULES, STAFF_ROLES, Relation, Role, Rule, State
 from domain.sla import SLA_OF_STATE, Sla
+
+pytestmark = pytest.mark.fast  # pure: no service of the stack (make test-fast)
 
 DOC = REPO_ROOT / "docs" / "lifecycle.md"
 

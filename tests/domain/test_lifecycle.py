@@ -17,6 +17,8 @@ from domain.lifecycle import (
 )
 from domain.sla import TIERS, TIMEOUT_ACTION, Escalation, Sla, SlaPolicy
 
+pytestmark = pytest.mark.fast  # pure: no service of the stack (make test-fast)
+
 CUSTOMER = Actor("c1", Role.CUSTOMER)
 OTHER_CUSTOMER = Actor("c2", Role.CUSTOMER)
 EXECUTOR = Actor("e1", Role.EXECUTOR)

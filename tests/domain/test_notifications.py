@@ -16,6 +16,8 @@ from domain.notifications import (
     parse_button_data,
 )
 
+pytestmark = pytest.mark.fast  # pure: no service of the stack (make test-fast)
+
 REQUEST = "5b0c1f0e-8a3a-4e2b-9a55-0d9d7c1e2f30"
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from temporalio import workflow
 
 from api.main import create_app
@@ -18,6 +19,8 @@ from domain.lifecycle import Action, Role, rules_for
 from domain.notifications import Locale, button_data, parse_button_data
 from domain.request_actions import ACTION_TABLE, BOT_ACTIONS, entry_of, routes, update_of
 from workflows.service_request import ServiceRequestWorkflow
+
+pytestmark = pytest.mark.fast  # pure: no service of the stack (make test-fast)
 
 HISTORIES = Path(__file__).parents[1] / "workflows" / "histories"
 

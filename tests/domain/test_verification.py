@@ -18,6 +18,8 @@ from domain.verification import (
     normalize_passport,
 )
 
+pytestmark = pytest.mark.fast  # pure: no service of the stack (make test-fast)
+
 # The tax service's algorithm, written out again here so the tests do not trust the code
 # under test to produce their own vectors.
 W11 = [7, 2, 4, 10, 3, 5, 9, 4, 6, 8]

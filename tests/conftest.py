@@ -37,8 +37,8 @@ from domain.sla import SlaPolicy
 from domain.topics import ALL_TOPICS
 from services.requests import RequestCommands
 from store.migrate import upgrade_to_head
-from tests.people import Person, PersonFactory, make_person
-from tests.processes import free_port
+from tests.helpers.people import Person, PersonFactory, make_person
+from tests.helpers.processes import free_port
 from worker import running_worker
 
 RUN_ID = uuid.uuid4().hex[:8]

@@ -24,9 +24,10 @@ from domain.requests import RequestView
 from domain.workflow_ids import request_workflow_id
 from services.requests import RequestCommands, RequestDraft
 from store.models import Document, OutboxEvent, Payout, RequestTransition, ServiceRequest
-from tests.notifications.helpers import about, events_of, notifications_of, until
-from tests.people import PersonFactory
-from tests.processes import PlatformProcess, worker_env
+from tests.helpers.notifications import about, events_of, notifications_of
+from tests.helpers.people import PersonFactory
+from tests.helpers.polling import until
+from tests.helpers.processes import PlatformProcess, worker_env
 from worker import check_kinds_ready, check_worker_ready
 
 DRAFT = RequestDraft("plumbing", "Течёт смеситель", "Москва, Тверская 1")

@@ -20,9 +20,8 @@ from domain.lifecycle import Role
 from domain.notifications import Channel, Kind, PlannedNotification, notification_id
 from store import notifications as notes
 from store.models import ExecutorProfile
-from tests.notifications.helpers import events_of
-from tests.notifications.test_burst import offer_context
-from tests.people import PersonFactory
+from tests.helpers.notifications import events_of, offer_context
+from tests.helpers.people import PersonFactory
 
 
 @pytest.fixture

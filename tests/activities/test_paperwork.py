@@ -30,7 +30,7 @@ from paperwork.fonts import FONTS
 from paperwork.layout import BOLD_FONT_FILE, DEFAULT_FONT_DIR, REGULAR_FONT_FILE
 from paperwork.render_pool import RenderPool
 from store.models import Document, ExecutorProfile, ServiceRequest
-from tests.people import PersonFactory
+from tests.helpers.people import PersonFactory
 
 REPORT = "Заменил смеситель, проверил на протечки"
 

@@ -13,8 +13,8 @@ from domain.executor_verification import CheckRequest
 from domain.lifecycle import Role
 from integrations.tax_service import TaxStatusClient
 from store.models import VerificationSubmission
-from tests.people import PersonFactory
-from tests.verification_data import valid_inn
+from tests.helpers.people import PersonFactory
+from tests.helpers.verification_data import valid_inn
 
 # 22:30 UTC on 11 April is already 01:30 on 12 April in Moscow (UTC+3).
 LATE_EVENING_UTC = datetime(2026, 4, 11, 22, 30, tzinfo=UTC)

@@ -1,4 +1,4 @@
-from tests.api_client import (  # noqa: F401 - fixtures and names the API tests share
+from tests.helpers.api_client import (  # noqa: F401 - fixtures and names the API tests share
     PASSWORD,
     SignedIn,
     User,

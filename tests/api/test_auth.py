@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.lifecycle import Role
 from services.auth import _login_aggregate
 from store.models import OutboxEvent
-from tests.api_client import PASSWORD, SignedIn, sign_in
+from tests.helpers.api_client import PASSWORD, SignedIn, sign_in
 
 
 def _email() -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.lifecycle import Role
 from store.models import AuditEntry
-from tests.api_client import SignedIn, User
+from tests.helpers.api_client import SignedIn, User
 
 ROLES = [
     "anon",

@@ -13,9 +13,9 @@ from temporalio.client import Client
 
 from domain.lifecycle import Role
 from services.requests import RequestCommands
-from tests.api.audit_trail import Entry, entries
-from tests.api_client import SignedIn
-from tests.workflows.test_paperwork import closed_request
+from tests.helpers.api_client import SignedIn
+from tests.helpers.audit_trail import Entry, entries
+from tests.helpers.workflow_requests import closed_request
 
 
 async def test_each_party_downloads_only_its_documents(

@@ -13,7 +13,7 @@ from api.readiness_cache import SharedReadiness
 from api.security_headers import csp_hash
 from core.settings import Settings
 from domain.lifecycle import Role
-from tests.api_client import SignedIn
+from tests.helpers.api_client import SignedIn
 
 DEPENDENCIES = ["postgres", "redis", "kafka", "temporal", "clickhouse"]
 

@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.lifecycle import Role
 from store.models import OutboxEvent, RequestTransition, ServiceRequest
-from tests.api.test_requests import BODY, create
-from tests.api_client import SignedIn, User
+from tests.helpers.api_client import BODY, SignedIn, User, create
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from core.settings import Settings
 from domain.lifecycle import Role
-from tests.api_client import SignedIn
+from tests.helpers.api_client import SignedIn
 
 MIB = 1024 * 1024
 

@@ -25,8 +25,8 @@ from domain.lifecycle import Role
 from store import documents
 from store.documents import NewPayout
 from store.models import ExecutorProfile, ServiceRequest
-from tests.api_client import SignedIn, User
-from tests.people import make_person
+from tests.helpers.api_client import SignedIn, User
+from tests.helpers.people import make_person
 
 
 def cursor_of(value: Any) -> str:

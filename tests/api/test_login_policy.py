@@ -19,7 +19,7 @@ from domain.lifecycle import Role
 from services.auth import _login_aggregate
 from services.auth_throttle import address_key, backoff_s
 from store.models import OutboxEvent
-from tests.api_client import PASSWORD, SignedIn
+from tests.helpers.api_client import PASSWORD, SignedIn
 
 
 def _address() -> tuple[str, int]:

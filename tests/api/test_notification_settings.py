@@ -14,7 +14,7 @@ from core.settings import Settings
 from domain.lifecycle import Action, Role
 from services.requests import RequestCommands, RequestDraft
 from store import attachments
-from tests.api_client import SignedIn
+from tests.helpers.api_client import SignedIn
 
 DRAFT = RequestDraft("plumbing", "Течёт смеситель", "Москва, Тверская 1")
 

@@ -7,9 +7,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.lifecycle import Role
-from tests.api.audit_trail import Entry, entries
-from tests.api.test_requests import BODY, create
-from tests.api_client import SignedIn
+from tests.helpers.api_client import BODY, SignedIn, create
+from tests.helpers.audit_trail import Entry, entries
 
 
 async def test_only_hr_may_retry_and_a_refusal_is_audited(

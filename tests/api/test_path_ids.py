@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.lifecycle import Role
 from store import audit
 from store.models import AuditEntry, OutboxEvent
-from tests.api_client import SignedIn
+from tests.helpers.api_client import SignedIn
 
 LONG_ID = "a" * 70  # longer than the audit log's target column
 

@@ -21,8 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.routes import auth, documents, executors, links, requests, users, verification
 from domain.lifecycle import Role
 from store.models import ServiceRequest
-from tests.api.test_requests import BODY, create
-from tests.api_client import SignedIn, User
+from tests.helpers.api_client import BODY, SignedIn, User, create
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -19,18 +18,7 @@ from core.settings import Settings
 from domain.lifecycle import Role
 from store import cache
 from store.models import AuditEntry, RequestTransition
-from tests.api_client import SignedIn, User
-
-# A visit a month ahead: windows must lie within a plausible range of today.
-VISIT_DAY = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
-BODY = {
-    "category": "plumbing",
-    "description": "Течёт смеситель на кухне",
-    "address": "Москва, Тверская ул., 1",
-    "budget": "2500.00",
-    "window_start": f"{VISIT_DAY}T09:00:00+03:00",
-    "window_end": f"{VISIT_DAY}T13:00:00+03:00",
-}
+from tests.helpers.api_client import BODY, VISIT_DAY, SignedIn, User, act, create
 
 
 @pytest.fixture
@@ -41,22 +29,6 @@ async def cast(signed_in: SignedIn) -> dict[str, User]:
         "executor": await signed_in(Role.EXECUTOR, skills=["plumbing"]),
         "manager": await signed_in(Role.MANAGER),
     }
-
-
-async def create(
-    client: httpx.AsyncClient, who: User, body: dict[str, Any] | None = None, key: str | None = None
-) -> httpx.Response:
-    return await client.post(
-        "/requests",
-        json=body or BODY,
-        headers=who.headers | {"Idempotency-Key": key or str(uuid.uuid4())},
-    )
-
-
-async def act(
-    client: httpx.AsyncClient, who: User, rid: str, action: str, body: dict[str, Any] | None = None
-) -> httpx.Response:
-    return await client.post(f"/requests/{rid}/{action}", json=body, headers=who.headers)
 
 
 async def test_whole_lifecycle_over_http(client: httpx.AsyncClient, cast: dict[str, User]) -> None:

@@ -28,9 +28,8 @@ from fastapi import FastAPI
 
 from core.settings import REPO_ROOT
 from domain.lifecycle import Role
-from tests.api.test_requests import BODY, act, create
-from tests.api_client import PASSWORD, SignedIn, User
-from tests.processes import free_port
+from tests.helpers.api_client import BODY, PASSWORD, SignedIn, User, act, create
+from tests.helpers.processes import free_port
 
 ROLES = (Role.CUSTOMER, Role.EXECUTOR, Role.MANAGER, Role.ADMIN)
 CHECKS = (

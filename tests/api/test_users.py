@@ -13,7 +13,7 @@ from domain.lifecycle import Role
 from services.users import AccountChange
 from store.models import ExecutorProfile
 from store.models import User as UserRow
-from tests.api_client import PASSWORD, SignedIn
+from tests.helpers.api_client import PASSWORD, SignedIn
 
 
 async def test_admin_creates_changes_and_deactivates_an_executor(

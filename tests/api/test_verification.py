@@ -14,10 +14,10 @@ from core.settings import Settings
 from devstack.emulators.tax_service import RunningTaxService
 from domain.lifecycle import Role
 from store.models import VerificationSubmission
-from tests.api.audit_trail import Entry, entries
-from tests.api_client import SignedIn
-from tests.notifications.helpers import until
-from tests.verification_data import documents, valid_inn
+from tests.helpers.api_client import SignedIn
+from tests.helpers.audit_trail import Entry, entries
+from tests.helpers.polling import until
+from tests.helpers.verification_data import documents, valid_inn
 
 
 async def test_an_executor_submits_and_an_officer_decides_over_http(

@@ -12,8 +12,8 @@ from core.settings import Settings
 from devstack.emulators.tax_service import RunningTaxService
 from domain.lifecycle import Role
 from store.models import VerificationSubmission
-from tests.api_client import SignedIn
-from tests.verification_data import documents, valid_inn
+from tests.helpers.api_client import SignedIn
+from tests.helpers.verification_data import documents, valid_inn
 
 
 async def test_submissions_past_the_daily_cap_answer_429_until_local_midnight(

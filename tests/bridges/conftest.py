@@ -5,7 +5,7 @@ import pytest
 
 from bridges.outbox_relay import OutboxRelay
 from core.settings import Settings
-from tests.bridges.kafka_probe import KafkaProbe
+from tests.helpers.kafka_probe import KafkaProbe
 
 
 @pytest.fixture

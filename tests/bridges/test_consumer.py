@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bridges.__main__ import republish
 from bridges.consumer import Event, EventConsumer
 from core.settings import Settings
-from tests.bridges.outbox_rows import append_events
+from tests.helpers.outbox_rows import append_events
 
 
 @pytest.fixture

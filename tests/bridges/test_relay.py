@@ -19,10 +19,10 @@ from devstack.supervisor import Layout, Supervisor
 from domain.lifecycle import Action, Role
 from services.requests import RequestCommands, RequestDraft
 from store.models import OutboxEvent
-from tests.bridges.kafka_probe import KafkaProbe, Seen
-from tests.bridges.outbox_rows import append_events
-from tests.people import PersonFactory
-from tests.processes import PlatformProcess
+from tests.helpers.kafka_probe import KafkaProbe, Seen
+from tests.helpers.outbox_rows import append_events
+from tests.helpers.people import PersonFactory
+from tests.helpers.processes import PlatformProcess
 
 DRAFT = RequestDraft("plumbing", "Течёт кран", "Москва")
 

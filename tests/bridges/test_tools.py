@@ -20,8 +20,8 @@ from core.settings import REPO_ROOT, Settings
 from store import outbox
 from store.models import OutboxEvent
 from store.outbox import EventDraft
-from tests.bridges.kafka_probe import KafkaProbe
-from tests.bridges.outbox_rows import append_events
+from tests.helpers.kafka_probe import KafkaProbe
+from tests.helpers.outbox_rows import append_events
 
 
 async def test_prune_deletes_only_published_rows_past_retention(

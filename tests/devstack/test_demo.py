@@ -19,7 +19,7 @@ from store.models import (
     ServiceRequest,
     User,
 )
-from tests.notifications.helpers import until
+from tests.helpers.polling import until
 
 
 async def _counts(sessions: async_sessionmaker[AsyncSession]) -> list[int]:

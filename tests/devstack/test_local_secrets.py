@@ -23,7 +23,7 @@ from devstack.local_secrets import child_environment, local_stack_settings, secr
 from devstack.services import all_services
 from devstack.supervisor import Layout, render_config, write_private
 from domain.lifecycle import Role
-from tests.people import make_person
+from tests.helpers.people import make_person
 
 OUR_PROCESSES = {
     "api",

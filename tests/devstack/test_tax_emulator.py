@@ -23,7 +23,7 @@ from devstack.emulators.tax_service import (
     serve_tax_service,
 )
 from domain.verification import check_inn
-from tests.processes import free_port
+from tests.helpers.processes import free_port
 
 INN = DEMO_SELF_EMPLOYED_INNS[0]
 OTHER = DEMO_NOT_SELF_EMPLOYED_INN

@@ -40,7 +40,7 @@ from integrations.tax_service import (
     TaxStatus,
     TaxStatusClient,
 )
-from tests.processes import free_port
+from tests.helpers.processes import free_port
 
 ON = date(2026, 3, 10)
 SELF_EMPLOYED = DEMO_SELF_EMPLOYED_INNS[0]

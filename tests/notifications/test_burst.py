@@ -20,41 +20,15 @@ from devstack.emulators.telegram_control import TelegramEmulatorControl
 from domain.lifecycle import Role
 from domain.notifications import Channel, Kind, PlannedNotification, notification_id
 from store import notifications as notes
-from tests.notifications.burst_workflow import NotificationBurstWorkflow
-from tests.notifications.helpers import until
-from tests.notifications.test_rate_limit import busiest_second
-from tests.people import PersonFactory
-from tests.processes import PlatformProcess, free_port, worker_env
+from tests.helpers.burst_workflow import NotificationBurstWorkflow
+from tests.helpers.notifications import busiest_second, offer_context
+from tests.helpers.people import PersonFactory
+from tests.helpers.polling import until
+from tests.helpers.processes import PlatformProcess, free_port, worker_env
 
 BURST = 200
 TELEGRAM_LIMIT = 30
 CHATS = 20
-
-
-def offer_context(request_id: str) -> dict[str, object]:
-    return {
-        "recipient": {"name": "Иван", "role": "executor"},
-        "request": {
-            "id": request_id,
-            "short_id": request_id[:8],
-            "category": "plumbing",
-            "description": "Течёт смеситель",
-            "address": "Москва",
-            "state": "assigned",
-            "budget": "1000.00",
-            "window_start": None,
-            "window_end": None,
-            "report": None,
-            "assignee_name": "Иван",
-        },
-        "event": {
-            "type": "request.assigned",
-            "occurred_at": datetime.now(UTC).isoformat(),
-            "reason": None,
-            "data": {},
-        },
-        "links": {"request": "http://127.0.0.1:58000/requests/x", "confirm": None},
-    }
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from notifications.templates import (
     check_name,
     format_date,
 )
-from tests.notifications.test_templates import _Tags
+from tests.helpers.html_tags import Tags
 
 DANGER = '<script>alert("x")</script> & Co'
 DANGER_ESCAPED = ("&lt;script&gt;", "&lt;/script&gt;", "&amp; Co")
@@ -163,7 +163,7 @@ def test_every_part_renders_without_a_request(templates, kind, event_type, role,
     assert html.startswith("<!DOCTYPE html>")
     assert f'<html lang="{locale}">' in html
     assert f"<title>{escape(subject)}</title>" in html
-    tags = _Tags(html)
+    tags = Tags(html)
     assert tags.errors == []
     assert tags.hrefs == [VERIFICATION_LINK]
     assert f">{opener}" in html
@@ -177,7 +177,7 @@ def test_telegram_is_short_and_uses_only_what_telegram_accepts(
 ):
     context = make_context(kind, event_type, role, reason=f"Blurry {DANGER}", failed_checks=["age"])
     text = templates.telegram(kind, locale, context).text
-    tags = _Tags(text)
+    tags = Tags(text)
     assert tags.names <= TELEGRAM_TAGS, tags.names - TELEGRAM_TAGS
     assert tags.errors == []
     assert tags.entities <= {"lt", "gt", "amp", "quot"}

@@ -6,17 +6,7 @@ from redis.asyncio import Redis
 
 from core.settings import Settings
 from notifications.rate_limit import Pacer
-
-
-def busiest_second(times: list[float]) -> int:
-    """The most events inside any window of one second."""
-    times = sorted(times)
-    best, start = 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] >= 1.0:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
+from tests.helpers.notifications import busiest_second
 
 
 async def test_no_second_holds_more_sends_than_the_rate(settings: Settings) -> None:

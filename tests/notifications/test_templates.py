@@ -7,7 +7,6 @@ import copy
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +30,7 @@ from notifications.templates import (
     sla_name,
     state_name,
 )
+from tests.helpers.html_tags import Tags
 
 NBSP = "\u00a0"
 RID = "3f2a9c1b-5d6e-4f70-8a9b-0c1d2e3f4a5b"
@@ -147,40 +147,6 @@ def templates() -> Templates:
     return Templates(timezone="Europe/Moscow")
 
 
-class _Tags(HTMLParser):
-    """Tag names, href values and nesting errors of a fragment or document."""
-
-    VOID = frozenset({"meta", "br", "img", "hr", "link", "input"})
-
-    def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=False)
-        self.names: set[str] = set()
-        self.attrs: dict[str, set[str]] = {}
-        self.hrefs: list[str] = []
-        self.entities: set[str] = set()
-        self.errors: list[str] = []
-        self._open: list[str] = []
-        self.feed(text)
-        self.close()
-        self.errors.extend(f"unclosed <{name}>" for name in self._open)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.names.add(tag)
-        self.attrs.setdefault(tag, set()).update(name for name, _ in attrs)
-        self.hrefs.extend(value or "" for name, value in attrs if name == "href")
-        if tag not in self.VOID:
-            self._open.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self._open or self._open[-1] != tag:
-            self.errors.append(f"</{tag}> closes {self._open[-1:] or 'nothing'}")
-            return
-        self._open.pop()
-
-    def handle_entityref(self, name: str) -> None:
-        self.entities.add(name)
-
-
 def _render(templates: Templates, kind: Kind, role: str, locale: str) -> tuple[Any, Any]:
     context = make_context(kind, role)
     return templates.email(kind, locale, context), templates.telegram(kind, locale, context)
@@ -240,7 +206,7 @@ def test_html_body_escapes_user_text_and_is_well_formed(templates, kind, role, l
     assert "<script" not in html
     for escaped in DANGER_ESCAPED:
         assert escaped in html
-    parsed = _Tags(html)
+    parsed = Tags(html)
     assert parsed.errors == []
     assert "script" not in parsed.names
     assert REQUEST_LINK in parsed.hrefs
@@ -253,7 +219,7 @@ def test_html_body_escapes_user_text_and_is_well_formed(templates, kind, role, l
 def test_telegram_uses_only_what_telegram_accepts(templates, kind, role, locale):
     _, message = _render(templates, kind, role, locale)
     text = message.text
-    parsed = _Tags(text)
+    parsed = Tags(text)
     assert parsed.names <= TELEGRAM_TAGS, parsed.names - TELEGRAM_TAGS
     assert parsed.errors == []
     assert parsed.entities <= {"lt", "gt", "amp", "quot"}

@@ -18,7 +18,7 @@ from paperwork import layout
 from paperwork.fonts import FONTS, FontBook
 from paperwork.layout import BOLD_FONT_FILE, DEFAULT_FONT_DIR, REGULAR_FONT_FILE, Sheet
 from paperwork.pdf import render_act, render_contract, render_payout
-from tests.paperwork.test_pdf import ACT, CONTRACT, PAYOUT
+from tests.helpers.paperwork_data import ACT, CONTRACT, PAYOUT
 
 REGULAR = DEFAULT_FONT_DIR / REGULAR_FONT_FILE
 BOLD = DEFAULT_FONT_DIR / BOLD_FONT_FILE

@@ -21,10 +21,7 @@ from pypdf import PdfReader
 
 from paperwork import (
     ActData,
-    Company,
-    ContractData,
     Party,
-    PayoutData,
     amount_in_words,
     file_name,
     format_amount,
@@ -37,54 +34,14 @@ from paperwork.dates import format_date
 from paperwork.layout import clean_text
 from paperwork.money import format_rate
 from paperwork.naming import DocumentKind, document_title
-
-EXECUTOR = Party("Петров Пётр Петрович", inn="500100732259", email="petrov@example.ru")
-CUSTOMER = Party("Иванова Анна Сергеевна", inn=None, email="anna@example.ru")
-PLATFORM = Company(
-    name="ООО «Сервис Плюс»",
-    inn="7707083893",
-    address="125009, г. Москва, ул. Тверская, д. 1, оф. 2",
-    kpp="770701001",
-    ogrn="1027700132195",
-    signatory="Генеральный директор Сидоров С. С.",
-)
-REPORT = "Собрал шкаф-купе (3 секции), навесил двери, отрегулировал ролики. Вывез упаковку."
-
-ACT = ActData(
-    number="2026-000042",
-    request_id="REQ-7f3a",
-    signed_on=date(2026, 11, 25),
-    city="Москва",
-    customer=CUSTOMER,
-    executor=EXECUTOR,
-    work_description=REPORT,
-    address="г. Москва, ул. Ленина, д. 5, кв. 12",
-    category="Сборка мебели",
-    started_on=date(2026, 11, 24),
-    completed_on=date(2026, 11, 25),
-    amount=Decimal("3000.00"),
-)
-CONTRACT = ContractData(
-    number="Д-17",
-    concluded_on=date(2026, 11, 24),
-    city="Москва",
-    platform=PLATFORM,
-    executor=EXECUTOR,
-    subject="сборка и ремонт мебели",
-    commission_rate=Decimal("0.10"),
-)
-PAYOUT = PayoutData(
-    number="В-42",
-    request_id="REQ-7f3a",
-    issued_on=date(2026, 11, 26),
-    platform=PLATFORM,
-    executor=EXECUTOR,
-    gross=Decimal("3000.00"),
-    commission_rate=Decimal("0.10"),
-    commission=Decimal("300.00"),
-    net=Decimal("2700.00"),
-    act_number="2026-000042",
-    contract_number="Д-17",
+from tests.helpers.paperwork_data import (
+    ACT,
+    CONTRACT,
+    PAYOUT,
+    PLATFORM,
+    RENDERS,
+    REPORT,
+    Render,
 )
 
 
@@ -268,13 +225,6 @@ def test_payout_whose_lines_do_not_add_up_is_refused() -> None:
 
 # -- determinism --------------------------------------------------------------------------
 
-Render = Callable[..., bytes]
-RENDERS: list[tuple[Render, object]] = [
-    (render_act, ACT),
-    (render_contract, CONTRACT),
-    (render_payout, PAYOUT),
-]
-
 
 @pytest.mark.parametrize(("render", "data"), RENDERS)
 def test_same_data_gives_the_same_bytes(render: Render, data: object) -> None:
@@ -306,7 +256,7 @@ def test_another_process_with_another_hash_seed_and_zone_gives_the_same_bytes() 
     # the local time zone must not leak into the bytes.
     script = (
         "import hashlib, sys\n"
-        "from tests.paperwork.test_pdf import RENDERS\n"
+        "from tests.helpers.paperwork_data import RENDERS\n"
         "for render, data in RENDERS:\n"
         "    sys.stdout.write(hashlib.sha256(render(data)).hexdigest() + '\\n')\n"
     )

@@ -19,7 +19,7 @@ from paperwork.layout import BOLD_FONT_FILE, DEFAULT_FONT_DIR, REGULAR_FONT_FILE
 from paperwork.models import ActData
 from paperwork.pdf import render_act, render_document
 from paperwork.render_pool import RenderPool, RenderPoolBroken
-from tests.paperwork.test_pdf import ACT, CONTRACT, PAYOUT
+from tests.helpers.paperwork_data import ACT, CONTRACT, PAYOUT
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ async def test_a_closed_pool_refuses_renders() -> None:
 SERVING_PROCESS = """
 import asyncio, sys
 from paperwork.render_pool import RenderPool
-from tests.paperwork.test_pdf import ACT
+from tests.helpers.paperwork_data import ACT
 
 async def main():
     pool = RenderPool(1)

@@ -23,8 +23,8 @@ from services.requests import RequestCommands, RequestDraft
 from store import requests as repo
 from store.models import ServiceRequest
 from store.requests import PendingStart
-from tests.notifications.helpers import until
-from tests.people import Person, PersonFactory
+from tests.helpers.people import Person, PersonFactory
+from tests.helpers.polling import until
 from workflows.service_request import ServiceRequestWorkflow
 
 Commands = Callable[..., RequestCommands]

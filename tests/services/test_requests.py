@@ -27,8 +27,8 @@ from store.models import (
     RequestTransition,
     ServiceRequest,
 )
-from tests.notifications.helpers import until
-from tests.people import PersonFactory
+from tests.helpers.people import PersonFactory
+from tests.helpers.polling import until
 from workflows.service_request import ServiceRequestWorkflow
 
 Commands = Callable[..., RequestCommands]

@@ -12,7 +12,7 @@ from temporalio.worker import Worker
 from core.health import run_probe, temporal_probe
 from core.settings import Settings
 from devstack.supervisor import Layout, Supervisor
-from tests.smoke.approval_workflow import ApprovalWorkflow, record_step
+from tests.helpers.approval_workflow import ApprovalWorkflow, record_step
 from worker import check_worker_ready, readiness_queue, running_worker
 from workflows.diagnostics import DependencyCheckInput, DependencyCheckWorkflow
 

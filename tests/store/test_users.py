@@ -18,7 +18,7 @@ from domain.lifecycle import Role
 from services.telegram_link import TelegramLinks
 from services.users import update_preferences
 from store.models import ExecutorProfile, User
-from tests.people import Person, PersonFactory
+from tests.helpers.people import Person, PersonFactory
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 Sessions = async_sessionmaker[AsyncSession]

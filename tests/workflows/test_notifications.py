@@ -19,8 +19,9 @@ from domain.notifications import parse_button_data
 from domain.sla import SlaPolicy
 from domain.workflow_ids import VERIFICATION_DECIDED_SIGNAL, request_workflow_id
 from services.requests import RequestCommands, RequestDraft
-from tests.notifications.helpers import about, events_of, notifications_of, until
-from tests.people import PersonFactory
+from tests.helpers.notifications import about, events_of, notifications_of
+from tests.helpers.people import PersonFactory
+from tests.helpers.polling import until
 
 DRAFT = RequestDraft(
     category="plumbing",

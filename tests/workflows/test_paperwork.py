@@ -19,53 +19,14 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.paperwork import PaperworkActivities
 from core.settings import Settings
-from domain.lifecycle import Action, Role
-from domain.requests import PaperworkInput, RequestView
-from domain.workflow_ids import request_workflow_id
-from services.requests import RequestCommands, RequestDraft
+from domain.lifecycle import Role
+from domain.requests import PaperworkInput
+from services.requests import RequestCommands
 from store.models import Document, OutboxEvent, Payout
-from tests.people import Person, PersonFactory
+from tests.helpers.people import PersonFactory
+from tests.helpers.workflow_requests import closed_request, documents_of
 
 Commands = Callable[..., RequestCommands]
-
-
-def draft(description: str = "Заменить смеситель на кухне") -> RequestDraft:
-    return RequestDraft("plumbing", description, "Москва, Тверская ул., 1", budget="3000.00")
-
-
-async def closed_request(
-    commands: Commands,
-    temporal: Client,
-    customer: Person,
-    executor: Person,
-    manager: Person,
-    report: str = "Заменил смеситель, проверил на протечки",
-    confirm_trace: str | None = None,
-) -> str:
-    cmd = commands()
-    view, _ = await cmd.create(customer.id, str(uuid.uuid4()), draft())
-    for who, action, extra in (
-        (manager, Action.ASSIGN, {"executor_id": executor.id}),
-        (executor, Action.ACCEPT, {}),
-        (executor, Action.START, {}),
-        (executor, Action.COMPLETE, {"report": report}),
-        (customer, Action.CONFIRM, {}),
-    ):
-        trace = confirm_trace if action == Action.CONFIRM else None
-        await cmd.act(view.id, action, who.actor, trace_id=trace, **extra)
-    handle = temporal.get_workflow_handle(request_workflow_id(view.id), result_type=RequestView)
-    assert (await asyncio.wait_for(handle.result(), 60)).state == "closed"
-    return view.id
-
-
-async def documents_of(
-    sessions: async_sessionmaker[AsyncSession], request_id: str
-) -> dict[str, Document]:
-    async with sessions() as session:
-        rows = await session.execute(
-            select(Document).where(Document.request_id == uuid.UUID(request_id))
-        )
-        return {d.kind: d for d in rows.scalars()}
 
 
 def text_of(pdf: bytes) -> str:

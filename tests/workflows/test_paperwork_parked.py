@@ -21,8 +21,8 @@ from services.paperwork import retry_paperwork
 from services.requests import RequestCommands
 from store import requests as repo
 from store.models import Document, ExecutorProfile, Notification, OutboxEvent
-from tests.people import Person, PersonFactory
-from tests.workflows.test_paperwork import documents_of, draft
+from tests.helpers.people import Person, PersonFactory
+from tests.helpers.workflow_requests import documents_of, draft
 from workflows.service_request import ServiceRequestWorkflow
 
 Commands = Callable[..., RequestCommands]

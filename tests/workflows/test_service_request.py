@@ -19,15 +19,10 @@ from domain.requests import RequestView, TransitionView
 from domain.workflow_ids import VERIFICATION_DECIDED_SIGNAL, request_workflow_id
 from services.errors import Unprocessable
 from services.requests import RequestCommands, RequestDraft
-from store.models import OutboxEvent, RequestTransition
-from tests.people import Person, PersonFactory
+from store.models import RequestTransition
+from tests.helpers.people import Person, PersonFactory
+from tests.helpers.workflow_requests import DRAFT, events, result
 
-DRAFT = RequestDraft(
-    category="plumbing",
-    description="Leaking tap in the kitchen",
-    address="Moscow, Tverskaya 1",
-    budget="2500.00",
-)
 Commands = Callable[..., RequestCommands]
 
 
@@ -58,21 +53,6 @@ async def history(sessions: async_sessionmaker[AsyncSession], request_id: str) -
             .order_by(RequestTransition.seq)
         )
         return list(rows.scalars())
-
-
-async def events(sessions: async_sessionmaker[AsyncSession], request_id: str) -> list[OutboxEvent]:
-    async with sessions() as session:
-        rows = await session.execute(
-            select(OutboxEvent)
-            .where(OutboxEvent.aggregate_id == request_id)
-            .order_by(OutboxEvent.seq)
-        )
-        return list(rows.scalars())
-
-
-async def result(temporal: Client, request_id: str) -> RequestView:
-    handle = temporal.get_workflow_handle(request_workflow_id(request_id), result_type=RequestView)
-    return await asyncio.wait_for(handle.result(), 30)
 
 
 async def test_happy_path_to_closed(

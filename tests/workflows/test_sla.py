@@ -17,8 +17,8 @@ from domain.requests import RequestView
 from domain.sla import SlaPolicy
 from services.requests import RequestCommands
 from store import requests as repo
-from tests.people import Person, PersonFactory
-from tests.workflows.test_service_request import DRAFT, events, result
+from tests.helpers.people import Person, PersonFactory
+from tests.helpers.workflow_requests import DRAFT, events, result
 
 HOUR = 3600.0
 STEP = 1.0

@@ -24,9 +24,9 @@ from services.requests import RequestCommands, RequestDraft
 from services.verification import Documents, Verifications
 from store import requests as repo
 from store.models import ExecutorProfile, OutboxEvent, VerificationSubmission
-from tests.notifications.helpers import until
-from tests.people import Person, PersonFactory
-from tests.verification_data import valid_inn
+from tests.helpers.people import Person, PersonFactory
+from tests.helpers.polling import until
+from tests.helpers.verification_data import valid_inn
 
 DRAFT = RequestDraft("plumbing", "Течёт смеситель", "Москва, Тверская 1", budget="3000.00")
 HOUR = 3600.0

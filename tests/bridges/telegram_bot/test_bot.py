@@ -36,8 +36,9 @@ from services.telegram_link import TelegramLinks
 from store import attachments
 from store import requests as repo
 from store.models import ExecutorProfile, RequestTransition
-from tests.notifications.helpers import about, until
-from tests.people import Person, PersonFactory
+from tests.helpers.notifications import about
+from tests.helpers.people import Person, PersonFactory
+from tests.helpers.polling import until
 
 DRAFT = RequestDraft(
     category="plumbing",

@@ -1,8 +1,12 @@
-"""The API in-process over HTTP (httpx ASGI transport), signed in as any role."""
+"""The API in-process over HTTP (httpx ASGI transport), signed in as any role, and the
+calls the request tests make through it."""
 
 import random
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -13,10 +17,21 @@ from api.main import create_app
 from core.security import hash_password
 from core.settings import Settings
 from domain.lifecycle import Role
-from tests.people import Person, make_person
+from tests.helpers.people import Person, make_person
 
 PASSWORD = "correct-horse-battery-staple"
 _HASH = hash_password(PASSWORD)
+
+# A visit a month ahead: windows must lie within a plausible range of today.
+VISIT_DAY = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+BODY = {
+    "category": "plumbing",
+    "description": "Течёт смеситель на кухне",
+    "address": "Москва, Тверская ул., 1",
+    "budget": "2500.00",
+    "window_start": f"{VISIT_DAY}T09:00:00+03:00",
+    "window_end": f"{VISIT_DAY}T13:00:00+03:00",
+}
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +86,19 @@ def signed_in(client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSessi
         return User(person, await sign_in(client, person.email))
 
     return make
+
+
+async def create(
+    client: httpx.AsyncClient, who: User, body: dict[str, Any] | None = None, key: str | None = None
+) -> httpx.Response:
+    return await client.post(
+        "/requests",
+        json=body or BODY,
+        headers=who.headers | {"Idempotency-Key": key or str(uuid.uuid4())},
+    )
+
+
+async def act(
+    client: httpx.AsyncClient, who: User, rid: str, action: str, body: dict[str, Any] | None = None
+) -> httpx.Response:
+    return await client.post(f"/requests/{rid}/{action}", json=body, headers=who.headers)

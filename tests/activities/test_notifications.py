@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
 
-from activities.notifications import NotificationActivities, notification_activities
+from activities.notification_delivery import NotificationDelivery, notification_delivery
 from core.settings import Settings
 from devstack.emulators.telegram import RunningEmulator
 from devstack.mailbox import SmtpSink
@@ -27,9 +27,9 @@ from tests.helpers.people import PersonFactory
 @pytest.fixture
 async def activities(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], mailbox: SmtpSink
-) -> AsyncIterator[NotificationActivities]:
+) -> AsyncIterator[NotificationDelivery]:
     redis = Redis.from_url(settings.redis.url)
-    async with notification_activities(sessions, redis, settings) as built:
+    async with notification_delivery(sessions, redis, settings) as built:
         yield built
     await redis.aclose()
 
@@ -55,7 +55,7 @@ async def planned_email(
 
 
 async def test_a_second_run_after_success_sends_nothing(
-    activities: NotificationActivities,
+    activities: NotificationDelivery,
     sessions: async_sessionmaker[AsyncSession],
     mailbox: SmtpSink,
     person: PersonFactory,
@@ -73,7 +73,7 @@ async def test_a_second_run_after_success_sends_nothing(
 
 
 async def test_a_run_that_finds_sending_does_not_send_a_second_copy(
-    activities: NotificationActivities,
+    activities: NotificationDelivery,
     sessions: async_sessionmaker[AsyncSession],
     mailbox: SmtpSink,
     person: PersonFactory,
@@ -92,7 +92,7 @@ async def test_a_run_that_finds_sending_does_not_send_a_second_copy(
 
 
 async def test_an_unrenderable_or_undeliverable_message_fails_once_for_good(
-    activities: NotificationActivities,
+    activities: NotificationDelivery,
     sessions: async_sessionmaker[AsyncSession],
     person: PersonFactory,
 ) -> None:
@@ -148,7 +148,7 @@ async def test_no_answer_from_telegram_is_recorded_unconfirmed_and_never_resent(
     redis = Redis.from_url(settings.redis.url)
     await telegram_api.control.hold(True)
     try:
-        async with notification_activities(sessions, redis, impatient) as built:
+        async with notification_delivery(sessions, redis, impatient) as built:
             outcome = await ActivityEnvironment().run(built.deliver, item)
             again = await ActivityEnvironment().run(built.deliver, item)
     finally:
@@ -163,7 +163,7 @@ async def test_no_answer_from_telegram_is_recorded_unconfirmed_and_never_resent(
 
 
 async def test_a_chat_unlinked_since_planning_does_not_get_the_message(
-    activities: NotificationActivities,
+    activities: NotificationDelivery,
     sessions: async_sessionmaker[AsyncSession],
     telegram_api: RunningEmulator,
     person: PersonFactory,

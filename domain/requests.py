@@ -71,6 +71,14 @@ def stage_sla(
     return sla, due
 
 
+def new_request_stage(sla: Sla | None) -> Sla:
+    """The SLA stage of a request entering `new`; one exists by the rules of domain/sla.py,
+    and a request stored without one would never escalate, so its absence is a bug."""
+    if sla is None:
+        raise ValueError("a new request must have an SLA stage (domain.sla.SLA_OF_STATE)")
+    return sla
+
+
 @dataclass(frozen=True)
 class ActionInput:
     """One actor's action on a request; only the fields the action needs are set."""

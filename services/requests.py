@@ -30,9 +30,10 @@ from domain.requests import (
     RequestCreation,
     RequestView,
     StartIntent,
+    new_request_stage,
     stage_sla,
 )
-from domain.sla import Sla, SlaPolicy
+from domain.sla import SlaPolicy
 from domain.workflow_ids import request_workflow_id
 from services.errors import Conflict, NotFound, Unprocessable
 from services.request_starts import RequestStarts
@@ -141,7 +142,7 @@ class RequestCommands:
             ),
             event_id=event_id,
             occurred_at=now,
-            sla_stage=sla_stage or Sla.ASSIGN,
+            sla_stage=new_request_stage(sla_stage),
             sla_due_at=due or now,
             trace_id=trace_id,
         )

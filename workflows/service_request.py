@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         SlaBreach,
         TransitionRecord,
         TransitionView,
+        new_request_stage,
         stage_sla,
     )
     from domain.sla import TIERS, TIMEOUT_ACTION, Escalation, Sla
@@ -193,7 +194,7 @@ class ServiceRequestWorkflow:
                 request=params.request,
                 event_id=created_event_id,
                 occurred_at=now,
-                sla_stage=sla_stage or Sla.ASSIGN,
+                sla_stage=new_request_stage(sla_stage),
                 sla_due_at=due or now,
                 trace_id=params.trace_id,
             ),

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -207,9 +208,19 @@ async def test_a_disputed_job_is_reworked_then_confirmed_by_the_customer(
 async def test_a_wrong_actor_is_refused_by_the_validator_and_nothing_is_written(
     request_: Running,
 ) -> None:
-    with pytest.raises(WorkflowUpdateFailedError):
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
         await request_.act(Action.ASSIGN, CUSTOMER, executor_id=EXECUTOR.actor_id)
+
+    assert isinstance(refused.value.cause, ApplicationError)
+    assert refused.value.cause.type == "actor_not_allowed"
     assert request_.store.transitions == []
+    # Refused by the validator (nothing in the history), not failed by the handler.
+    history = await request_.handle.fetch_history()
+    assert not [
+        e
+        for e in history.events
+        if e.HasField("workflow_execution_update_accepted_event_attributes")
+    ]
 
 
 async def test_a_customer_cancels_before_work_starts_and_the_workflow_ends(

@@ -18,7 +18,16 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.routes import auth, documents, executors, links, requests, users, verification
+from api.routes import (
+    auth,
+    documents,
+    executors,
+    links,
+    request_actions,
+    requests,
+    users,
+    verification,
+)
 from domain.lifecycle import Role
 from store.models import ServiceRequest
 from tests.helpers.api_client import BODY, SignedIn, User, create
@@ -83,7 +92,7 @@ async def test_action_bodies_refuse_unknown_fields(
 
 # Every JSON body the API takes. The OAuth2 token form is left out on purpose: RFC 6749
 # tells a token endpoint to ignore parameters it does not know.
-ROUTERS = (auth, documents, executors, links, requests, users, verification)
+ROUTERS = (auth, documents, executors, links, request_actions, requests, users, verification)
 BODY_ROUTES = [
     (method.lower(), route.path)
     for module in ROUTERS

@@ -30,7 +30,8 @@ test: bootstrap ## run the test suite against the real local stack (starts it if
 	@$(PY) -m pytest $(ARGS)
 
 test-fast: bootstrap ## the fast tier: pure and time-skipping workflow tests, no services (< 60 s)
-	@$(PY) -m pytest -m fast $(ARGS)
+	@$(PY) -m devstack.test_server
+	@$(PY) -m pytest -m fast --timeout=60 $(ARGS)
 
 lint: bootstrap ## ruff and mypy
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy .

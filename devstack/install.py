@@ -104,19 +104,19 @@ def _keep_debian_from_creating_default_cluster() -> None:
         conf.write_text("create_main_cluster = false\n")
 
 
-def ensure_java() -> None:
+def ensure_java(part: str = "kafka") -> None:
     java = shutil.which("java")
     if not java:
         raise StackError(
-            "kafka",
-            "Java is not installed (Kafka needs Java 17+)",
+            part,
+            f"Java is not installed ({part} needs Java 17+)",
             "sudo apt-get install -y openjdk-17-jre-headless",
         )
     out = subprocess.run([java, "-version"], capture_output=True, text=True, check=False).stderr
     match = re.search(r'version "(\d+)', out)
     if not match or int(match.group(1)) < 17:
         raise StackError(
-            "kafka",
+            part,
             f"Java 17+ is required, found: {out.splitlines()[:1]}",
             "sudo apt-get install -y openjdk-17-jre-headless",
         )
@@ -183,7 +183,7 @@ def ensure_temporal_test_server(settings: Settings) -> Path:
     """A launcher of Temporal's time-skipping test server (Java, from Maven Central), in
     the form `WorkflowEnvironment.start_time_skipping(test_server_existing_path=...)`
     runs: an executable that takes the port as its argument."""
-    ensure_java()
+    ensure_java("temporal-test-server")
     home = _temporal_test_server_home(settings)
     _fetch_maven_classpath(
         settings,

@@ -1,7 +1,11 @@
 """The chaos run's fault plan: the documented order, and one process of a worker kind
 run as several (the issue's "kill -9 of any worker process")."""
 
+import pytest
+
 from bench.chaos import plan
+
+pytestmark = pytest.mark.fast  # needs no service of the stack (make test-fast)
 
 PROGRAMS = [
     "redis",

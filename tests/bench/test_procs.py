@@ -1,3 +1,5 @@
+import pytest
+
 from bench.procs import (
     ProgramFigures,
     Usage,
@@ -7,6 +9,8 @@ from bench.procs import (
     parse_rss_kb,
     parse_stat,
 )
+
+pytestmark = pytest.mark.fast  # needs no service of the stack (make test-fast)
 
 # /proc/<pid>/stat of a process whose name holds a space and a parenthesis.
 STAT = (

@@ -4,6 +4,8 @@ import pytest
 
 from bench.stats import Latency, count_by, median, percentile, ratio
 
+pytestmark = pytest.mark.fast  # needs no service of the stack (make test-fast)
+
 
 def test_percentile_is_an_observed_value_by_nearest_rank():
     values = [float(v) for v in range(1, 101)]  # 1..100

@@ -5,6 +5,8 @@ from pydantic import ValidationError
 
 from core.settings import ClickHouseSettings, Settings
 
+pytestmark = pytest.mark.fast  # needs no service of the stack (make test-fast)
+
 
 def test_nested_settings_come_from_prefixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SRA_POSTGRES__PORT", "6543")

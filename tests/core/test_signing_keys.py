@@ -22,6 +22,8 @@ from core.security import (
 )
 from core.settings import LOCAL_JWT_SECRET, AuthSettings
 
+pytestmark = pytest.mark.fast  # needs no service of the stack (make test-fast)
+
 OLD = "old-signing-secret-" + "o" * 32
 NEW = "new-signing-secret-" + "n" * 32
 

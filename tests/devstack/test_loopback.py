@@ -10,6 +10,8 @@ from core.settings import Settings
 from devstack.install import toolset
 from devstack.services import all_services
 
+pytestmark = pytest.mark.fast  # needs no service of the stack (make test-fast)
+
 BIND_FLAGS = {"--host", "--ip", "--bind"}
 
 

@@ -20,6 +20,8 @@ from devstack.mailbox import SmtpSink, serve_smtp_sink
 from notifications.email import EmailSender, OutgoingEmail, message_id_for
 from notifications.errors import PermanentDeliveryError, TransientDeliveryError
 
+pytestmark = pytest.mark.fast  # needs no service of the stack (make test-fast)
+
 SENDER = SmtpSettings().sender
 
 

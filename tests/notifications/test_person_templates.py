@@ -24,6 +24,8 @@ from notifications.templates import (
 )
 from tests.helpers.html_tags import Tags
 
+pytestmark = pytest.mark.fast  # needs no service of the stack (make test-fast)
+
 DANGER = '<script>alert("x")</script> & Co'
 DANGER_ESCAPED = ("&lt;script&gt;", "&lt;/script&gt;", "&amp; Co")
 VERIFICATION_LINK = "http://127.0.0.1:58000/v1/executors/e-42/verification"

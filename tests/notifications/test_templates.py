@@ -32,6 +32,8 @@ from notifications.templates import (
 )
 from tests.helpers.html_tags import Tags
 
+pytestmark = pytest.mark.fast  # needs no service of the stack (make test-fast)
+
 NBSP = "\u00a0"
 RID = "3f2a9c1b-5d6e-4f70-8a9b-0c1d2e3f4a5b"
 SHORT = RID[:8]

@@ -12,6 +12,8 @@ from temporalio.worker import Replayer
 from workflows.service_request import ServiceRequestWorkflow
 from workflows.verification import ExecutorVerificationWorkflow
 
+pytestmark = pytest.mark.fast  # needs no service of the stack (make test-fast)
+
 HISTORIES = {
     p.stem: p.read_text() for p in sorted((Path(__file__).parent / "histories").glob("*.json"))
 }

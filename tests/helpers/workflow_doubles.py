@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import activity, workflow
-from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.enums.v1 import EventType, IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import WorkflowHandle
 from temporalio.exceptions import ApplicationError
@@ -114,17 +114,45 @@ async def eventually(done: Callable[[], bool], timeout_s: float = 10) -> None:
         await asyncio.sleep(0.02)
 
 
+# The history events that open and close a workflow task (its local activities run inside
+# it): the test server does not report a pending workflow task in a description.
+_TASK_OPEN = frozenset(
+    {
+        EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+    }
+)
+_TASK_SHUT = frozenset(
+    {
+        EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+    }
+)
+
+
+async def _busy(handle: WorkflowHandle[Any, Any]) -> bool:
+    if (await handle.describe()).raw_description.pending_activities:
+        return True
+    history = await handle.fetch_history()
+    tasks = [e.event_type for e in history.events if e.event_type in _TASK_OPEN | _TASK_SHUT]
+    return bool(tasks) and tasks[-1] in _TASK_OPEN
+
+
 async def quiet(handle: WorkflowHandle[Any, Any], timeout_s: float = 10) -> None:
     """Wait (in real time) until the workflow has no workflow task and no activity in
-    flight. The test server keeps its clock locked for each of them, and leaks that lock
-    when the workflow is terminated meanwhile: every later skip would then hang."""
+    flight. A clock skip that runs on while a notice waits for its worker can time the
+    delivery out (6 hours), and the test server then leaves its clock locked for good;
+    it leaks that lock for a run terminated mid-task too: every later skip would hang.
+    Checked twice, a moment apart: a finished activity's result is a new workflow task."""
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
-        described = (await handle.describe()).raw_description
-        if not described.pending_activities and not described.HasField("pending_workflow_task"):
-            return
+        if not await _busy(handle):
+            await asyncio.sleep(0.05)
+            if not await _busy(handle):
+                return
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"the workflow did not go quiet: {described}")
+            raise AssertionError(f"workflow {handle.id} did not go quiet")
         await asyncio.sleep(0.02)
 
 

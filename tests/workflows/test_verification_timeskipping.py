@@ -14,7 +14,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -63,6 +63,7 @@ pytestmark = pytest.mark.fast
 
 POLICY = VerificationPolicy()  # the production durations: days and months
 DAY = timedelta(days=1)
+MINUTE = timedelta(minutes=1)
 VALIDITY = timedelta(seconds=POLICY.validity_s)
 OFFICER = "sec-1"
 CLOSE = timedelta(seconds=5)  # how near a recorded time is to the one planned
@@ -127,11 +128,14 @@ class Verifying:
     async def recorded(self, event_type: str, count: int = 1) -> None:
         await eventually(lambda: len(self.checks.at(event_type)) >= count)
 
-    async def skip(self, duration: timedelta) -> None:
-        """Move the server's clock on, once what the test did so far has settled."""
+    async def skip_to(self, moment: datetime) -> None:
+        """Move the server's clock on to `moment`, once what the test did so far has
+        settled. A skip should end soon after the timers it passes: a notice sent on the
+        way has 6 hours to be delivered, and a skip that runs on past that before the
+        worker picks it up times it out, which leaves the test server's clock locked."""
         for handle in self.workflows():
             await quiet(handle)
-        await self.env.sleep(duration)
+        await self.env.sleep(moment - await self.env.get_current_time())
 
     async def heard_by(
         self, request: WorkflowHandle[WaitingRequestWorkflow, None], count: int
@@ -221,18 +225,18 @@ async def test_an_approval_holds_twelve_months_with_reminders_then_expires(
     assert [c.name for c in decided.checks][-1] == CHECK_SELF_EMPLOYED
     assert await verifying.heard_by(request, 1) == [(verifying.executor_id, True)]
 
-    await verifying.skip(VALIDITY - timedelta(days=30) - DAY)
-    assert verifying.checks.at("verification.expiring") == []  # not a day early
-    await verifying.skip(2 * DAY)
-    await verifying.recorded("verification.expiring")
-    await verifying.skip(23 * DAY)
-    await verifying.recorded("verification.expiring", 2)
-    assert (await verifying.status()).state == "verified"
-    await verifying.skip(7 * DAY)
-    await verifying.recorded("verification.expired")
-
     until = decided.verified_until
     assert until is not None
+    await verifying.skip_to(until - timedelta(days=30) - MINUTE)
+    assert verifying.checks.at("verification.expiring") == []  # not before its time
+    await verifying.skip_to(until - timedelta(days=30) + MINUTE)
+    await verifying.recorded("verification.expiring")
+    await verifying.skip_to(until - timedelta(days=7) + MINUTE)
+    await verifying.recorded("verification.expiring", 2)
+    assert (await verifying.status()).state == "verified"
+    await verifying.skip_to(until + MINUTE)
+    await verifying.recorded("verification.expired")
+
     assert verifying.checks.events() == [
         ("verification.started", "checking"),
         ("verification.awaiting_decision", "awaiting_decision"),
@@ -273,11 +277,14 @@ async def test_a_decision_left_two_days_goes_to_the_head_of_security_once(
     await verifying.submit()
     await verifying.recorded("verification.awaiting_decision")
 
-    await verifying.skip(timedelta(seconds=POLICY.decision_timeout_s) - timedelta(minutes=1))
+    due = verifying.checks.at("verification.awaiting_decision")[0] + timedelta(
+        seconds=POLICY.decision_timeout_s
+    )
+    await verifying.skip_to(due - MINUTE)
     assert verifying.checks.at("verification.escalated") == []
-    await verifying.skip(timedelta(minutes=2))
+    await verifying.skip_to(due + MINUTE)
     await verifying.recorded("verification.escalated")
-    await verifying.skip(10 * DAY)  # told once, not again
+    await verifying.skip_to(due + 10 * DAY)  # told once, not again
 
     assert (await verifying.status()).escalated
     assert len(verifying.checks.at("verification.escalated")) == 1
@@ -386,22 +393,28 @@ async def test_new_documents_while_verified_keep_the_old_expiry_until_a_new_appr
     assert first.verified_until is not None
     request = await verifying.request_waiting()
 
-    await verifying.skip(VALIDITY - 3 * DAY)  # past both reminders
+    until = first.verified_until
+    await verifying.skip_to(until - timedelta(days=30) + MINUTE)
+    await verifying.skip_to(until - timedelta(days=7) + MINUTE)
+    await verifying.skip_to(until - 3 * DAY)
     await verifying.recorded("verification.expiring", 2)
     second = await verifying.submit()
     await verifying.recorded("verification.awaiting_decision", 2)
     assert (await verifying.status()).submission_id == second
-    await verifying.skip(3 * DAY + timedelta(minutes=1))  # the officer has not decided yet
+    # The officer has not decided when the first approval runs out.
+    await verifying.skip_to(until - DAY + MINUTE)  # escalated after two days
+    await verifying.recorded("verification.escalated")
+    await verifying.skip_to(until + MINUTE)
     await verifying.recorded("verification.expired")
 
     expired = verifying.checks.statuses[-1]
     assert (expired.event_type, expired.state) == ("verification.expired", "awaiting_decision")
-    assert expired.occurred_at - first.verified_until == pytest.approx(timedelta(0), abs=CLOSE)
+    assert expired.occurred_at - until == pytest.approx(timedelta(0), abs=CLOSE)
     assert await verifying.heard_by(request, 1) == [(verifying.executor_id, False)]
     renewed = await verifying.decide(approved())
     assert renewed.state == "verified"
     assert renewed.verified_until is not None
-    assert renewed.verified_until > first.verified_until + 2 * DAY
+    assert renewed.verified_until > until + 364 * DAY
 
 
 async def test_a_request_assigned_to_an_unverified_executor_is_accepted_after_approval(

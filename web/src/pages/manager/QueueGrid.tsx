@@ -1,0 +1,121 @@
+import { alpha } from "@mui/material/styles";
+import {
+  DataGrid,
+  type GridColDef,
+  type GridPaginationModel,
+  type GridSortModel,
+  type GridApi,
+} from "@mui/x-data-grid";
+import { enUS, ruRU } from "@mui/x-data-grid/locales";
+import { useMemo, type RefObject } from "react";
+import { useTranslation } from "react-i18next";
+
+import { StateChip } from "../../components/StateChip";
+import { SlaCountdown } from "./SlaCountdown";
+import type { RequestView, SortField, SortParam } from "./queueApi";
+
+export const PAGE_SIZES = [25, 50, 100];
+const SORTABLE: readonly string[] = ["created_at", "updated_at", "sla_due_at"];
+
+interface Props {
+  apiRef: RefObject<GridApi | null>;
+  rows: RequestView[];
+  loading: boolean;
+  page: number;
+  pageSize: number;
+  hasNextPage: boolean;
+  sort: SortParam;
+  selectedId: string | null;
+  changed: ReadonlySet<string>;
+  assigneeName: (id: string | null) => string;
+  onPage: (model: GridPaginationModel) => void;
+  onSort: (sort: SortParam | null) => void;
+  onSelect: (id: string) => void;
+  onOpen: (id: string) => void;
+}
+
+function toSortModel(sort: SortParam): GridSortModel {
+  return sort.startsWith("-") ? [{ field: sort.slice(1), sort: "desc" }] : [{ field: sort, sort: "asc" }];
+}
+
+function fromSortModel(model: GridSortModel): SortParam | null {
+  const first = model[0];
+  if (!first?.sort || !SORTABLE.includes(first.field)) return null;
+  const field = first.field as SortField;
+  return first.sort === "desc" ? `-${field}` : field;
+}
+
+export function QueueGrid(props: Props) {
+  const { t, i18n } = useTranslation("manager");
+  const { assigneeName, rows, page, pageSize, hasNextPage, changed, selectedId } = props;
+  const language = i18n.language;
+
+  const columns = useMemo<GridColDef<RequestView>[]>(() => {
+    const when = (iso: string) => new Date(iso).toLocaleString(language, { dateStyle: "short", timeStyle: "short" });
+    return [
+      { field: "state", headerName: t("columns.state"), width: 130, sortable: false, renderCell: ({ row }) => <StateChip state={row.state} /> },
+      { field: "category", headerName: t("columns.category"), width: 130, sortable: false },
+      { field: "address", headerName: t("columns.address"), flex: 1, minWidth: 200, sortable: false },
+      { field: "created_at", headerName: t("columns.created"), width: 150, valueFormatter: (value: string) => when(value) },
+      { field: "updated_at", headerName: t("columns.updated"), width: 150, valueFormatter: (value: string) => when(value) },
+      {
+        field: "assignee_id",
+        headerName: t("columns.assignee"),
+        width: 180,
+        sortable: false,
+        valueGetter: (value: string | null) => assigneeName(value),
+      },
+      { field: "sla_due_at", headerName: t("columns.sla"), width: 250, renderCell: ({ row }) => <SlaCountdown request={row} /> },
+    ];
+  }, [t, language, assigneeName]);
+
+  const rowCount = hasNextPage ? -1 : page * pageSize + rows.length;
+  const localeText = (language === "en" ? enUS : ruRU).components.MuiDataGrid.defaultProps.localeText;
+
+  return (
+    <DataGrid<RequestView>
+      apiRef={props.apiRef}
+      aria-label={t("grid.label")}
+      rows={rows}
+      columns={columns}
+      loading={props.loading}
+      density="compact"
+      localeText={localeText}
+      paginationMode="server"
+      sortingMode="server"
+      filterMode="server"
+      disableColumnFilter
+      rowCount={rowCount}
+      estimatedRowCount={hasNextPage ? (page + 2) * pageSize : undefined}
+      paginationMeta={{ hasNextPage }}
+      paginationModel={{ page, pageSize }}
+      onPaginationModelChange={props.onPage}
+      pageSizeOptions={PAGE_SIZES}
+      sortModel={toSortModel(props.sort)}
+      onSortModelChange={(model) => { props.onSort(fromSortModel(model)); }}
+      sortingOrder={["desc", "asc"]}
+      disableMultipleRowSelection
+      rowSelectionModel={{ type: "include", ids: new Set(selectedId ? [selectedId] : []) }}
+      onRowSelectionModelChange={(model) => {
+        const [id] = [...model.ids];
+        if (typeof id === "string") props.onSelect(id);
+      }}
+      onRowClick={({ id }) => { props.onOpen(String(id)); }}
+      onCellKeyDown={({ id }, event) => {
+        // Enter on a focused row opens it; the page's own Enter would open the selected one.
+        if (event.key !== "Enter") return;
+        event.preventDefault();
+        event.defaultMuiPrevented = true;
+        props.onOpen(String(id));
+      }}
+      getRowClassName={({ id }) => (changed.has(String(id)) ? "queue-row-changed" : "")}
+      sx={(theme) => ({
+        "& .MuiDataGrid-row": { cursor: "pointer" },
+        "& .queue-row-changed": {
+          backgroundColor: alpha(theme.palette.warning.main, theme.palette.mode === "dark" ? 0.25 : 0.18),
+          "@media (prefers-reduced-motion: no-preference)": { transition: "background-color 600ms ease-out" },
+        },
+      })}
+    />
+  );
+}

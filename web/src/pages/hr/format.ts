@@ -1,0 +1,29 @@
+// Dates and money in the language the user reads the page in.
+import { useMemo } from "react";
+import { useTranslation } from "react-i18next";
+
+export interface Formats {
+  /** A calendar date ("2026-12-01"): the same day everywhere, whatever the time zone. */
+  day: (isoDate: string) => string;
+  /** An instant ("2026-12-01T09:00:00Z") in the user's time zone. */
+  moment: (isoDateTime: string) => string;
+  money: (amount: string | number, currency: string) => string;
+  percent: (fraction: string | number) => string;
+}
+
+export function useFormats(): Formats {
+  const { i18n } = useTranslation();
+  const language = i18n.language;
+  return useMemo(() => {
+    const day = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeZone: "UTC" });
+    const moment = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" });
+    const percent = new Intl.NumberFormat(language, { style: "percent", maximumFractionDigits: 2 });
+    return {
+      day: (isoDate) => day.format(new Date(`${isoDate.slice(0, 10)}T00:00:00Z`)),
+      moment: (isoDateTime) => moment.format(new Date(isoDateTime)),
+      money: (amount, currency) =>
+        new Intl.NumberFormat(language, { style: "currency", currency }).format(Number(amount)),
+      percent: (fraction) => percent.format(Number(fraction)),
+    };
+  }, [language]);
+}

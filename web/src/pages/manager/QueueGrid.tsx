@@ -70,6 +70,11 @@ export function QueueGrid(props: Props) {
   }, [t, language, assigneeName]);
 
   const rowCount = hasNextPage ? -1 : page * pageSize + rows.length;
+  // Stable objects: the grid takes a new sort model for a sort change and goes back to page one.
+  const sortModel = useMemo(() => toSortModel(props.sort), [props.sort]);
+  const paginationModel = useMemo(() => ({ page, pageSize }), [page, pageSize]);
+  const paginationMeta = useMemo(() => ({ hasNextPage }), [hasNextPage]);
+  const selection = useMemo(() => ({ type: "include" as const, ids: new Set(selectedId ? [selectedId] : []) }), [selectedId]);
   const localeText = (language === "en" ? enUS : ruRU).components.MuiDataGrid.defaultProps.localeText;
 
   return (
@@ -87,15 +92,15 @@ export function QueueGrid(props: Props) {
       disableColumnFilter
       rowCount={rowCount}
       estimatedRowCount={hasNextPage ? (page + 2) * pageSize : undefined}
-      paginationMeta={{ hasNextPage }}
-      paginationModel={{ page, pageSize }}
+      paginationMeta={paginationMeta}
+      paginationModel={paginationModel}
       onPaginationModelChange={props.onPage}
       pageSizeOptions={PAGE_SIZES}
-      sortModel={toSortModel(props.sort)}
+      sortModel={sortModel}
       onSortModelChange={(model) => { props.onSort(fromSortModel(model)); }}
       sortingOrder={["desc", "asc"]}
       disableMultipleRowSelection
-      rowSelectionModel={{ type: "include", ids: new Set(selectedId ? [selectedId] : []) }}
+      rowSelectionModel={selection}
       onRowSelectionModelChange={(model) => {
         const [id] = [...model.ids];
         if (typeof id === "string") props.onSelect(id);

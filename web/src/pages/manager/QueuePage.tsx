@@ -25,6 +25,7 @@ import { DEFAULT_SORT, readQueue, writeQueue } from "./queueUrl";
 import { useShortcuts, type ShortcutMove } from "./useShortcuts";
 
 const CHANGED_FOR_MS = 5000;
+const FOCUS_AFTER_CLOSE_MS = 150;
 
 interface Paging {
   /** The filters and sort these cursors belong to: any change starts again at page one. */
@@ -159,10 +160,15 @@ export default function QueuePage() {
       case "cancel":
         startAction(key);
         break;
-      case "filters":
-        if (requestId) close();
-        filtersRef.current?.querySelector<HTMLElement>("[role='combobox'], input")?.focus();
+      case "filters": {
+        const focus = () => filtersRef.current?.querySelector<HTMLElement>("[role='combobox'], input")?.focus();
+        if (requestId) {
+          close();
+          // After the drawer has given focus back to where it came from.
+          setTimeout(focus, FOCUS_AFTER_CLOSE_MS);
+        } else focus();
         break;
+      }
       case "queue":
         setDialog(null);
         if (requestId) close();

@@ -20,7 +20,9 @@ def main(argv: list[str]) -> int:
     from api.main import create_app
 
     document = create_app().openapi()
-    Path(argv[0]).write_text(json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    Path(argv[0]).write_text(
+        json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    )
     return 0
 
 

@@ -9,6 +9,8 @@ routing, no parsing and no database.
 
 from __future__ import annotations
 
+import re
+
 from fastapi import HTTPException, Request
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,7 +23,14 @@ from domain.lifecycle import Role
 # The routes whose bodies carry files (identity scans) get the upload limit, for the
 # role that may send them: FastAPI reads and parses a body before it checks who sent it,
 # so an anonymous caller must not make the API take in 36 MiB.
-UPLOAD_ROUTES = {("POST", "/executors/me/verification"): Role.EXECUTOR}
+UPLOAD_ROUTES: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = (
+    ("POST", re.compile(r"/executors/me/verification"), frozenset({Role.EXECUTOR.value})),
+    (
+        "POST",
+        re.compile(r"/requests/[0-9a-fA-F-]{36}/attachments"),
+        frozenset({Role.CUSTOMER.value, Role.EXECUTOR.value}),
+    ),
+)
 
 
 class BodyTooLarge(HTTPException):
@@ -36,9 +45,12 @@ class BodyLimitMiddleware:
         self.auth = auth
 
     def limit_of(self, scope: Scope) -> int:
-        uploader = UPLOAD_ROUTES.get((scope["method"], scope["path"].rstrip("/") or "/"))
-        if uploader is not None and self._bearer_role(scope) == uploader.value:
-            return self.settings.max_upload_body_bytes
+        path = scope["path"].rstrip("/") or "/"
+        for method, pattern, uploaders in UPLOAD_ROUTES:
+            if scope["method"] == method and pattern.fullmatch(path):
+                if self._bearer_role(scope) in uploaders:
+                    return self.settings.max_upload_body_bytes
+                break
         return self.settings.max_body_bytes
 
     def _bearer_role(self, scope: Scope) -> str | None:

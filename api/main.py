@@ -9,6 +9,8 @@ from fastapi import FastAPI
 
 from api.docs import install_docs
 from api.limits import BodyLimitMiddleware
+from api.live.hub import LiveHub
+from api.live.kafka_feed import KafkaFeed
 from api.metrics import install_metrics
 from api.openapi_document import install_openapi_document
 from api.problems import install_problem_handlers
@@ -16,6 +18,7 @@ from api.resources import Resources
 from api.routes import (
     auth,
     documents,
+    events,
     executors,
     health,
     links,
@@ -24,9 +27,12 @@ from api.routes import (
     requests,
     users,
     verification,
+    web_config,
+    web_session,
 )
 from api.security_headers import SecurityHeadersMiddleware
 from api.tracing import install_tracing
+from api.web_app import install_web_app
 from core.logging import configure_logging
 from core.secret_policy import refuse_insecure_secrets
 from core.settings import Settings, get_settings
@@ -39,9 +45,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.resources = Resources.open(settings)
+        feed = KafkaFeed(settings, app.state.live_hub, app.state.resources.requests)
+        feed.start()
+        app.state.live_feed = feed
         try:
             yield
         finally:
+            await feed.stop()
             await app.state.resources.close()
 
     app = FastAPI(
@@ -55,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
+    app.state.live_hub = LiveHub()
     install_problem_handlers(app)
     # Innermost (added first): the endpoints read the body through it directly, so its
     # refusal reaches the problem handlers unwrapped by the middlewares around it.
@@ -75,6 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(verification.router)
     app.include_router(documents.router)
     app.include_router(paperwork.router)
+    app.include_router(web_session.router)
+    app.include_router(events.router)
+    app.include_router(web_config.router)
+    install_web_app(app, settings)
     return app
 
 

@@ -5,6 +5,7 @@ stays internal until a schema asks for it."""
 from __future__ import annotations
 
 from api.schemas import (
+    AttachmentPublic,
     ExecutorPublic,
     RequestCreate,
     RequestPublic,
@@ -16,7 +17,7 @@ from domain.notifications import choose_channels
 from domain.requests import RequestView, TransitionView
 from services.queries import ExecutorView
 from services.requests import RequestDraft
-from store.models import User
+from store.models import RequestAttachment, User
 
 
 def user_public(user: User, executor: ExecutorView | None = None) -> UserPublic:
@@ -109,4 +110,17 @@ def transition_public(transition: TransitionView) -> TransitionPublic:
         actor_role=transition.actor_role,
         occurred_at=transition.occurred_at,
         data=transition.data,
+    )
+
+
+def attachment_public(row: RequestAttachment) -> AttachmentPublic:
+    return AttachmentPublic(
+        id=str(row.id),
+        kind=row.kind,
+        content_type=row.content_type,
+        size=row.size,
+        sha256=row.sha256,
+        caption=row.caption,
+        uploaded_by=str(row.uploaded_by),
+        created_at=row.created_at,
     )

@@ -226,6 +226,14 @@ class AttachmentPublic(BaseModel):
     created_at: datetime
 
 
+class PhotoIn(Body):
+    """One photo, base64-encoded (10 MiB at most once decoded)."""
+
+    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+    content_base64: str = Field(min_length=4, max_length=14_000_000)
+    caption: str = Field(default="", max_length=500)
+
+
 class TokenPairOut(BaseModel):
     access_token: str
     refresh_token: str

@@ -147,6 +147,11 @@ class ApiSettings(BaseModel):
     ops_token: SecretStr = SecretStr("")
     # Serve the Swagger UI and ReDoc pages (which read the schema) to anyone.
     public_docs: bool = False
+    # The built web app (web/dist by default), served under /app/.
+    web_dist: str = ""
+    # Where people's browsers reach the Temporal UI (the web app links workflows to it);
+    # empty means the local dev server's UI.
+    temporal_ui_public_url: str = ""
 
     @property
     def base_url(self) -> str:

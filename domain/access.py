@@ -39,6 +39,14 @@ def can_view_request(actor: Actor, customer_id: str, assignee_id: str | None) ->
     )
 
 
+def can_attach_photo(actor: Actor, customer_id: str, assignee_id: str | None) -> bool:
+    """Photos come from the two people at the job: the customer (what is wrong) and the
+    assigned executor (what was done); staff look, they do not add."""
+    return (actor.role == Role.CUSTOMER and actor.id == customer_id) or (
+        actor.role == Role.EXECUTOR and actor.id == assignee_id
+    )
+
+
 def can_create_request(actor: Actor) -> bool:
     return actor.role == Role.CUSTOMER
 

@@ -134,6 +134,11 @@ class AuthService:
         await self.redis.set(_revoked_jti(access.jti), "1", ex=self._ttl(access))
         await self._revoke_family(access.family)
 
+    async def end_session(self, refresh_token: str) -> None:
+        """Sign out the session a refresh token belongs to (the browser's sign-out, which
+        may no longer hold a valid access token)."""
+        await self._revoke_family(self._decode(refresh_token, "refresh").family)
+
     async def authenticate(self, access_token: str) -> User:
         claims = self._decode(access_token, "access")
         revoked = await self.redis.mget(_revoked_jti(claims.jti), _revoked_family(claims.family))

@@ -62,6 +62,12 @@ class RequestQueries:
         await cache.fill_request(self.redis, view)
         return view
 
+    async def get_stored(self, request_id: str) -> RequestView | None:
+        """The request as committed, bypassing the cache (which is written just after)."""
+        async with self.sessions() as session:
+            row = await repo.get(session, request_id)
+        return repo.to_view(row) if row is not None else None
+
     async def history(self, request_id: str) -> list[TransitionView]:
         async with self.sessions() as session:
             return await repo.history(session, request_id)

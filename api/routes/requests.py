@@ -10,10 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.deps import CurrentActor, ResourcesDep
-from api.presenters import draft_of, request_public, transition_public
+from api.presenters import attachment_public, draft_of, request_public, transition_public
 from api.routes.request_params import REFUSALS, AttachmentId, IdempotencyKey, RequestId
 from api.schemas import (
     AttachmentPublic,
+    PhotoIn,
     RequestCreate,
     RequestPage,
     RequestPublic,
@@ -22,6 +23,7 @@ from api.schemas import (
 from api.tracing import current_trace_id
 from domain.access import RequestScope, can_create_request, request_scope
 from domain.lifecycle import State
+from services import request_photos
 from services.audit import record_denial
 from services.errors import Forbidden, NotFound
 from services.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -145,19 +147,33 @@ async def list_attachments(
     await visible_request(resources.requests, actor, str(request_id), "request.attachments")
     async with resources.sessions() as session:
         rows = await attachments.list_for(session, str(request_id))
-    return [
-        AttachmentPublic(
-            id=str(a.id),
-            kind=a.kind,
-            content_type=a.content_type,
-            size=a.size,
-            sha256=a.sha256,
-            caption=a.caption,
-            uploaded_by=str(a.uploaded_by),
-            created_at=a.created_at,
-        )
-        for a in rows
-    ]
+    return [attachment_public(a) for a in rows]
+
+
+@router.post(
+    "/{request_id}/attachments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AttachmentPublic,
+    responses={
+        403: {"description": "only the request's customer and its assigned executor add photos"},
+        404: REFUSALS[404],
+        409: {"description": "the request is closed or cancelled"},
+        413: {"description": "the body is too large"},
+        422: {"description": "not valid base64, too large, or not the declared image type"},
+    },
+    summary="Add a photo (the customer's of the problem, the assigned executor's of the work)",
+    description="The same photo twice is kept once: the answer is the stored attachment.",
+)
+async def add_attachment(
+    request_id: RequestId, body: PhotoIn, actor: CurrentActor, resources: ResourcesDep
+) -> AttachmentPublic:
+    row = await request_photos.add_photo(
+        resources.requests,
+        actor,
+        str(request_id),
+        request_photos.Photo(body.content_type, body.content_base64, body.caption),
+    )
+    return attachment_public(row)
 
 
 @router.get(

@@ -49,6 +49,12 @@ export function useLiveUpdates(enabled: boolean): LiveStatus {
           void queryClient.invalidateQueries();
           return;
         }
+        if (message.event === "gone") {
+          const gone = JSON.parse(message.data) as { id: string };
+          queryClient.removeQueries({ queryKey: ["request", gone.id] });
+          void queryClient.invalidateQueries({ queryKey: ["requests"] });
+          return;
+        }
         if (message.event !== "request") return;
         const event = JSON.parse(message.data) as LiveRequestEvent;
         queryClient.setQueryData(["request", event.request.id], event.request);

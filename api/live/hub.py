@@ -1,0 +1,110 @@
+"""The fan-out: one Kafka feed per API process, any number of open streams.
+
+Each stream is a bounded queue and an actor; publishing an event costs one visibility
+check per stream and never waits on a slow client (a full queue marks the stream for a
+reset instead). The last events are kept in a ring, numbered within this process's
+epoch, so a client that reconnects with Last-Event-ID gets what it missed, or a reset
+when the gap is no longer in the ring (or the process restarted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import OrderedDict, deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from domain.access import can_view_request
+from domain.lifecycle import Actor
+from domain.requests import RequestView
+
+RING_SIZE = 2048
+QUEUE_SIZE = 256
+# Who last held each request, so an executor who loses one (decline, unassign) hears it.
+REMEMBERED_ASSIGNEES = 50_000
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    seq: int
+    type: str
+    occurred_at: str
+    view: RequestView
+    previous_assignee_id: str | None
+
+    def visible_to(self, actor: Actor) -> bool:
+        return can_view_request(actor, self.view.customer_id, self.view.assignee_id)
+
+    def gone_for(self, actor: Actor) -> bool:
+        """The actor could see the request until this event and no longer can."""
+        return (
+            self.previous_assignee_id is not None
+            and self.previous_assignee_id == actor.id
+            and not self.visible_to(actor)
+        )
+
+
+@dataclass(eq=False)
+class Stream:
+    actor: Actor
+    queue: asyncio.Queue[LiveEvent] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    overflowed: bool = False
+
+    def offer(self, event: LiveEvent) -> None:
+        if event.visible_to(self.actor) or event.gone_for(self.actor):
+            try:
+                self.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                self.overflowed = True
+
+
+class LiveHub:
+    def __init__(self) -> None:
+        self.epoch = secrets.token_hex(4)
+        self._seq = 0
+        self._ring: deque[LiveEvent] = deque(maxlen=RING_SIZE)
+        self._streams: set[Stream] = set()
+        self._assignees: OrderedDict[str, str | None] = OrderedDict()
+
+    @property
+    def open_streams(self) -> int:
+        return len(self._streams)
+
+    def publish(self, event_type: str, occurred_at: str, view: RequestView) -> LiveEvent:
+        previous = self._assignees.pop(view.id, None)
+        self._assignees[view.id] = view.assignee_id
+        if len(self._assignees) > REMEMBERED_ASSIGNEES:
+            self._assignees.popitem(last=False)
+        self._seq += 1
+        event = LiveEvent(self._seq, event_type, occurred_at, view, previous)
+        self._ring.append(event)
+        for stream in self._streams:
+            stream.offer(event)
+        return event
+
+    def open(self, actor: Actor) -> Stream:
+        stream = Stream(actor)
+        self._streams.add(stream)
+        return stream
+
+    def close(self, stream: Stream) -> None:
+        self._streams.discard(stream)
+
+    def event_id(self, event: LiveEvent) -> str:
+        return f"{self.epoch}:{event.seq}"
+
+    def missed_since(self, last_event_id: str, actor: Actor) -> list[LiveEvent] | None:
+        """What the actor missed after `last_event_id`, or None when that cannot be known
+        (another epoch, or older than the ring): the client must then refetch."""
+        epoch, _, seq_text = last_event_id.partition(":")
+        if epoch != self.epoch or not seq_text.isdigit():
+            return None
+        seq = int(seq_text)
+        oldest = self._ring[0].seq if self._ring else self._seq + 1
+        if seq > self._seq or seq < oldest - 1:
+            return None
+        return [e for e in self._after(seq) if e.visible_to(actor) or e.gone_for(actor)]
+
+    def _after(self, seq: int) -> Iterator[LiveEvent]:
+        return (event for event in self._ring if event.seq > seq)

@@ -1,0 +1,71 @@
+"""Photos added to a request from the web app: the customer's of the problem, the
+executor's of the work. The bot keeps the executor's Telegram photos the same way."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from domain.access import can_attach_photo
+from domain.lifecycle import TERMINAL_STATES, Actor
+from services.errors import Conflict, Forbidden, Unprocessable
+from services.queries import RequestQueries
+from services.request_access import visible_request
+from store import attachments
+from store.models import RequestAttachment
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
+# The first bytes of each accepted type: a declared type must match the content, so a
+# script renamed to .jpg is never stored and served back as an image.
+SIGNATURES = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/webp": (b"RIFF",),
+}
+
+
+@dataclass(frozen=True)
+class Photo:
+    content_type: str
+    content_base64: str
+    caption: str = ""
+
+
+def decode_photo(photo: Photo) -> bytes:
+    try:
+        content = base64.b64decode(photo.content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise Unprocessable("the photo is not valid base64") from None
+    if len(content) > MAX_PHOTO_BYTES:
+        raise Unprocessable(f"the photo is larger than {MAX_PHOTO_BYTES} bytes")
+    signatures = SIGNATURES.get(photo.content_type, ())
+    if not any(content.startswith(signature) for signature in signatures):
+        raise Unprocessable(f"the content is not a {photo.content_type} image")
+    if photo.content_type == "image/webp" and content[8:12] != b"WEBP":
+        raise Unprocessable("the content is not a image/webp image")
+    return content
+
+
+async def add_photo(
+    queries: RequestQueries, actor: Actor, request_id: str, photo: Photo
+) -> RequestAttachment:
+    view = await visible_request(queries, actor, request_id, "request.attach_photo")
+    if not can_attach_photo(actor, view.customer_id, view.assignee_id):
+        raise Forbidden("only the request's customer and its assigned executor add photos")
+    if view.state in TERMINAL_STATES:
+        raise Conflict(f"the request is {view.state.value}: no more photos")
+    content = decode_photo(photo)
+    async with queries.sessions.begin() as session:
+        attachment_id = await attachments.add_photo(
+            session,
+            request_id=request_id,
+            uploaded_by=actor.id,
+            content=content,
+            content_type=photo.content_type,
+            caption=photo.caption,
+        )
+        row = await attachments.get(session, request_id, attachment_id)
+    assert row is not None  # just written in this transaction
+    return row

@@ -19,7 +19,7 @@ import httpx
 from core.health import DependencyStatus, run_probe
 from core.secret_policy import InsecureSecrets, public_signing_secrets, refuse_insecure_secrets
 from core.settings import Settings, get_settings
-from devstack import demo, install, provision
+from devstack import demo, install, provision, web_build
 from devstack.errors import StackError
 from devstack.local_secrets import local_stack_settings
 from devstack.progress import say, step, tail
@@ -54,6 +54,8 @@ def up(settings: Settings, *, detach: bool, infra_only: bool, test_tools: bool) 
     try:
         _refuse_insecure_secrets(settings)
         stack = Stack.load(settings, test_tools=test_tools)
+        if not infra_only:
+            web_build.ensure_built(settings)
         _bring_up(stack, infra_only=infra_only)
     except StackError as error:
         say(error.render())
@@ -191,6 +193,7 @@ async def _provision(settings: Settings) -> None:
 def _print_urls(stack: Stack, *, infra_only: bool) -> None:
     s = stack.settings
     rows = [
+        ("Web app", f"{s.api.base_url}/app/"),
         ("API docs (OpenAPI)", f"{s.api.base_url}/docs"),
         ("API readiness", f"{s.api.base_url}/health/ready"),
         ("Temporal Web UI", s.temporal.ui_url),
@@ -212,12 +215,12 @@ def _print_urls(stack: Stack, *, infra_only: bool) -> None:
     names = {service.name for service in stack.services}
     if "mailbox" in names:
         rows.insert(
-            2, ("Mailbox (every email)", f"http://{s.smtp.host}:{s.smtp.mailbox_web_port}/")
+            3, ("Mailbox (every email)", f"http://{s.smtp.host}:{s.smtp.mailbox_web_port}/")
         )
     if "telegram" in names:
-        rows.insert(3, ("Telegram (emulator)", f"{s.telegram.base_url}/"))
+        rows.insert(4, ("Telegram (emulator)", f"{s.telegram.base_url}/"))
     if infra_only:
-        rows = rows[2:]
+        rows = rows[3:]
     width = max(len(name) for name, _ in rows)
     for name, url in rows:
         say(f"  {name:<{width}}  {url}")

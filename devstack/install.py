@@ -37,7 +37,12 @@ DEBIAN_PACKAGES = {
     # A TrueType font with Cyrillic for the PDF documents (paperwork/).
     "fonts": ("fonts-dejavu-core", Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")),
 }
-TEST_TOOL_PACKAGES = {"docker-compose": ("docker-compose", Path("/usr/bin/docker-compose"))}
+TEST_TOOL_PACKAGES = {
+    "docker-compose": ("docker-compose", Path("/usr/bin/docker-compose")),
+    # The browser of the web app's end-to-end tests (Playwright drives it; it cannot
+    # download browsers of its own here).
+    "chromium": ("chromium", Path("/usr/bin/chromium")),
+}
 
 
 @dataclass(frozen=True)

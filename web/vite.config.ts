@@ -4,7 +4,7 @@ import { defineConfig } from "vite";
 
 // The API serves the built app under /app/; the dev server proxies everything else to it,
 // so the app talks to one origin in both modes and the refresh cookie stays same-site.
-const api = process.env.SRA_API_URL ?? "http://127.0.0.1:8000";
+const api = process.env.SRA_API_URL ?? "http://127.0.0.1:58000";
 const apiPaths = ["/auth", "/requests", "/executors", "/users", "/verifications", "/payouts", "/payouts.csv", "/events", "/health", "/web"];
 
 export default defineConfig({

@@ -17,7 +17,15 @@ from tests.helpers.processes import free_port
 async def serving(app: FastAPI) -> AsyncIterator[str]:
     """Serve an app whose lifespan already runs; yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        # Open event streams never end by themselves: stopping must not wait for them.
+        timeout_graceful_shutdown=1,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -1,0 +1,79 @@
+"""A real Chromium (Debian's package) driven by Playwright, and what the web tests ask of
+a page: signing in, accessibility (axe-core), and Content-Security-Policy reports."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 - once per session, before the browser
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+class Watched:
+    """A page, and every CSP violation and uncaught error it had."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.csp_violations: list[str] = []
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _console(self, message: Any) -> None:
+        text = message.text
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            self.csp_violations.append(text)
+
+
+async def open_page(context: BrowserContext) -> Watched:
+    return Watched(await context.new_page())
+
+
+async def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
+    await page.goto(f"{base_url}/app/signin")
+    await page.get_by_label("Эл. почта").fill(email)
+    await page.get_by_label("Пароль").fill(password)
+    await page.get_by_role("button", name="Войти").click()
+    await page.wait_for_url(lambda url: "/app/signin" not in url)
+
+
+async def serious_accessibility_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    if not (await page.evaluate("typeof window.axe !== 'undefined'")):
+        # Evaluated through the DevTools protocol, which the page's CSP does not govern.
+        await page.evaluate(AXE.read_text())
+    result = await page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    return json.dumps(violations, ensure_ascii=False, indent=1)

@@ -17,6 +17,7 @@ export default defineConfig({
   build: {
     outDir: "dist",
     sourcemap: false,
+    manifest: true,
     chunkSizeWarningLimit: 800,
   },
   test: {

@@ -1,0 +1,62 @@
+// Every action on a request (assign … cancel) through one mutation: it sends an
+// Idempotency-Key, so a retry after a lost answer cannot act twice, and puts the
+// answer in the cache so the screen moves at once; lists refetch in the background.
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+
+import { api } from "../api/client";
+import { unwrap } from "../api/problem";
+import type { components } from "../api/schema";
+
+export type RequestView = components["schemas"]["RequestPublic"];
+
+export type ActionCall =
+  | { action: "accept" | "start" | "confirm" }
+  | { action: "decline" | "dispute" | "cancel"; reason?: string }
+  | { action: "assign"; executorId: string }
+  | { action: "complete"; report: string }
+  | { action: "resolve"; outcome: "rework" | "accept"; reason?: string };
+
+export type ActionName = ActionCall["action"];
+
+export async function sendAction(requestId: string, call: ActionCall, idempotencyKey: string): Promise<RequestView> {
+  const params = { path: { request_id: requestId }, header: { "Idempotency-Key": idempotencyKey } };
+  switch (call.action) {
+    case "accept":
+    case "start":
+    case "confirm":
+      return unwrap(await api.POST(`/requests/{request_id}/${call.action}`, { params }));
+    case "decline":
+    case "dispute":
+    case "cancel":
+      return unwrap(
+        await api.POST(`/requests/{request_id}/${call.action}`, { params, body: call.reason ? { reason: call.reason } : null }),
+      );
+    case "assign":
+      return unwrap(await api.POST("/requests/{request_id}/assign", { params, body: { executor_id: call.executorId } }));
+    case "complete":
+      return unwrap(await api.POST("/requests/{request_id}/complete", { params, body: { report: call.report } }));
+    case "resolve":
+      return unwrap(
+        await api.POST("/requests/{request_id}/resolve", {
+          params,
+          body: { outcome: call.outcome, ...(call.reason ? { reason: call.reason } : {}) },
+        }),
+      );
+  }
+}
+
+export function useRequestAction(requestId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (call: ActionCall) => sendAction(requestId, call, crypto.randomUUID()),
+    onSuccess: (view) => {
+      queryClient.setQueryData(["request", view.id], view);
+      void queryClient.invalidateQueries({ queryKey: ["requests"] });
+      void queryClient.invalidateQueries({ queryKey: ["history", view.id] });
+    },
+    onSettled: (_data, error) => {
+      // A 409 means the screen was behind: show the request as it really is now.
+      if (error) void queryClient.invalidateQueries({ queryKey: ["request", requestId] });
+    },
+  });
+}

@@ -43,6 +43,7 @@ export function AssignDialog({ request, onClose }: Props) {
     const e = c.executor;
     const parts = [t("assign.load", { count: e.active_jobs })];
     if (e.verified_until) parts.push(t("assign.verifiedUntil", { date: date(e.verified_until) }));
+    if (e.verification_status !== "verified") parts.push(t("assign.reverifying"));
     if (e.service_area) parts.push(e.service_area);
     return parts.join(" · ");
   };

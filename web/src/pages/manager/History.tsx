@@ -9,10 +9,11 @@ import { ProblemAlert } from "../../feedback/ProblemAlert";
 import { useHistory, type Transition } from "./queueApi";
 
 const ACTIONS = ["assign", "accept", "decline", "start", "complete", "confirm", "dispute", "resolve", "cancel"] as const;
+const MORE_ACTIONS = ["create", "accept_timeout", "auto_confirm", "resolve_rework", "resolve_accept", "requeue", "verification_rejected", "close"] as const;
 const STATES = ["new", "assigned", "accepted", "in_progress", "completed", "confirmed", "closed", "cancelled", "disputed"] as const;
 const ROLES = ["customer", "executor", "manager", "head_manager", "security", "head_security", "hr", "admin", "system"] as const;
 
-function known<T extends string>(list: readonly T[], value: string | null): value is T {
+export function known<T extends string>(list: readonly T[], value: string | null): value is T {
   return value !== null && (list as readonly string[]).includes(value);
 }
 
@@ -26,7 +27,11 @@ export function History({ requestId }: { requestId: string }) {
 
   const state = (s: string | null) => (known(STATES, s) ? tc(`state.${s}`) : (s ?? ""));
   const line = (h: Transition) => {
-    const action = known(ACTIONS, h.action) ? tc(`action.${h.action}`) : h.action;
+    const action = known(ACTIONS, h.action)
+      ? tc(`action.${h.action}`)
+      : known(MORE_ACTIONS, h.action)
+        ? t(`history.actions.${h.action}`)
+        : h.action;
     const move = h.from_state ? t("history.move", { from: state(h.from_state), to: state(h.to_state) }) : t("history.created", { to: state(h.to_state) });
     return `${action} · ${move}`;
   };

@@ -52,10 +52,12 @@ export function QueueGrid(props: Props) {
 
   const columns = useMemo<GridColDef<RequestView>[]>(() => {
     const when = (iso: string) => new Date(iso).toLocaleString(language, { dateStyle: "short", timeStyle: "short" });
+    // The deadline next to the state: it is what a dispatcher scans for first.
     return [
       { field: "state", headerName: t("columns.state"), width: 130, sortable: false, renderCell: ({ row }) => <StateChip state={row.state} /> },
+      { field: "sla_due_at", headerName: t("columns.sla"), width: 320, renderCell: ({ row }) => <SlaCountdown request={row} /> },
       { field: "category", headerName: t("columns.category"), width: 130, sortable: false },
-      { field: "address", headerName: t("columns.address"), flex: 1, minWidth: 200, sortable: false },
+      { field: "address", headerName: t("columns.address"), flex: 1, minWidth: 180, sortable: false },
       { field: "created_at", headerName: t("columns.created"), width: 150, valueFormatter: (value: string) => when(value) },
       { field: "updated_at", headerName: t("columns.updated"), width: 150, valueFormatter: (value: string) => when(value) },
       {
@@ -65,7 +67,6 @@ export function QueueGrid(props: Props) {
         sortable: false,
         valueGetter: (value: string | null) => assigneeName(value),
       },
-      { field: "sla_due_at", headerName: t("columns.sla"), width: 250, renderCell: ({ row }) => <SlaCountdown request={row} /> },
     ];
   }, [t, language, assigneeName]);
 
@@ -75,7 +76,15 @@ export function QueueGrid(props: Props) {
   const paginationModel = useMemo(() => ({ page, pageSize }), [page, pageSize]);
   const paginationMeta = useMemo(() => ({ hasNextPage }), [hasNextPage]);
   const selection = useMemo(() => ({ type: "include" as const, ids: new Set(selectedId ? [selectedId] : []) }), [selectedId]);
-  const localeText = (language === "en" ? enUS : ruRU).components.MuiDataGrid.defaultProps.localeText;
+  const localeText = useMemo(
+    () => ({
+      ...(language === "en" ? enUS : ruRU).components.MuiDataGrid.defaultProps.localeText,
+      // The grid's Russian texts leave this one in English.
+      paginationDisplayedRows: ({ from, to, count }: { from: number; to: number; count: number }) =>
+        count === -1 ? t("grid.rowsMore", { from, to }) : t("grid.rows", { from, to, count }),
+    }),
+    [language, t],
+  );
 
   return (
     <DataGrid<RequestView>
@@ -91,7 +100,6 @@ export function QueueGrid(props: Props) {
       filterMode="server"
       disableColumnFilter
       rowCount={rowCount}
-      estimatedRowCount={hasNextPage ? (page + 2) * pageSize : undefined}
       paginationMeta={paginationMeta}
       paginationModel={paginationModel}
       onPaginationModelChange={props.onPage}
@@ -100,6 +108,7 @@ export function QueueGrid(props: Props) {
       onSortModelChange={(model) => { props.onSort(fromSortModel(model)); }}
       sortingOrder={["desc", "asc"]}
       disableMultipleRowSelection
+      hideFooterSelectedRowCount
       rowSelectionModel={selection}
       onRowSelectionModelChange={(model) => {
         const [id] = [...model.ids];

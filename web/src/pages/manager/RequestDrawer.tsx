@@ -16,9 +16,11 @@ import { useTranslation } from "react-i18next";
 import { ProblemAlert } from "../../feedback/ProblemAlert";
 import { StateChip } from "../../components/StateChip";
 import { Attachments } from "./Attachments";
-import { History } from "./History";
+import { History, known } from "./History";
 import { SlaCountdown } from "./SlaCountdown";
 import { useRequest, useWebConfig, workflowUrl, type RequestView } from "./queueApi";
+
+const SLA_STAGES = ["assign", "accept", "start", "complete", "auto_confirm"] as const;
 
 export type DialogKind = "assign" | "resolve" | "cancel";
 export const DIALOG_ACTIONS: readonly DialogKind[] = ["assign", "resolve", "cancel"];
@@ -107,7 +109,11 @@ export function RequestDrawer({ requestId, row, assigneeName, onClose, onAction 
                 <Field label={t("drawer.sla")}>
                   <SlaCountdown request={request} />
                 </Field>
-                {request.sla_stage && <Field label={t("drawer.slaStage")}>{request.sla_stage}</Field>}
+                {request.sla_stage && (
+                  <Field label={t("drawer.slaStage")}>
+                    {known(SLA_STAGES, request.sla_stage) ? t(`slaStage.${request.sla_stage}`) : request.sla_stage}
+                  </Field>
+                )}
                 {(request.window_start ?? request.window_end) && (
                   <Field label={t("drawer.window")}>{`${when(request.window_start)} – ${when(request.window_end)}`}</Field>
                 )}

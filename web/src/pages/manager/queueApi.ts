@@ -98,23 +98,13 @@ export function useAttachments(requestId: string) {
   });
 }
 
-// Until GET /web/config is in the generated schema, its shape lives here.
-interface WebConfig {
-  temporal_ui_url: string;
-  temporal_namespace: string;
-}
+type WebConfig = components["schemas"]["WebConfig"];
 
 export function useWebConfig() {
   return useQuery({
     queryKey: ["web-config"],
     staleTime: Infinity,
-    retry: false,
-    queryFn: async ({ signal }): Promise<WebConfig | null> => {
-      const response = await fetch("/web/config", { signal });
-      // No config (an older API) only hides the workflow link.
-      if (!response.ok) return null;
-      return (await response.json()) as WebConfig;
-    },
+    queryFn: async ({ signal }) => unwrap(await api.GET("/web/config", { signal })),
   });
 }
 

@@ -1,4 +1,4 @@
-import { json, mockApi, problem, renderPage, type Call } from "../security/testKit";
+import { json, mockApi, problem, renderPage, seriousViolations, type Call } from "../security/testKit";
 
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
@@ -167,5 +167,13 @@ describe("PayoutsPage", () => {
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("Проверьте введённые данные.");
     expect(alert).toHaveTextContent("a period can be at most a year long");
+  });
+
+  it("has no serious accessibility faults", async () => {
+    hrDesk();
+    renderPage(<PayoutsPage />, { path: "/hr", entry });
+    await screen.findByTestId("total-RUB");
+    await screen.findByText(/Тверская/);
+    expect(await seriousViolations()).toEqual([]);
   });
 });

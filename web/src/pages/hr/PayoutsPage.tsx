@@ -141,7 +141,7 @@ export default function PayoutsPage() {
           </Button>
         </Stack>
         {invalid && (
-          <Alert severity="warning" sx={{ mt: 2 }}>
+          <Alert severity="warning" role="status" sx={{ mt: 2 }}>
             {t(`payouts.invalid.${invalid}`)}
           </Alert>
         )}

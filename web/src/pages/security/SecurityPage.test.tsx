@@ -1,4 +1,4 @@
-import { mockApi, json, problem, renderPage, type Call } from "./testKit";
+import { mockApi, json, problem, renderPage, seriousViolations, type Call } from "./testKit";
 
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
@@ -153,5 +153,13 @@ describe("SecurityPage", () => {
     renderPage(<SecurityPage />, { path: "/security/:executorId", entry: "/security" });
 
     expect(await screen.findByRole("alert")).toHaveTextContent("Это действие вам недоступно.");
+  });
+
+  it("has no serious accessibility faults", async () => {
+    desk();
+    renderPage(<SecurityPage />, { path: "/security/:executorId", entry: `/security/${EXECUTOR}` });
+    await screen.findByRole("button", { name: "Одобрить" });
+    await screen.findByRole("link", { name: "Иван Петров" });
+    expect(await seriousViolations()).toEqual([]);
   });
 });

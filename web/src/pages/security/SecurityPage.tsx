@@ -252,7 +252,7 @@ function VerificationDetail({ executorId }: { executorId: string }) {
                 </>
               )}
             </Box>
-            {view.escalated && <Alert severity="warning">{t("security.escalated")}</Alert>}
+            {view.escalated && <Alert severity="warning" role="status">{t("security.escalated")}</Alert>}
             <Typography id="checks-heading" component="h3" variant="subtitle1">
               {t("security.checks")}
             </Typography>
@@ -275,7 +275,7 @@ function VerificationDetail({ executorId }: { executorId: string }) {
               DECIDERS.includes(user.role) ? (
                 <DecisionForm executorId={executorId} />
               ) : (
-                <Alert severity="info">{t("security.officersDecide")}</Alert>
+                <Alert severity="info" role="status">{t("security.officersDecide")}</Alert>
               )
             ) : (
               <Typography color="text.secondary">{t("security.noDecisionNow")}</Typography>

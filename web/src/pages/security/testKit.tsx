@@ -2,6 +2,7 @@
 // page under a router at a given address, and the snackbar so refusals can be seen.
 import { MutationCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render } from "@testing-library/react";
+import axe from "axe-core";
 import type { ReactElement } from "react";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { vi } from "vitest";
@@ -90,4 +91,12 @@ export function renderPage(ui: ReactElement, { path, entry }: { path: string; en
       </MemoryRouter>
     </QueryClientProvider>,
   );
+}
+
+/** What axe finds serious or critical in the page as rendered (jsdom has no colours to judge). */
+export async function seriousViolations(node: Element = document.body): Promise<string[]> {
+  const result = await axe.run(node, { rules: { "color-contrast": { enabled: false } } });
+  return result.violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => `${violation.id}: ${violation.nodes.map((n) => n.html).join(" | ")}`);
 }

@@ -4,6 +4,7 @@ import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 
 import { draftStorageKey } from "./requestDraft";
+import { seriousViolations } from "./testing/axe";
 import { currentPath, renderCustomer } from "./testing/renderCustomer";
 import { sampleRequest } from "./testing/samples";
 
@@ -53,6 +54,7 @@ test("an empty form is refused field by field and nothing is sent", async () => 
   expect(screen.getByText("Адрес — не короче 3 знаков.")).toBeInTheDocument();
   expect(field.address()).toHaveAttribute("aria-invalid", "true");
   expect(fakeApi.calls("POST", "/requests")).toHaveLength(0);
+  expect(await seriousViolations()).toEqual([]);
 });
 
 test("a window ending before it starts and a malformed budget are refused before sending", async () => {
@@ -179,14 +181,14 @@ test("photos go one by one after filing; a failed one is named and can be sent a
   expect(within(list).getByText("kitchen.jpg: загружена")).toBeInTheDocument();
   expect(within(list).getByText(/^tap\.png: не загрузилась: Файл слишком большой\./)).toBeInTheDocument();
   const sent = fakeApi.calls("POST", "/requests/r-3/attachments").map((call) => call.body);
-  expect(sent[0]).toEqual({ content_type: "image/jpeg", content_base64: btoa("a") });
+  expect(sent[0]).toEqual({ content_type: "image/jpeg", content_base64: btoa("a"), caption: "" });
 
   await user.click(screen.getByRole("button", { name: "Повторить загрузку" }));
 
   await waitFor(() => { expect(currentPath()).toBe("/requests/r-3"); });
   expect(fakeApi.calls("POST", "/requests/r-3/attachments").map((call) => call.body)).toEqual([
-    { content_type: "image/jpeg", content_base64: btoa("a") },
-    { content_type: "image/png", content_base64: btoa("b") },
-    { content_type: "image/png", content_base64: btoa("b") },
+    { content_type: "image/jpeg", content_base64: btoa("a"), caption: "" },
+    { content_type: "image/png", content_base64: btoa("b"), caption: "" },
+    { content_type: "image/png", content_base64: btoa("b"), caption: "" },
   ]);
 });

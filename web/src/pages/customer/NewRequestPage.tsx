@@ -131,7 +131,7 @@ export default function NewRequestPage() {
 
   return (
     <Box sx={{ maxWidth: 760, mx: "auto" }}>
-      <Typography component="h1" variant="h5" gutterBottom>
+      <Typography id="new-request-heading" component="h1" variant="h5" gutterBottom>
         {t("new.title")}
       </Typography>
       <Typography color="text.secondary" sx={{ mb: 2 }}>
@@ -143,9 +143,6 @@ export default function NewRequestPage() {
         </Alert>
       )}
       <Paper component="form" noValidate onSubmit={onSubmit} sx={{ p: { xs: 2, sm: 3 } }} aria-labelledby="new-request-heading">
-        <Typography id="new-request-heading" component="h2" variant="h6" sx={{ position: "absolute", left: -9999 }}>
-          {t("new.title")}
-        </Typography>
         <Stack spacing={2.5}>
           <Box ref={summaryRef} tabIndex={-1} sx={{ outline: "none" }}>
             {(hasProblems || refusedByField) && <Alert severity="error">{t("errors.summary")}</Alert>}

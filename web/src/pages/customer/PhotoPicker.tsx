@@ -33,17 +33,19 @@ export function PhotoPicker({ photos, onChange }: { photos: File[]; onChange: (p
       <Typography id={helpId} variant="body2" color="text.secondary" sx={{ mb: 1 }}>
         {t("new.photosHelp")}
       </Typography>
+      {/* The button is the one tab stop; the file input it labels stays out of sight. */}
+      <Box
+        component="input"
+        id={inputId}
+        type="file"
+        accept={PHOTO_TYPES.join(",")}
+        multiple
+        tabIndex={-1}
+        onChange={pick}
+        sx={{ position: "absolute", width: 1, height: 1, opacity: 0, overflow: "hidden" }}
+      />
       <Button component="label" htmlFor={inputId} variant="outlined" startIcon={<AddPhotoAlternateIcon />}>
         {t("new.addPhotos")}
-        <Box
-          component="input"
-          id={inputId}
-          type="file"
-          accept={PHOTO_TYPES.join(",")}
-          multiple
-          onChange={pick}
-          sx={{ position: "absolute", width: 1, height: 1, opacity: 0, overflow: "hidden" }}
-        />
       </Button>
       {photos.length > 0 && (
         <Stack component="ul" sx={{ listStyle: "none", p: 0, mt: 1, mb: 0 }}>

@@ -1,10 +1,8 @@
 // Photos of the job, sent after the request exists: POST /requests/{id}/attachments takes
-// one image as base64 JSON per call, so one photo failing does not lose the others.
-import type { Client } from "openapi-fetch";
-
+// one image as base64 JSON per call, so one photo failing does not lose the others; the
+// same photo sent twice is kept once, so a retry after a lost answer adds nothing.
 import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
-import type { components } from "../../api/schema";
 
 export const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
 export type PhotoType = (typeof PHOTO_TYPES)[number];
@@ -42,20 +40,8 @@ export function readBase64(file: Blob): Promise<string> {
   });
 }
 
-// The upload route's shape, until src/api/schema.d.ts is regenerated with it.
-interface UploadPaths {
-  "/requests/{request_id}/attachments": {
-    post: {
-      parameters: { path: { request_id: string } };
-      requestBody: { content: { "application/json": { content_type: PhotoType; content_base64: string; caption?: string } } };
-      responses: { 201: { content: { "application/json": components["schemas"]["AttachmentPublic"] } } };
-    };
-  };
-}
-const uploads = api as unknown as Client<UploadPaths>;
-
 export async function uploadPhoto(requestId: string, file: File): Promise<void> {
   if (!isPhotoType(file.type)) throw new Error(`not an image the API takes: ${file.type}`);
-  const body = { content_type: file.type, content_base64: await readBase64(file) };
-  unwrap(await uploads.POST("/requests/{request_id}/attachments", { params: { path: { request_id: requestId } }, body }));
+  const body = { content_type: file.type, content_base64: await readBase64(file), caption: "" };
+  unwrap(await api.POST("/requests/{request_id}/attachments", { params: { path: { request_id: requestId } }, body }));
 }

@@ -40,7 +40,7 @@ export function QueueFilters({ value, onChange, executors, ref }: Props) {
       aria-label={t("filters.label")}
       sx={{ display: "flex", flexWrap: "wrap", gap: 2, alignItems: "center", mb: 2 }}
     >
-      <FormControl size="small" sx={{ minWidth: 220, maxWidth: 420 }}>
+      <FormControl size="small" sx={{ width: { xs: "100%", sm: "auto" }, minWidth: 220, maxWidth: { sm: 420 } }}>
         <InputLabel id="queue-state-label">{t("filters.state")}</InputLabel>
         <Select<State[]>
           labelId="queue-state-label"
@@ -68,7 +68,7 @@ export function QueueFilters({ value, onChange, executors, ref }: Props) {
         options={categories}
         value={value.category || null}
         onChange={(_e, next) => { onChange({ ...value, category: (next ?? "").trim().toLowerCase() }); }}
-        sx={{ width: 200 }}
+        sx={{ width: { xs: "100%", sm: 200 } }}
         renderInput={(params) => <TextField {...params} label={t("filters.category")} />}
       />
       <Autocomplete
@@ -78,7 +78,7 @@ export function QueueFilters({ value, onChange, executors, ref }: Props) {
         getOptionLabel={(e) => e.full_name}
         isOptionEqualToValue={(a, b) => a.id === b.id}
         onChange={(_e, next) => { onChange({ ...value, assigneeId: next?.id ?? "" }); }}
-        sx={{ width: 240 }}
+        sx={{ width: { xs: "100%", sm: 240 } }}
         renderInput={(params) => <TextField {...params} label={t("filters.executor")} placeholder={t("filters.anyExecutor")} />}
       />
       <FormControlLabel

@@ -136,7 +136,7 @@ describe("completing a job", () => {
     expect(await screen.findByText("Заменил кран")).toBeInTheDocument();
     const posts = api.calls.filter((call) => call.method === "POST");
     expect(posts.map((call) => call.path)).toEqual(["/requests/r2/attachments", "/requests/r2/complete"]);
-    expect(posts[0]?.body).toEqual({ content_type: "image/jpeg", content_base64: "AQID" });
+    expect(posts[0]?.body).toEqual({ content_type: "image/jpeg", content_base64: "AQID", caption: "" });
     expect(posts[1]?.body).toEqual({ report: "Заменил кран" });
     expect(posts[1]?.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
     expect(await stored()).toEqual([]);
@@ -268,7 +268,7 @@ describe("the outbox", () => {
     await waitFor(() => {
       expect(api.sent("POST /requests/r2/complete")).toHaveLength(1);
     });
-    expect(api.sent("POST /requests/r2/attachments")[0]?.body).toEqual({ content_type: "image/png", content_base64: "CQk=" });
+    expect(api.sent("POST /requests/r2/attachments")[0]?.body).toEqual({ content_type: "image/png", content_base64: "CQk=", caption: "" });
     expect(api.sent("POST /requests/r2/complete")[0]?.body).toEqual({ report: "Готово" });
   });
 });

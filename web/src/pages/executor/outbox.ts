@@ -15,7 +15,7 @@ export type JobCall =
   | { action: "complete"; report: string };
 
 export interface QueuedPhoto extends PhotoFile {
-  /** Idempotency-Key of its own upload, so a resend does not store the photo twice. */
+  /** Names the photo within its entry, to mark it sent. */
   key: string;
   uploaded: boolean;
 }
@@ -145,7 +145,7 @@ async function deliver(entry: OutboxEntry, hooks: FlushHooks): Promise<Outcome> 
   try {
     for (const photo of entry.photos) {
       if (photo.uploaded) continue;
-      await uploadPhoto(entry.requestId, photo, photo.key);
+      await uploadPhoto(entry.requestId, photo);
       await change((current) =>
         current.map((item) =>
           item.key === entry.key

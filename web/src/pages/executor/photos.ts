@@ -4,8 +4,7 @@ import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
 
-export const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
-export type PhotoType = (typeof PHOTO_TYPES)[number];
+export const PHOTO_TYPES: readonly PhotoType[] = ["image/jpeg", "image/png", "image/webp"];
 /** The API's limit for one image. */
 export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
 
@@ -17,20 +16,7 @@ export interface PhotoFile {
 }
 
 type Attachment = components["schemas"]["AttachmentPublic"];
-
-interface PhotoBody {
-  content_type: PhotoType;
-  content_base64: string;
-}
-
-// The upload route is typed by hand until the generated schema has it; the call still
-// goes through the shared client for its token and refresh.
-interface PhotoUploader {
-  POST(
-    path: "/requests/{request_id}/attachments",
-    init: { params: { path: { request_id: string }; header: { "Idempotency-Key": string } }; body: PhotoBody },
-  ): Promise<{ data?: Attachment; error?: unknown; response: Response }>;
-}
+export type PhotoType = components["schemas"]["PhotoIn"]["content_type"];
 
 export function isPhotoType(type: string): type is PhotoType {
   return (PHOTO_TYPES as readonly string[]).includes(type);
@@ -50,12 +36,12 @@ export function readPhoto(file: File, contentType: PhotoType): Promise<PhotoFile
   });
 }
 
-export async function uploadPhoto(requestId: string, photo: PhotoFile, idempotencyKey: string): Promise<Attachment> {
-  const uploader = api as unknown as PhotoUploader;
+/** The API keeps the same photo once, so sending it again after a lost answer is safe. */
+export async function uploadPhoto(requestId: string, photo: PhotoFile): Promise<Attachment> {
   return unwrap(
-    await uploader.POST("/requests/{request_id}/attachments", {
-      params: { path: { request_id: requestId }, header: { "Idempotency-Key": idempotencyKey } },
-      body: { content_type: photo.contentType, content_base64: photo.base64 },
+    await api.POST("/requests/{request_id}/attachments", {
+      params: { path: { request_id: requestId } },
+      body: { content_type: photo.contentType, content_base64: photo.base64, caption: "" },
     }),
   );
 }

@@ -151,6 +151,21 @@ describe("UsersPage", () => {
     expect(screen.getByRole("dialog", { name: "Новый пользователь" })).toBeInTheDocument();
   });
 
+  it("shows a refused account in the dialog", async () => {
+    adminDesk((call) => (call.method === "POST" ? problem(422, "value is not a valid email address") : undefined));
+    renderPage(<UsersPage />, { path: "/admin" });
+
+    const dialog = await openCreate();
+    await fill(dialog, "Эл. почта", "anna@localhost");
+    await fill(dialog, "Имя", "Анна");
+    await fill(dialog, "Начальный пароль", "0123456789");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Создать" }));
+
+    const alert = await within(dialog).findByRole("alert");
+    expect(alert).toHaveTextContent("Проверьте введённые данные.");
+    expect(alert).toHaveTextContent("value is not a valid email address");
+  });
+
   it("changes a role and deactivates, sending only what changed", async () => {
     const calls = adminDesk((call) => (call.method === "PATCH" ? json({ ...people[1], role: "manager", is_active: false }) : undefined));
     renderPage(<UsersPage />, { path: "/admin" });

@@ -99,6 +99,16 @@ describe("PayoutsPage", () => {
     expect(within(table).getByText(rub(2250.45))).toBeInTheDocument();
   });
 
+  it("speaks English with English dates and money", async () => {
+    hrDesk();
+    renderPage(<PayoutsPage />, { path: "/hr", entry, language: "en" });
+
+    const money = (amount: number) => new Intl.NumberFormat("en", { style: "currency", currency: "RUB" }).format(amount).replace(/\s/g, " ");
+    expect(await screen.findByTestId("total-RUB")).toHaveTextContent(`2 payouts: gross ${money(3500.5)}, commission ${money(350.05)}, net ${money(3150.45)}`);
+    expect(screen.getAllByText("Nov 12, 2026")).toHaveLength(2);
+    expect(screen.getByRole("button", { name: "Download CSV" })).toBeInTheDocument();
+  });
+
   it("asks for the new period when it changes, and the CSV follows it", async () => {
     const calls = hrDesk();
     renderPage(<PayoutsPage />, { path: "/hr", entry });

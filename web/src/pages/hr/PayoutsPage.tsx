@@ -330,12 +330,16 @@ function ParkedPaperwork() {
       notices.say(t("paperwork.retried"));
     },
   });
-  const parked = confirmed.data?.pages.flatMap((page) => page.items).filter((request) => request.paperwork_failed) ?? [];
+  const loaded = confirmed.data?.pages.flatMap((page) => page.items) ?? [];
+  const parked = loaded.filter((request) => request.paperwork_failed);
+  const seen = loaded.length;
 
   return (
     <Panel id="parked-heading" title={t("paperwork.title")} status={confirmed}>
       {confirmed.isSuccess && parked.length === 0 && (
-        <Typography color="text.secondary">{t("paperwork.none")}</Typography>
+        <Typography color="text.secondary">
+          {confirmed.hasNextPage ? t("paperwork.noneYet", { count: seen }) : t("paperwork.none")}
+        </Typography>
       )}
       {parked.length > 0 && (
         <List>

@@ -15,7 +15,7 @@ import Typography from "@mui/material/Typography";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link as RouterLink, useParams, useSearchParams } from "react-router";
+import { Link as RouterLink, useLocation, useParams, useSearchParams } from "react-router";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
@@ -196,6 +196,7 @@ function VerificationDetail({ executorId }: { executorId: string }) {
   const { t } = useTranslation("desks");
   const { day } = useFormats();
   const user = useUser();
+  const { search } = useLocation();
   const verification = useQuery({
     queryKey: ["verification", executorId],
     queryFn: async () =>
@@ -222,7 +223,7 @@ function VerificationDetail({ executorId }: { executorId: string }) {
               {[person.email, person.service_area, person.skills.join(", ")].filter(Boolean).join(" · ")}
             </Typography>
           )}
-          <Link component={RouterLink} to="/security" variant="body2">
+          <Link component={RouterLink} to={{ pathname: "/security", search }} variant="body2">
             {t("security.backToQueue")}
           </Link>
         </Box>

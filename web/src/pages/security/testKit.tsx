@@ -68,9 +68,9 @@ export function mockApi(handler: Handler): Call[] {
   return calls;
 }
 
-/** The page at `entry`, matched by `path` as App.tsx routes it, in Russian. */
-export function renderPage(ui: ReactElement, { path, entry }: { path: string; entry?: string }) {
-  void i18n.changeLanguage("ru");
+/** The page at `entry`, matched by `path` as App.tsx routes it, in Russian unless told. */
+export function renderPage(ui: ReactElement, { path, entry, language = "ru" }: { path: string; entry?: string; language?: "ru" | "en" }) {
+  void i18n.changeLanguage(language);
   const client = new QueryClient({
     defaultOptions: { queries: { retry: false }, mutations: { retry: false } },
     mutationCache: new MutationCache({

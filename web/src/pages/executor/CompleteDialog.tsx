@@ -18,7 +18,7 @@ import Typography from "@mui/material/Typography";
 import { useId, useRef, useState, type ChangeEvent } from "react";
 import { useTranslation } from "react-i18next";
 
-import { MAX_PHOTO_BYTES, isPhotoType, readPhoto, type PhotoFile } from "./photos";
+import { checkPhotos, isPhotoType, readPhoto, type PhotoFile } from "./photos";
 import { useCompactDialog } from "./useCompactDialog";
 
 interface Props {
@@ -44,19 +44,16 @@ export function CompleteDialog({ open, onClose, onSubmit }: Props) {
   const [reading, setReading] = useState(0);
 
   const addPhotos = async (event: ChangeEvent<HTMLInputElement>) => {
-    const files = Array.from(event.target.files ?? []);
+    const { accepted, refused } = checkPhotos(Array.from(event.target.files ?? []));
     // The same photo may be picked again after removing it.
     event.target.value = "";
-    const found: string[] = [];
-    setReading((count) => count + files.length);
-    for (const file of files) {
+    const found = refused.map((refusal) => t(`complete.${refusal.key}`, { name: refusal.name }));
+    setReading((count) => count + accepted.length);
+    for (const file of accepted) {
       try {
-        if (!isPhotoType(file.type)) found.push(t("complete.photoType", { name: file.name }));
-        else if (file.size > MAX_PHOTO_BYTES) found.push(t("complete.photoTooBig", { name: file.name }));
-        else {
-          const photo = await readPhoto(file, file.type);
-          setPhotos((current) => [...current, photo]);
-        }
+        if (!isPhotoType(file.type)) continue;
+        const photo = await readPhoto(file, file.type);
+        setPhotos((current) => [...current, photo]);
       } catch {
         found.push(t("complete.photoUnreadable", { name: file.name }));
       } finally {

@@ -1,12 +1,13 @@
 // Photos of the finished work: read into base64 when picked (so they can wait in
-// IndexedDB without the original file), sent one by one before the complete call.
+// IndexedDB without the original file), sent one by one before the complete call. The
+// checks and reading are the customer's photo helpers; the upload here takes the bytes
+// already read, since a queued photo no longer has its file.
 import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
+import { readBase64, type PhotoType } from "../customer/photos";
 
-export const PHOTO_TYPES: readonly PhotoType[] = ["image/jpeg", "image/png", "image/webp"];
-/** The API's limit for one image. */
-export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+export { checkPhotos, isPhotoType } from "../customer/photos";
 
 export interface PhotoFile {
   name: string;
@@ -16,24 +17,9 @@ export interface PhotoFile {
 }
 
 type Attachment = components["schemas"]["AttachmentPublic"];
-export type PhotoType = components["schemas"]["PhotoIn"]["content_type"];
 
-export function isPhotoType(type: string): type is PhotoType {
-  return (PHOTO_TYPES as readonly string[]).includes(type);
-}
-
-export function readPhoto(file: File, contentType: PhotoType): Promise<PhotoFile> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => {
-      const url = typeof reader.result === "string" ? reader.result : "";
-      resolve({ name: file.name, contentType, size: file.size, base64: url.slice(url.indexOf(",") + 1) });
-    };
-    reader.onerror = () => {
-      reject(reader.error ?? new Error("the photo could not be read"));
-    };
-    reader.readAsDataURL(file);
-  });
+export async function readPhoto(file: File, contentType: PhotoType): Promise<PhotoFile> {
+  return { name: file.name, contentType, size: file.size, base64: await readBase64(file) };
 }
 
 /** The API keeps the same photo once, so sending it again after a lost answer is safe. */

@@ -27,12 +27,8 @@ interface Props {
   onSubmit: (report: string, photos: PhotoFile[]) => void;
 }
 
-function megabytes(size: number): string {
-  return `${(size / 1024 / 1024).toFixed(1)} MB`;
-}
-
 export function CompleteDialog({ open, onClose, onSubmit }: Props) {
-  const { t } = useTranslation("executor");
+  const { t, i18n } = useTranslation("executor");
   const titleId = useId();
   const photoInput = useRef<HTMLInputElement>(null);
   const fullScreen = useCompactDialog();
@@ -166,7 +162,7 @@ export function CompleteDialog({ open, onClose, onSubmit }: Props) {
                     <ListItemIcon>
                       <PhotoIcon />
                     </ListItemIcon>
-                    <ListItemText primary={photo.name} secondary={megabytes(photo.size)} />
+                    <ListItemText primary={photo.name} secondary={t("complete.size", { size: (photo.size / 1024 / 1024).toLocaleString(i18n.language, { maximumFractionDigits: 1 }) })} />
                   </ListItem>
                 ))}
               </List>

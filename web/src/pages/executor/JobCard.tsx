@@ -40,7 +40,7 @@ export function JobCard({ job, outbox, summary = false }: Props) {
     <Card component="article" variant="outlined" aria-labelledby={`job-${job.id}`} data-testid="job-card">
       <CardContent>
         <Stack spacing={1.5}>
-          <Stack direction="row" spacing={1} sx={{ alignItems: "center", justifyContent: "space-between" }}>
+          <Stack direction="row" sx={{ alignItems: "center", justifyContent: "space-between", flexWrap: "wrap", gap: 1 }}>
             <Typography id={`job-${job.id}`} variant="h6" component={summary ? "h3" : "h1"} sx={{ wordBreak: "break-word" }}>
               {job.category}
             </Typography>

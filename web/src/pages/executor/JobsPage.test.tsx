@@ -243,6 +243,21 @@ describe("the outbox", () => {
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 
+  it("keeps waiting, without calling it a refusal, while the server is down", async () => {
+    api.on("POST /requests/r1/accept", () => json({ title: "Service Unavailable", status: 503 }, 503));
+    renderJobs("/jobs/r1");
+    await userEvent.click(await screen.findByRole("button", { name: "Принять" }));
+
+    await waitFor(() => {
+      expect(api.sent("POST /requests/r1/accept")).toHaveLength(1);
+    });
+    expect(await screen.findByText("Ожидает отправки: Принять")).toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    const queued = await stored();
+    expect(queued).toHaveLength(1);
+    expect(queued?.[0]?.refusal).toBeUndefined();
+  });
+
   it("queues the photos with a finished job and uploads them when back online", async () => {
     const working = job({ id: "r2", state: "in_progress", actions: ["complete"] });
     api.on("GET /requests/r2", () => json(working));

@@ -68,9 +68,16 @@ function withoutPhotoData(photo: QueuedPhoto): QueuedPhoto {
 
 export const outbox = {
   load: (): Promise<void> => {
-    loaded ??= get<OutboxEntry[]>(STORE_KEY).then((stored) => {
-      publish(stored ?? []);
-    });
+    loaded ??= get<OutboxEntry[]>(STORE_KEY).then(
+      (stored) => {
+        publish(stored ?? []);
+      },
+      (error: unknown) => {
+        // IndexedDB may come back (a storage prompt, a busy upgrade): try again next time.
+        loaded = null;
+        throw error;
+      },
+    );
     return loaded;
   },
   snapshot: (): readonly OutboxEntry[] => {

@@ -1,8 +1,9 @@
 """The web app under /app/: its built files, and index.html for every client-side route.
 
 Pages get a strict Content-Security-Policy: scripts only from this origin (the build
-emits no inline script), styles only from this origin or carrying this response's nonce
-(MUI's emotion stamps it on the <style> tags it inserts, read from a meta tag), and
+emits no inline script), style sheets only from this origin or carrying this response's
+nonce (MUI's emotion stamps it on the <style> tags it inserts, read from a meta tag),
+style attributes allowed (components position popovers with them), and
 connections only back to the API. The service worker and its scripts get the same
 policy, since a worker's policy comes from its own response.
 """
@@ -30,6 +31,9 @@ def app_policy(nonce: str) -> str:
             "default-src 'self'",
             "script-src 'self'",
             f"style-src 'self' 'nonce-{nonce}'",
+            # Style attributes (positions of popovers, the grid's row offsets) carry no
+            # code; <style> elements still need the nonce, scripts stay 'self' only.
+            "style-src-attr 'unsafe-inline'",
             "img-src 'self' blob: data:",
             "font-src 'self'",
             "connect-src 'self'",
@@ -64,7 +68,8 @@ def install_web_app(app: FastAPI, settings: Settings) -> None:
         nonce = secrets.token_urlsafe(18)
         policy = app_policy(nonce)
         target = (dist / path).resolve()
-        if path and target.is_file() and target.is_relative_to(dist.resolve()):
+        page_asked = path in ("", "index.html")
+        if not page_asked and target.is_file() and target.is_relative_to(dist.resolve()):
             cache = IMMUTABLE if path.startswith("assets/") else "no-cache"
             return FileResponse(
                 target, headers={"Cache-Control": cache, "Content-Security-Policy": policy}

@@ -39,7 +39,9 @@ async def web(settings: Settings, tmp_path: Path) -> AsyncIterator[httpx.AsyncCl
         yield http
 
 
-@pytest.mark.parametrize("path", ["/app/", "/app/queue", "/app/requests/1d9c/x", "/app/signin"])
+@pytest.mark.parametrize(
+    "path", ["/app/", "/app/index.html", "/app/queue", "/app/requests/1d9c/x", "/app/signin"]
+)
 async def test_each_client_route_gets_the_page_with_a_fresh_nonce(
     web: httpx.AsyncClient, path: str
 ) -> None:
@@ -52,7 +54,8 @@ async def test_each_client_route_gets_the_page_with_a_fresh_nonce(
     assert f'content="{nonce.group(1)}"' in first.text
     assert "__CSP_NONCE__" not in first.text
     assert "script-src 'self';" in policy
-    assert "unsafe-inline" not in policy
+    assert "script-src 'self' 'unsafe-inline'" not in policy
+    assert "style-src 'self' 'unsafe-inline'" not in policy
     assert "frame-ancestors 'none'" in policy
     assert "connect-src 'self'" in policy
     assert second.headers["content-security-policy"] != policy

@@ -44,12 +44,24 @@ class Watched:
 
     def _console(self, message: Any) -> None:
         text = message.text
-        if "Content Security Policy" in text or "Content-Security-Policy" in text:
-            self.csp_violations.append(text)
+        if text.startswith("CSP-violation"):
+            self.csp_violations.append(f"{self.page.url}: {text}")
+
+
+# The browser's own report of each violation, with the directive and the first characters
+# of what was blocked (the console message alone truncates both).
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const where = `${e.sourceFile}:${e.lineNumber}`;
+  console.error(`CSP-violation ${e.violatedDirective} sample=${e.sample} source=${where}`);
+});
+"""
 
 
 async def open_page(context: BrowserContext) -> Watched:
-    return Watched(await context.new_page())
+    page = await context.new_page()
+    await page.add_init_script(REPORT_VIOLATIONS)
+    return Watched(page)
 
 
 async def sign_in(page: Page, base_url: str, email: str, password: str) -> None:

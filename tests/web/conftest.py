@@ -26,7 +26,9 @@ from tests.helpers.browser import chromium
 @pytest.fixture(scope="session")
 async def web_url(app: FastAPI, settings: Settings) -> AsyncIterator[str]:
     if not (dist_of(settings) / "index.html").is_file():
-        pytest.fail("the web app is not built: `make test` builds it (python -m devstack.web_build)")
+        pytest.fail(
+            "the web app is not built: `make test` builds it (python -m devstack.web_build)"
+        )
     stop = asyncio.Event()
     relay = asyncio.create_task(OutboxRelay(settings).run(stop))
     await asyncio.wait_for(app.state.live_feed.ready.wait(), 30)

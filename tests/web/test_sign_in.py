@@ -59,7 +59,9 @@ async def test_each_role_lands_on_its_desk_and_a_reload_keeps_the_session(
     await context.close()
 
 
-async def test_a_wrong_password_is_said_in_russian(browser: Browser, web_url: str, signed_in: SignedIn) -> None:
+async def test_a_wrong_password_is_said_in_russian(
+    browser: Browser, web_url: str, signed_in: SignedIn
+) -> None:
     user = await signed_in(Role.CUSTOMER)
     context = await browser.new_context()
     watched = await open_page(context)

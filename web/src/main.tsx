@@ -10,12 +10,13 @@ import { ApiError } from "./api/problem";
 import { AuthProvider } from "./auth/AuthProvider";
 import { notices } from "./feedback/notices";
 import "./i18n";
+import "./pwa/start";
 import { ColorModeProvider } from "./theme/ColorMode";
+import { cspNonce } from "./theme/cspNonce";
 
-// The page's CSP allows styles only with this per-response nonce; emotion stamps it on
-// every <style> it inserts, so MUI works without 'unsafe-inline'.
-const nonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content;
-const emotionCache = createCache({ key: "css", ...(nonce && !nonce.startsWith("__") ? { nonce } : {}) });
+// The page's CSP allows style elements only with this per-response nonce; emotion stamps
+// it on every <style> it inserts, so MUI works without 'unsafe-inline'.
+const emotionCache = createCache({ key: "css", ...(cspNonce ? { nonce: cspNonce } : {}) });
 
 const queryClient = new QueryClient({
   defaultOptions: {

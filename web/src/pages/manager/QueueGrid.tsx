@@ -13,6 +13,7 @@ import { useTranslation } from "react-i18next";
 import { StateChip } from "../../components/StateChip";
 import { SlaCountdown } from "./SlaCountdown";
 import type { RequestView, SortField, SortParam } from "./queueApi";
+import { cspNonce } from "../../theme/cspNonce";
 
 export const PAGE_SIZES = [25, 50, 100];
 const SORTABLE: readonly string[] = ["created_at", "updated_at", "sla_due_at"];
@@ -89,6 +90,7 @@ export function QueueGrid(props: Props) {
   return (
     <DataGrid<RequestView>
       apiRef={props.apiRef}
+      {...(cspNonce ? { nonce: cspNonce } : {})}
       aria-label={t("grid.label")}
       rows={rows}
       columns={columns}

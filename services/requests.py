@@ -22,6 +22,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from core.settings import Settings
+from domain.access import can_view_request
 from domain.lifecycle import Action, Actor, ActorNotAllowed, State, StateConflict
 from domain.request_actions import update_of
 from domain.requests import (
@@ -194,7 +195,23 @@ class RequestCommands:
             # ago, or just before a crash): start it here as the sweeper would, once.
             if not await self.starts.start_if_pending(request_id):
                 raise
-        return await self._update(request_id, action, command, update_id)
+        try:
+            return await self._update(request_id, action, command, update_id)
+        except NotFound:
+            # Stored and started, yet no workflow takes the update: it has ended.
+            await self._refuse_if_finished(request_id, action, actor)
+            raise
+
+    async def _refuse_if_finished(self, request_id: str, action: Action, actor: Actor) -> None:
+        """A stored request whose workflow has ended (closed, cancelled) is a conflict,
+        not a missing request, for whoever may see it; others still get the 404."""
+        async with self.sessions() as session:
+            row = await repo.get(session, request_id)
+        if row is None:
+            return
+        view = repo.to_view(row)
+        if can_view_request(actor, view.customer_id, view.assignee_id):
+            raise StateConflict(f"the request is {view.state.value}; '{action}' is not possible")
 
     async def _update(
         self, request_id: str, action: Action, command: ActionInput, update_id: str | None

@@ -273,3 +273,24 @@ async def test_reads_are_cached_in_redis_and_written_through_on_change(
         assert served.json()["state"] == "assigned"
     finally:
         await redis.aclose()
+
+
+async def test_acting_on_a_finished_request_is_a_conflict_for_those_who_see_it(
+    client: httpx.AsyncClient, signed_in: SignedIn
+) -> None:
+    customer, stranger = await signed_in(Role.CUSTOMER), await signed_in(Role.CUSTOMER)
+    manager = await signed_in(Role.MANAGER)
+    executor = await signed_in(Role.EXECUTOR, skills=["plumbing"])
+    rid = (await create(client, customer)).json()["id"]
+    assert (await act(client, customer, rid, "cancel", {"reason": "передумал"})).status_code == 200
+
+    late = await client.post(
+        f"/requests/{rid}/assign",
+        json={"executor_id": executor.id},
+        headers=manager.headers | {"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert late.status_code == 409, late.text
+    assert "cancelled" in late.json()["detail"]
+    assert (await act(client, customer, rid, "cancel")).status_code == 409
+    # Someone who cannot see the request learns nothing about it.
+    assert (await act(client, stranger, rid, "cancel")).status_code == 404

@@ -24,7 +24,7 @@ from tests.helpers.browser import chromium
 
 
 @pytest.fixture(scope="session")
-async def web_url(app: FastAPI, settings: Settings) -> AsyncIterator[str]:
+async def web_url(app: FastAPI, settings: Settings) -> AsyncIterator[str]:  # noqa: F811
     if not (dist_of(settings) / "index.html").is_file():
         pytest.fail(
             "the web app is not built: `make test` builds it (python -m devstack.web_build)"

@@ -1,5 +1,6 @@
 """Signing in from the browser: Russian by default, each role lands on its desk, the
-refresh token never reaches script, the page runs under its CSP without a violation."""
+refresh token never reaches script, each desk runs under its CSP without a violation
+and has no serious or critical accessibility finding (axe-core)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,9 @@ async def test_each_role_lands_on_its_desk_and_a_reload_keeps_the_session(
     await watched.page.reload()
     await watched.page.wait_for_url(f"**{HOMES[role]}")
     await watched.page.get_by_role("button", name="Выйти").wait_for()
+    await watched.page.get_by_role("heading", level=1).wait_for()
+    violations = await serious_accessibility_violations(watched.page)
+    assert not violations, describe(violations)
     assert watched.csp_violations == []
     await context.close()
 

@@ -4,7 +4,8 @@ export interface Problem {
   title?: string;
   status?: number;
   detail?: string;
-  errors?: { loc?: (string | number)[]; msg?: string }[];
+  /** Field errors of a 422: where (e.g. ["body", "address"]) and what is wrong. */
+  errors?: { location?: (string | number)[]; message?: string; type?: string }[];
 }
 
 export class ApiError extends Error {

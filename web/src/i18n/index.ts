@@ -28,6 +28,7 @@ void i18n.use(initReactI18next).init({
   defaultNS: "common",
   ns: ["common", "customer", "manager", "executor", "desks"],
   interpolation: { escapeValue: false },
+  showSupportNotice: false,
 });
 
 export function languageOf(locale: string | null | undefined): Language {

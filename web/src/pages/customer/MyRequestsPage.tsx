@@ -17,7 +17,7 @@ import { StateChip } from "../../components/StateChip";
 import { ProblemAlert } from "../../feedback/ProblemAlert";
 import { PageLoading } from "../../layout/PageLoading";
 import type { RequestView } from "../../requests/useRequestAction";
-import { categoryLabel } from "./categories";
+import { categoryLabel } from "../../requests/categories";
 import { useFormats } from "./format";
 import { SlaHint } from "./SlaHint";
 

@@ -16,7 +16,7 @@ import { ApiError, unwrap } from "../../api/problem";
 import { useUser } from "../../auth/AuthProvider";
 import { ProblemAlert } from "../../feedback/ProblemAlert";
 import { notices } from "../../feedback/notices";
-import { CATEGORIES, categoryLabel } from "./categories";
+import { CATEGORIES, categoryLabel } from "../../requests/categories";
 import { PhotoPicker } from "./PhotoPicker";
 import { PhotoUploads } from "./PhotoUploads";
 import {

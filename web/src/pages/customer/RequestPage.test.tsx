@@ -82,7 +82,7 @@ test("a 409 refusal is told to the user and the request is read again", async ()
   await user.click(actionsArea().getByRole("button", { name: "Подтвердить" }));
 
   const alert = await actionsArea().findByRole("alert");
-  expect(alert).toHaveTextContent("Действие невозможно в текущем состоянии заявки. Данные обновлены.");
+  expect(alert).toHaveTextContent("Действие невозможно в текущем состоянии.");
   expect(alert).toHaveTextContent("the request is confirmed already");
   await waitFor(() => { expect(actionsArea().queryByRole("button", { name: "Подтвердить" })).not.toBeInTheDocument(); });
 });

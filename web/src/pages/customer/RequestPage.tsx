@@ -18,7 +18,7 @@ import { notices } from "../../feedback/notices";
 import { PageLoading } from "../../layout/PageLoading";
 import { liveEvents } from "../../live/liveEvents";
 import { useRequestAction, type RequestView } from "../../requests/useRequestAction";
-import { categoryLabel } from "./categories";
+import { categoryLabel } from "../../requests/categories";
 import { useFormats } from "./format";
 import { ReasonDialog } from "./ReasonDialog";
 import { RequestDocuments, documentsKey } from "./RequestDocuments";

@@ -3,7 +3,7 @@
 // so a reload or a sign-in after an expired session loses nothing, and a retry of a submit
 // whose answer was lost files the same request, not a second one.
 import type { components } from "../../api/schema";
-import type { Category } from "./categories";
+import type { Category } from "../../requests/categories";
 
 export interface Draft {
   category: Category | "";

@@ -17,6 +17,7 @@ import type { RequestView } from "../../requests/useRequestAction";
 import { JobActions } from "./JobActions";
 import { ACTIVE_STATES, formatWindow } from "./jobs";
 import type { Outbox } from "./useOutbox";
+import { useCategoryLabel } from "../../requests/categories";
 
 const SUMMARY_LENGTH = 160;
 
@@ -33,6 +34,7 @@ interface Props {
 
 export function JobCard({ job, outbox, summary = false }: Props) {
   const { t, i18n } = useTranslation("executor");
+  const categoryName = useCategoryLabel();
   const when = formatWindow(job, i18n.language);
   const open = ACTIVE_STATES.includes(job.state);
 
@@ -42,7 +44,7 @@ export function JobCard({ job, outbox, summary = false }: Props) {
         <Stack spacing={1.5}>
           <Stack direction="row" sx={{ alignItems: "center", justifyContent: "space-between", flexWrap: "wrap", gap: 1 }}>
             <Typography id={`job-${job.id}`} variant="h6" component={summary ? "h3" : "h1"} sx={{ wordBreak: "break-word" }}>
-              {job.category}
+              {categoryName(job.category)}
             </Typography>
             <StateChip state={job.state} />
           </Stack>
@@ -85,7 +87,7 @@ export function JobCard({ job, outbox, summary = false }: Props) {
               to={`/jobs/${job.id}`}
               size="large"
               sx={{ minHeight: 48 }}
-              aria-label={t("jobs.openJob", { category: job.category, address: job.address })}
+              aria-label={t("jobs.openJob", { category: categoryName(job.category), address: job.address })}
             >
               {t("jobs.open")}
             </Button>

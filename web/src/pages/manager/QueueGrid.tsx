@@ -14,6 +14,7 @@ import { StateChip } from "../../components/StateChip";
 import { SlaCountdown } from "./SlaCountdown";
 import type { RequestView, SortField, SortParam } from "./queueApi";
 import { cspNonce } from "../../theme/cspNonce";
+import { useCategoryLabel } from "../../requests/categories";
 
 export const PAGE_SIZES = [25, 50, 100];
 const SORTABLE: readonly string[] = ["created_at", "updated_at", "sla_due_at"];
@@ -48,6 +49,7 @@ function fromSortModel(model: GridSortModel): SortParam | null {
 
 export function QueueGrid(props: Props) {
   const { t, i18n } = useTranslation("manager");
+  const categoryName = useCategoryLabel();
   const { assigneeName, rows, page, pageSize, hasNextPage, changed, selectedId } = props;
   const language = i18n.language;
 
@@ -57,7 +59,13 @@ export function QueueGrid(props: Props) {
     return [
       { field: "state", headerName: t("columns.state"), width: 130, sortable: false, renderCell: ({ row }) => <StateChip state={row.state} /> },
       { field: "sla_due_at", headerName: t("columns.sla"), width: 320, renderCell: ({ row }) => <SlaCountdown request={row} /> },
-      { field: "category", headerName: t("columns.category"), width: 130, sortable: false },
+      {
+        field: "category",
+        headerName: t("columns.category"),
+        width: 150,
+        sortable: false,
+        valueFormatter: (value: string) => categoryName(value),
+      },
       { field: "address", headerName: t("columns.address"), flex: 1, minWidth: 180, sortable: false },
       { field: "created_at", headerName: t("columns.created"), width: 150, valueFormatter: (value: string) => when(value) },
       { field: "updated_at", headerName: t("columns.updated"), width: 150, valueFormatter: (value: string) => when(value) },
@@ -69,7 +77,7 @@ export function QueueGrid(props: Props) {
         valueGetter: (value: string | null) => assigneeName(value),
       },
     ];
-  }, [t, language, assigneeName]);
+  }, [t, language, assigneeName, categoryName]);
 
   const rowCount = hasNextPage ? -1 : page * pageSize + rows.length;
   // Stable objects: the grid takes a new sort model for a sort change and goes back to page one.

@@ -267,7 +267,7 @@ describe("a refused action", () => {
     await user.type(within(dialog).getByRole("textbox", { name: "Причина" }), "клиент передумал");
     await user.click(within(dialog).getByRole("button", { name: "Отменить заявку" }));
     expect(await within(dialog).findByRole("alert")).toHaveTextContent(
-      "Действие невозможно в текущем состоянии заявки. Данные обновлены. Подробности: request is assigned",
+      "Действие невозможно в текущем состоянии. Подробности: request is assigned",
     );
     const [post] = server.requestsTo("POST", `/requests/${A.id}/cancel`);
     expect(await post?.json()).toEqual({ reason: "клиент передумал" });

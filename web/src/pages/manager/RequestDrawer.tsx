@@ -19,6 +19,7 @@ import { Attachments } from "./Attachments";
 import { History, known } from "./History";
 import { SlaCountdown } from "./SlaCountdown";
 import { useRequest, useWebConfig, workflowUrl, type RequestView } from "./queueApi";
+import { useCategoryLabel } from "../../requests/categories";
 
 const SLA_STAGES = ["assign", "accept", "start", "complete", "auto_confirm"] as const;
 
@@ -60,6 +61,7 @@ function Section({ id, title, children }: { id: string; title: string; children:
 
 export function RequestDrawer({ requestId, row, assigneeName, onClose, onAction }: Props) {
   const { t, i18n } = useTranslation("manager");
+  const categoryName = useCategoryLabel();
   const { t: tc } = useTranslation();
   const query = useRequest(requestId);
   const config = useWebConfig();
@@ -102,7 +104,7 @@ export function RequestDrawer({ requestId, row, assigneeName, onClose, onAction 
             {request.paperwork_failed && <Alert severity="warning">{t("drawer.paperworkFailed")}</Alert>}
             <Section id="drawer-details" title={t("drawer.details")}>
               <Box component="dl" sx={{ m: 0, display: "grid", gap: 1 }}>
-                <Field label={t("drawer.category")}>{request.category}</Field>
+                <Field label={t("drawer.category")}>{categoryName(request.category)}</Field>
                 <Field label={t("drawer.address")}>{request.address}</Field>
                 <Field label={t("drawer.description")}>{request.description}</Field>
                 <Field label={t("drawer.assignee")}>{assigneeName(request.assignee_id)}</Field>

@@ -126,7 +126,7 @@ describe("SecurityPage", () => {
     await userEvent.click(await screen.findByRole("button", { name: "Одобрить" }));
 
     const alert = await screen.findByRole("alert");
-    expect(alert).toHaveTextContent("Действие невозможно в текущем состоянии заявки.");
+    expect(alert).toHaveTextContent("Действие невозможно в текущем состоянии.");
     expect(alert).toHaveTextContent("nothing to decide: the verification is verified");
   });
 

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bridges.outbox_relay import OutboxRelay
 from core.settings import Settings
 from domain.lifecycle import Role
 from tests.helpers.api_client import SignedIn, User, act, create
 from tests.helpers.api_server import serving
+from tests.helpers.relay import running_relay
 
 
 @pytest.fixture
@@ -28,11 +28,8 @@ async def base_url(app: FastAPI) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def relay(settings: Settings) -> AsyncIterator[None]:
-    stop = asyncio.Event()
-    task = asyncio.create_task(OutboxRelay(settings).run(stop))
-    yield
-    stop.set()
-    await asyncio.wait_for(task, 30)
+    async with running_relay(settings):
+        yield
 
 
 @dataclass

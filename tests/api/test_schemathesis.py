@@ -17,19 +17,17 @@ import os
 import random
 import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from core.settings import REPO_ROOT
 from domain.lifecycle import Role
 from tests.helpers.api_client import BODY, PASSWORD, SignedIn, User, act, create
-from tests.helpers.processes import free_port
+from tests.helpers.api_server import serving
 
 ROLES = (Role.CUSTOMER, Role.EXECUTOR, Role.MANAGER, Role.ADMIN)
 CHECKS = (
@@ -65,33 +63,11 @@ async def seed_requests(client: httpx.AsyncClient, users: dict[Role, User]) -> N
             assert done.status_code == 200, done.text
 
 
-@asynccontextmanager
-async def served(app: FastAPI) -> AsyncIterator[str]:
+def served(app: FastAPI) -> AbstractAsyncContextManager[str]:
     """The run's app (its lifespan already entered by the fixture) behind a real socket."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            lifespan="off",
-            log_level="warning",
-            # The client address comes from X-Forwarded-For, so this run's throttling
-            # counters are its own (see schemathesis_hooks).
-            proxy_headers=True,
-            forwarded_allow_ips="127.0.0.1",
-        )
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await serving
+    # The client address comes from X-Forwarded-For, so this run's throttling counters
+    # are its own (see schemathesis_hooks).
+    return serving(app, proxy_headers=True, forwarded_allow_ips="127.0.0.1")
 
 
 def schemathesis_command(schema: Path, base_url: str, client_ip: str) -> list[str]:

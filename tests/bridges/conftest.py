@@ -1,21 +1,17 @@
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
-from bridges.outbox_relay import OutboxRelay
 from core.settings import Settings
 from tests.helpers.kafka_probe import KafkaProbe
+from tests.helpers.relay import running_relay
 
 
 @pytest.fixture
 async def relay(settings: Settings) -> AsyncIterator[None]:
     """An outbox relay serving the run's database for the duration of one test."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(OutboxRelay(settings).run(stop))
-    yield
-    stop.set()
-    await asyncio.wait_for(task, 30)
+    async with running_relay(settings):
+        yield
 
 
 @pytest.fixture

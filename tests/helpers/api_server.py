@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -14,8 +15,9 @@ from tests.helpers.processes import free_port
 
 
 @asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """Serve an app whose lifespan already runs; yields its base URL."""
+async def serving(app: FastAPI, **options: Any) -> AsyncIterator[str]:
+    """Serve an app whose lifespan already runs; yields its base URL. `options` go to
+    uvicorn.Config (e.g. proxy headers)."""
     port = free_port()
     config = uvicorn.Config(
         app,
@@ -25,6 +27,7 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
         log_level="warning",
         # Open event streams never end by themselves: stopping must not wait for them.
         timeout_graceful_shutdown=1,
+        **options,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -1,8 +1,6 @@
 """The request cache never goes back to an older version."""
 
-import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 
@@ -10,29 +8,11 @@ from core.settings import Settings
 from domain.lifecycle import State
 from domain.requests import RequestView
 from store import cache
+from tests.helpers.request_views import request_view
 
 
 def _view(version: int, state: State) -> RequestView:
-    now = datetime.now(UTC)
-    return RequestView(
-        id=str(uuid.uuid4()),
-        customer_id=str(uuid.uuid4()),
-        category="plumbing",
-        description="d",
-        address="a",
-        state=state,
-        assignee_id=None,
-        window_start=None,
-        window_end=None,
-        budget=None,
-        report=None,
-        sla_stage=None,
-        sla_due_at=None,
-        sla_breached=False,
-        version=version,
-        created_at=now,
-        updated_at=now,
-    )
+    return request_view(version=version, state=state)
 
 
 async def test_an_older_view_never_replaces_a_newer_one(settings: Settings) -> None:

@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from playwright.async_api import Browser
 
 from api.web_app import dist_of
-from bridges.outbox_relay import OutboxRelay
 from core.settings import Settings
 from tests.helpers.api_client import (  # noqa: F401 - fixtures the web tests share
     app,
@@ -20,6 +19,7 @@ from tests.helpers.api_client import (  # noqa: F401 - fixtures the web tests sh
     signed_in,
 )
 from tests.helpers.api_server import serving
+from tests.helpers.relay import running_relay
 from tests.helpers.browser import chromium
 
 
@@ -29,13 +29,9 @@ async def web_url(app: FastAPI, settings: Settings) -> AsyncIterator[str]:  # no
         pytest.fail(
             "the web app is not built: `make test` builds it (python -m devstack.web_build)"
         )
-    stop = asyncio.Event()
-    relay = asyncio.create_task(OutboxRelay(settings).run(stop))
     await asyncio.wait_for(app.state.live_feed.ready.wait(), 30)
-    async with serving(app) as url:
+    async with running_relay(settings), serving(app) as url:
         yield url
-    stop.set()
-    await asyncio.wait_for(relay, 30)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import pytest
 from api.live.hub import QUEUE_SIZE, LiveHub
 from domain.lifecycle import Actor, Role, State
 from domain.requests import RequestView
+from tests.helpers.request_views import request_view
 
 pytestmark = pytest.mark.fast
 
@@ -21,24 +22,8 @@ NOW = datetime.now(UTC)
 
 
 def view(state: State = State.NEW, assignee: str | None = None, rid: str = "") -> RequestView:
-    return RequestView(
-        id=rid or str(uuid.uuid4()),
-        customer_id=CUSTOMER.id,
-        category="plumbing",
-        description="Течёт кран",
-        address="Москва, ул. Льва Толстого, 16",
-        state=state,
-        assignee_id=assignee,
-        window_start=None,
-        window_end=None,
-        budget=None,
-        report=None,
-        sla_stage=None,
-        sla_due_at=None,
-        sla_breached=False,
-        version=1,
-        created_at=NOW,
-        updated_at=NOW,
+    return request_view(
+        id=rid or str(uuid.uuid4()), customer_id=CUSTOMER.id, state=state, assignee_id=assignee
     )
 
 

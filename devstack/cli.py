@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -51,6 +52,8 @@ class Stack:
 
 def up(settings: Settings, *, detach: bool, infra_only: bool, test_tools: bool) -> int:
     started = time.monotonic()
+    # Infra another command started (tests run on `--infra-only`) outlives our failure.
+    kept = _running_infra(settings)
     try:
         _refuse_insecure_secrets(settings)
         stack = Stack.load(settings, test_tools=test_tools)
@@ -59,8 +62,15 @@ def up(settings: Settings, *, detach: bool, infra_only: bool, test_tools: bool) 
         _bring_up(stack, infra_only=infra_only)
     except StackError as error:
         say(error.render())
-        _stop_everything(settings)
-        say("stopped everything this command started; nothing is left running")
+        if kept:
+            _stop_all_but(settings, kept)
+            say(
+                "stopped everything this command started; "
+                f"{', '.join(sorted(kept))} was running before and is left running"
+            )
+        else:
+            _stop_everything(settings)
+            say("stopped everything this command started; nothing is left running")
         return 1
     say(f"✓ platform ready in {time.monotonic() - started:.1f} s")
     _print_urls(stack, infra_only=infra_only)
@@ -104,15 +114,13 @@ def _bring_up(stack: Stack, *, infra_only: bool) -> None:
     for tier in tiers:
         services = stack.tier(tier)
         step(f"starting {', '.join(s.name for s in services)}")
+        if tier == APP:
+            asyncio.run(_start_bounded(stack, services, _start_slots()))
+            continue
         for service in services:
-            if tier == APP:
-                # Our own processes always run the checked-out code; infra is left alone.
-                stack.supervisor.restart(service.name)
-            else:
-                stack.supervisor.start(service.name)
+            stack.supervisor.start(service.name)
         asyncio.run(_wait_ready(stack, services))
-        if tier == INFRA:
-            asyncio.run(_provision(stack.settings))
+        asyncio.run(_provision(stack.settings))
     if not infra_only:
         step("seeding demo data (idempotent)")
         asyncio.run(demo.seed(stack.settings))
@@ -136,6 +144,27 @@ def _check_ports_free(services: list[Service]) -> None:
 
 async def _wait_ready(stack: Stack, services: list[Service]) -> None:
     await asyncio.gather(*(_wait_one(stack, s) for s in services))
+
+
+def _start_slots() -> int:
+    """How many of our processes start at once: one per core. A dozen started together
+    on two cores shared the CPU of their imports, so each one's readiness deadline ran
+    out while all of them were still starting."""
+    return max(2, os.cpu_count() or 2)
+
+
+async def _start_bounded(stack: Stack, services: list[Service], slots: int) -> None:
+    """Start `services` in their order, at most `slots` of them starting at a time; a
+    service's readiness deadline runs from its own start."""
+    gate = asyncio.Semaphore(slots)
+
+    async def start_one(service: Service) -> None:
+        async with gate:
+            # Our own processes always run the checked-out code; infra is left alone.
+            await asyncio.to_thread(stack.supervisor.restart, service.name)
+            await _wait_one(stack, service)
+
+    await asyncio.gather(*(start_one(s) for s in services))
 
 
 async def _wait_one(stack: Stack, service: Service) -> None:
@@ -246,6 +275,20 @@ def _follow_until_interrupted(stack: Stack) -> int:
     finally:
         follower.terminate()
     return down(stack.settings)
+
+
+def _running_infra(settings: Settings) -> set[str]:
+    processes = Supervisor(Layout.of(settings)).info()
+    infra = {s.name for s in all_services(settings, install.toolset(settings)) if s.tier == INFRA}
+    return {name for name in infra if processes.get(name, {}).get("statename") == "RUNNING"}
+
+
+def _stop_all_but(settings: Settings, kept: set[str]) -> None:
+    """Stop every process except `kept`, apps first; supervisord stays for `kept`."""
+    services = all_services(settings, install.toolset(settings))
+    supervisor = Supervisor(Layout.of(settings))
+    supervisor.stop([s.name for s in services if s.tier == APP])
+    supervisor.stop([s.name for s in services if s.tier == INFRA and s.name not in kept])
 
 
 def _stop_everything(settings: Settings) -> None:

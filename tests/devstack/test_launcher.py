@@ -1,5 +1,6 @@
 """The launcher: clear failures that leave nothing running, and idempotent starts."""
 
+import asyncio
 import os
 import shutil
 import socket
@@ -7,14 +8,16 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from core.settings import REPO_ROOT, Settings
-from devstack.cli import _check_ports_free
+from devstack import cli
+from devstack.cli import Stack, _check_ports_free
 from devstack.errors import StackError
 from devstack.install import toolset
-from devstack.services import all_services, redis_service
+from devstack.services import APP, Service, all_services, redis_service
 from devstack.supervisor import Layout, Supervisor, render_config
 
 
@@ -121,3 +124,41 @@ def test_a_second_up_on_a_running_stack_changes_nothing(local_stack: Settings) -
     after = {n: p["pid"] for n, p in supervisor.info().items() if p["statename"] == "RUNNING"}
     assert {n: after[n] for n in before} == before
     assert {"postgres", "redis", "kafka", "temporal"} <= set(after)
+
+
+def test_our_python_processes_keep_their_bytecode_out_of_the_checkout(
+    settings: Settings,
+) -> None:
+    config = render_config(Layout.of(settings), all_services(settings, toolset(settings)))
+    section = config.split("[program:worker-requests-1]")[1].split("[program:")[0]
+    # An inherited PYTHONDONTWRITEBYTECODE made every start compile everything again.
+    assert 'PYTHONDONTWRITEBYTECODE=""' in section
+    prefix = settings.state_dir.resolve() / "pycache"
+    assert f'PYTHONPYCACHEPREFIX="{prefix}"' in section
+
+
+def test_our_processes_start_a_few_at_a_time_in_their_order(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    starting: set[str] = set()
+    widest = 0
+    order: list[str] = []
+
+    class Recorder:
+        def restart(self, name: str) -> None:
+            nonlocal widest
+            order.append(name)
+            starting.add(name)
+            widest = max(widest, len(starting))
+
+    async def ready(_stack: object, service: Service) -> None:
+        await asyncio.sleep(0.01)
+        starting.discard(service.name)
+
+    services = [s for s in all_services(settings, toolset(settings)) if s.tier == APP]
+    stack = Stack(settings, Layout.of(settings), cast(Supervisor, Recorder()), services)
+    monkeypatch.setattr(cli, "_wait_one", ready)
+    asyncio.run(cli._start_bounded(stack, services, slots=2))
+    assert widest == 2
+    assert order[0] == "api"  # the web app's URL is the first thing `make up` promises
+    assert sorted(order) == sorted(s.name for s in services)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncGenerator
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
+from starlette.types import Send
 
 from api.deps import CurrentActor
-from api.live.hub import LiveEvent, LiveHub, Stream
+from api.live.hub import LiveEvent, LiveHub
 from api.presenters import request_public
 from domain.lifecycle import Actor
 
@@ -28,7 +29,7 @@ def get_hub(request: Request) -> LiveHub:
     return hub
 
 
-def frame(hub: LiveHub, event: LiveEvent, actor: Actor) -> str:
+def frame(event: LiveEvent, actor: Actor) -> str:
     if event.visible_to(actor):
         name = "request"
         data = {
@@ -40,36 +41,45 @@ def frame(hub: LiveHub, event: LiveEvent, actor: Actor) -> str:
         name = "gone"
         data = {"type": event.type, "occurred_at": event.occurred_at, "id": event.view.id}
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return f"id: {hub.event_id(event)}\nevent: {name}\ndata: {payload}\n\n"
+    return f"id: {event.id}\nevent: {name}\ndata: {payload}\n\n"
+
+
+def reset_frame(position: str) -> str:
+    # With the id, a client that reconnects after refetching resumes from here.
+    return f"id: {position}\nevent: reset\ndata: {{}}\n\n"
 
 
 async def frames(
-    hub: LiveHub, stream: Stream, actor: Actor, last_event_id: str | None
-) -> AsyncIterator[str]:
+    hub: LiveHub, actor: Actor, last_event_id: str | None
+) -> AsyncGenerator[str, None]:
+    # Opened here, not in the endpoint: a connection that drops before its body is sent
+    # never runs this generator, and would leave a stream nobody closes.
+    stream = hub.open(actor, last_event_id)
     try:
         yield f"retry: {RECONNECT_MS}\n\n"
-        if last_event_id:
-            missed = hub.missed_since(last_event_id, actor)
-            if missed is None:
-                yield "event: reset\ndata: {}\n\n"
-            else:
-                for event in missed:
-                    yield frame(hub, event, actor)
         while True:
-            if stream.overflowed:
-                # This client fell behind: drop what is queued and have it refetch.
-                while not stream.queue.empty():
-                    stream.queue.get_nowait()
-                stream.overflowed = False
-                yield "event: reset\ndata: {}\n\n"
-            try:
-                event = await asyncio.wait_for(stream.queue.get(), KEEPALIVE_S)
-            except TimeoutError:
+            position = stream.take_reset()
+            if position is not None:
+                yield reset_frame(position)
+            elif (event := stream.pop()) is not None:
+                yield frame(event, actor)
+            elif not await stream.wait(KEEPALIVE_S):
                 yield ": keepalive\n\n"
-                continue
-            yield frame(hub, event, actor)
     finally:
         hub.close(stream)
+
+
+class EventStreamResponse(StreamingResponse):
+    """Closes its generator however the answer ends: Starlette's loop leaves one that a
+    failed send interrupted to the garbage collector, and its stream open until then."""
+
+    def __init__(self, content: AsyncGenerator[str, None], **options: Any) -> None:
+        super().__init__(content, **options)
+        self._frames = content
+
+    async def stream_response(self, send: Send) -> None:
+        async with contextlib.aclosing(self._frames):
+            await super().stream_response(send)
 
 
 @router.get(
@@ -86,10 +96,8 @@ async def stream_events(
     actor: CurrentActor,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
 ) -> StreamingResponse:
-    hub = get_hub(request)
-    stream = hub.open(actor)
-    return StreamingResponse(
-        frames(hub, stream, actor, last_event_id),
+    return EventStreamResponse(
+        frames(get_hub(request), actor, last_event_id),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

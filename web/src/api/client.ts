@@ -7,29 +7,33 @@ import { session } from "../auth/session";
 
 export const api = createClient<paths>({ baseUrl: "" });
 
-const retried = new WeakSet<Request>();
+// The request sent has spent its body by the time its answer comes, so a write could not be
+// repeated from it: a copy taken before sending is kept per call until its answer is in.
+const spares = new Map<string, Request>();
 
 const authMiddleware: Middleware = {
-  onRequest({ request }) {
+  onRequest({ request, id }) {
     const token = session.accessToken();
     if (token && !request.headers.has("Authorization")) {
       request.headers.set("Authorization", `Bearer ${token}`);
     }
+    if (!request.url.includes("/auth/session")) spares.set(id, request.clone());
     return request;
   },
-  async onResponse({ request, response }) {
-    if (response.status !== 401 || retried.has(request) || request.url.includes("/auth/session")) {
-      return response;
-    }
+  onError({ id }) {
+    spares.delete(id);
+  },
+  async onResponse({ response, id, options }) {
+    const spare = spares.get(id);
+    spares.delete(id);
+    if (response.status !== 401 || !spare) return response;
     const token = await session.refresh();
     if (!token) {
       session.expire();
       return response;
     }
-    const again = new Request(request, { headers: new Headers(request.headers) });
-    again.headers.set("Authorization", `Bearer ${token}`);
-    retried.add(again);
-    return fetch(again);
+    spare.headers.set("Authorization", `Bearer ${token}`);
+    return options.fetch(spare);
   },
 };
 

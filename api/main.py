@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.analytics_host import HostedSink
 from api.docs import install_docs
 from api.limits import BodyLimitMiddleware
 from api.live.hub import LiveHub
@@ -48,9 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feed = KafkaFeed(settings, app.state.live_hub, app.state.resources.requests)
         feed.start()
         app.state.live_feed = feed
+        sink = HostedSink(app.state.resources)
+        if settings.sink_runs_in_api:
+            sink.start()
+        app.state.analytics_sink = sink
         try:
             yield
         finally:
+            await sink.stop()
             await feed.stop()
             await app.state.resources.close()
 

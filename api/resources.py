@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from temporalio.client import Client
 
+from analytics.store import AnalyticsStore
 from core.clickhouse import connect_clickhouse
 from core.settings import Settings
 from services.auth import AuthService
@@ -42,6 +43,7 @@ class Resources:
     telegram_links: TelegramLinks
     _temporal: Client | None = None
     _clickhouse: Any = None
+    _analytics: AnalyticsStore | None = None
     _temporal_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _clickhouse_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -85,6 +87,16 @@ class Resources:
             if self._clickhouse is None:
                 self._clickhouse = await asyncio.to_thread(connect_clickhouse, self.settings)
         return self._clickhouse
+
+    async def analytics(self) -> AnalyticsStore:
+        """The analytics store with its schema applied (on first use, like the client)."""
+        client = await self.clickhouse()
+        async with self._clickhouse_lock:
+            if self._analytics is None:
+                self._analytics = await asyncio.to_thread(
+                    AnalyticsStore.open, self.settings, client
+                )
+        return self._analytics
 
     async def close(self) -> None:
         # Creates answered just now may still be starting their workflows: let them

@@ -1,6 +1,9 @@
 """The bridges process and its tools.
 
 python -m bridges run                       serve: outbox relay (+ metrics)
+python -m bridges sink                      serve: Kafka → ClickHouse analytics sink
+python -m bridges analytics-rebuild --from kafka|postgres   rebuild the analytics
+python -m bridges analytics-counts          events and requests in the analytics store
 python -m bridges ready                     exit 0 when the relay is cycling
 python -m bridges bot [--mode polling|webhook]  the executors' Telegram bot
 python -m bridges status                    outbox backlog, oldest age, per topic
@@ -25,6 +28,10 @@ import psycopg
 from aiokafka import AIOKafkaConsumer
 from prometheus_client import start_http_server
 
+from analytics.rebuild import RebuildResult, rebuild
+from analytics.sink import AnalyticsSink
+from analytics.store import AnalyticsStore
+from bridges import analytics_sources
 from bridges.consumer import parse
 from bridges.outbox_relay import OutboxRelay, relay_status
 from bridges.telegram_bot import runner as bot_runner
@@ -47,6 +54,33 @@ async def serve(settings: Settings) -> None:
     log.info("bridges.start", relay_metrics=settings.relay.metrics_port)
     await OutboxRelay(settings).run(stop)
     log.info("bridges.stop")
+
+
+async def serve_sink(settings: Settings) -> None:
+    stop = _stop_on_signals()
+    store = await asyncio.to_thread(AnalyticsStore.open, settings)
+    log.info("analytics_sink.start", group=settings.analytics.consumer_group)
+    await AnalyticsSink(settings, store).run(stop)
+    log.info("analytics_sink.stop")
+
+
+async def rebuild_analytics(settings: Settings, source: str) -> RebuildResult:
+    store = await asyncio.to_thread(AnalyticsStore.open, settings)
+    if source == "kafka":
+        total, ends = await analytics_sources.kafka_count(settings)
+        print(f"rebuilding the analytics from Kafka ({total} records)", file=sys.stderr)
+        return await rebuild(store, analytics_sources.from_kafka(settings, ends), total=total)
+    total = await analytics_sources.postgres_count(settings)
+    print(f"rebuilding the analytics from PostgreSQL ({total} events)", file=sys.stderr)
+    return await rebuild(store, analytics_sources.from_postgres(settings), total=total)
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
 
 
 async def serve_bot(settings: Settings) -> None:
@@ -157,6 +191,10 @@ def main(argv: list[str]) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="serve the outbox relay")
     commands.add_parser("ready", help="exit 0 when the relay is cycling")
+    commands.add_parser("sink", help="serve the Kafka → ClickHouse analytics sink")
+    rebuild_cmd = commands.add_parser("analytics-rebuild", help="rebuild the analytics")
+    rebuild_cmd.add_argument("--from", dest="source", choices=["kafka", "postgres"], required=True)
+    commands.add_parser("analytics-counts", help="events and requests in the analytics store")
     bot_cmd = commands.add_parser("bot", help="serve the executors' Telegram bot")
     bot_cmd.add_argument("--mode", choices=["polling", "webhook"], help="default: settings")
     commands.add_parser("status", help="outbox backlog and age")
@@ -177,7 +215,7 @@ def main(argv: list[str]) -> int:
         settings = settings.model_copy(
             update={"telegram": settings.telegram.model_copy(update={"mode": args.mode})}
         )
-    if args.command in ("run", "bot"):
+    if args.command in ("run", "bot", "sink"):
         try:
             refuse_insecure_secrets(settings, f"bridges {args.command}")
         except InsecureSecrets as error:
@@ -187,6 +225,17 @@ def main(argv: list[str]) -> int:
         asyncio.run(serve(settings))
     elif args.command == "bot":
         asyncio.run(serve_bot(settings))
+    elif args.command == "sink":
+        asyncio.run(serve_sink(settings))
+    elif args.command == "analytics-rebuild":
+        result = asyncio.run(rebuild_analytics(settings, args.source))
+        print(
+            f"\n{result.written} events written, {result.bad} not valid, in {result.seconds:.1f} s",
+            file=sys.stderr,
+        )
+    elif args.command == "analytics-counts":
+        store = AnalyticsStore.open(settings)
+        print(json.dumps(store.counts()))
     elif args.command == "ready":
         try:
             print(asyncio.run(check_ready(settings)))

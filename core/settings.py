@@ -131,7 +131,26 @@ class ClickHouseSettings(BaseModel):
     # Empty means "embedded chDB under the state directory"; any ClickHouse server DSN
     # (e.g. http://user:pass@host:8123/db) works unchanged through clickhouse-connect.
     dsn: str = ""
-    database: str = "analytics"
+    # An identifier: it is written into the DDL and queries, never taken from a caller.
+    database: str = Field(default="analytics", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class AnalyticsSettings(BaseModel):
+    """The Kafka → ClickHouse sink and the reports read from it."""
+
+    consumer_group: str = "analytics-sink"
+    # Who runs the sink: None means "the API, when the store is embedded chDB" (only one
+    # process may open it, and the API must read it); with a ClickHouse server the sink
+    # runs as its own process (`python -m bridges sink`) unless this says otherwise.
+    sink_in_api: bool | None = None
+    batch_max: int = Field(default=5000, ge=1, le=100_000)
+    # A batch is written when it is full or this long after its first event.
+    flush_interval_s: float = Field(default=0.5, gt=0)
+    # Offsets are committed at most this often; a crash replays the rest, and the
+    # store's de-duplication on event_id makes the replay harmless.
+    commit_interval_s: float = Field(default=1.0, ge=0)
+    # Utilization counts time on jobs against this many working hours per active day.
+    workday_hours: float = Field(default=8.0, gt=0, le=24)
 
 
 class ApiSettings(BaseModel):
@@ -377,6 +396,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     relay: RelaySettings = RelaySettings()
     clickhouse: ClickHouseSettings = ClickHouseSettings()
+    analytics: AnalyticsSettings = AnalyticsSettings()
     api: ApiSettings = ApiSettings()
     auth: AuthSettings = AuthSettings()
     sla: SlaSettings = SlaSettings()
@@ -417,6 +437,15 @@ class Settings(BaseSettings):
     @property
     def clickhouse_dsn(self) -> str:
         return self.clickhouse.dsn or f"chdb://{self.state_dir.resolve() / 'clickhouse'}"
+
+    @property
+    def clickhouse_embedded(self) -> bool:
+        return self.clickhouse_dsn.startswith("chdb:")
+
+    @property
+    def sink_runs_in_api(self) -> bool:
+        hosted = self.analytics.sink_in_api
+        return self.clickhouse_embedded if hosted is None else hosted
 
 
 @lru_cache(maxsize=1)

@@ -139,3 +139,21 @@ def _range(
     if since:
         return "created_at >= %s", (since,)
     raise ValueError("no range of rows given")
+
+
+async def events_after(
+    conn: Connection, after_id: int, limit: int
+) -> list[tuple[int, str, dict[str, object]]]:
+    """(id, topic, envelope) of the outbox rows after `after_id`, published or not, in
+    id order: the analytics rebuild reads the whole retained history this way."""
+    cursor = await conn.execute(
+        "SELECT id, topic, envelope FROM outbox WHERE id > %s ORDER BY id LIMIT %s",
+        (after_id, limit),
+    )
+    return [(int(row[0]), str(row[1]), dict(row[2])) for row in await cursor.fetchall()]
+
+
+async def event_count(conn: Connection) -> int:
+    cursor = await conn.execute("SELECT count(*) FROM outbox")
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0

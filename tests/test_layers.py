@@ -24,8 +24,9 @@ ALLOWED: dict[str, frozenset[str]] = {
         {"core", "domain", "store", "integrations", "notifications", "paperwork"}
     ),
     "services": frozenset({"core", "domain", "store", "workflows"}),
-    "api": frozenset({"core", "domain", "store", "services", "workflows"}),
-    "bridges": frozenset({"core", "domain", "store", "services"}),
+    "analytics": frozenset({"core", "domain"}),
+    "api": frozenset({"core", "domain", "store", "services", "workflows", "analytics"}),
+    "bridges": frozenset({"core", "domain", "store", "services", "analytics"}),
 }
 OURS = frozenset(ALLOWED) | {"devstack", "worker", "bench", "tests"}
 

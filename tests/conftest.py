@@ -104,6 +104,11 @@ def settings(local_stack: Settings, tmp_path_factory: pytest.TempPathFactory) ->
             "clickhouse": local_stack.clickhouse.model_copy(
                 update={"dsn": f"chdb://{tmp_path_factory.mktemp('clickhouse')}"}
             ),
+            # The run's own sink group: it reads the topics from the start, into the
+            # run's own store, without moving the platform's offsets.
+            "analytics": local_stack.analytics.model_copy(
+                update={"consumer_group": f"test-{RUN_ID}-analytics"}
+            ),
             # The run's own mail server and Telegram emulator (started by fixtures below).
             "smtp": local_stack.smtp.model_copy(update={"port": free_port()}),
             "telegram": local_stack.telegram.model_copy(

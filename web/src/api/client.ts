@@ -11,6 +11,11 @@ export const api = createClient<paths>({ baseUrl: "" });
 // repeated from it: a copy taken before sending is kept per call until its answer is in.
 const spares = new Map<string, Request>();
 
+function bearer(request: Request): string | null {
+  const header = request.headers.get("Authorization");
+  return header?.startsWith("Bearer ") ? header.slice("Bearer ".length) : null;
+}
+
 const authMiddleware: Middleware = {
   onRequest({ request, id }) {
     const token = session.accessToken();
@@ -23,11 +28,11 @@ const authMiddleware: Middleware = {
   onError({ id }) {
     spares.delete(id);
   },
-  async onResponse({ response, id, options }) {
+  async onResponse({ request, response, id, options }) {
     const spare = spares.get(id);
     spares.delete(id);
     if (response.status !== 401 || !spare) return response;
-    const token = await session.refresh();
+    const token = await session.refresh(bearer(request));
     if (!token) {
       session.expire();
       return response;

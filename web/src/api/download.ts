@@ -6,9 +6,10 @@ import { session } from "../auth/session";
 export async function fetchBlob(path: string): Promise<Blob> {
   const call = (token: string | null) =>
     fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-  let response = await call(session.accessToken());
+  const sent = session.accessToken();
+  let response = await call(sent);
   if (response.status === 401) {
-    const token = await session.refresh();
+    const token = await session.refresh(sent);
     if (!token) session.expire();
     else response = await call(token);
   }

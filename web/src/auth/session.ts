@@ -40,10 +40,57 @@ async function refreshOnce(): Promise<string | null> {
     if (!response.ok) return null;
     const answer = (await response.json()) as TokenAnswer;
     session.accept(answer);
+    channel?.postMessage({ type: "renewed", access_token: answer.access_token } satisfies Renewed);
     return answer.access_token;
   } catch {
     return null;
   }
+}
+
+// The refresh cookie is spent by each use and a spent one signs the session out everywhere,
+// so the tabs of this browser take turns: one refreshes under a lock and tells the others
+// the new token; a tab that waited for the lock takes that token instead of spending again.
+const LOCK = "sra-refresh";
+const CHANNEL = "sra-session";
+// How long the refreshing tab keeps the lock after telling the others, so that its message
+// reaches them before a tab queued behind it looks at its own token.
+const HANDOVER_MS = 150;
+
+interface Renewed {
+  type: "renewed";
+  access_token: string;
+}
+
+const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(CHANNEL) : null;
+channel?.addEventListener("message", (event: MessageEvent<Partial<Renewed>>) => {
+  // A tab that is signed out or expired stays so: only a live session takes the new token.
+  const token = event.data.access_token;
+  if (event.data.type !== "renewed" || !token || accessToken === null) return;
+  accessToken = token;
+  notify();
+});
+
+function refreshAcrossTabs(stale: string | null): Promise<string | null> {
+  const locks = typeof navigator === "undefined" ? undefined : navigator.locks;
+  if (!locks) return refreshOnce();
+  return new Promise((resolve) => {
+    let held = false;
+    locks
+      .request(LOCK, async () => {
+        held = true;
+        if (accessToken !== null && accessToken !== stale) {
+          resolve(accessToken);
+          return;
+        }
+        const token = await refreshOnce();
+        resolve(token);
+        if (token) await new Promise((done) => setTimeout(done, HANDOVER_MS));
+      })
+      .catch(() => {
+        // No lock to be had (an old or locked-down browser): this tab's single flight still holds.
+        if (!held) resolve(refreshOnce());
+      });
+  });
 }
 
 export const session = {
@@ -54,9 +101,12 @@ export const session = {
     expired = false;
     notify();
   },
-  /** One refresh at a time: parallel 401s share it, so the rotated cookie is spent once. */
-  refresh(): Promise<string | null> {
-    refreshing ??= refreshOnce().finally(() => {
+  /** One refresh at a time: parallel 401s share it, so the rotated cookie is spent once.
+   * `stale` is the token that was refused; a different one in hand (renewed meanwhile by
+   * another tab) is answered without a refresh. */
+  refresh(stale: string | null = accessToken): Promise<string | null> {
+    if (accessToken !== null && stale !== null && accessToken !== stale) return Promise.resolve(accessToken);
+    refreshing ??= refreshAcrossTabs(stale).finally(() => {
       refreshing = null;
     });
     return refreshing;

@@ -133,6 +133,16 @@ class LiveHub:
             stream.offer(event)
         return event
 
+    def new_epoch(self) -> None:
+        """Events may have been lost (the feed reconnected at the latest offsets): the
+        positions handed out so far mean nothing any more, and every open stream is told
+        to refetch."""
+        self.epoch = secrets.token_hex(4)
+        self._seq = 0
+        self._ring.clear()
+        for stream in self._streams:
+            stream.reset(self.position)
+
     def open(self, actor: Actor, last_event_id: str | None = None) -> Stream:
         """A stream for the actor, with what it missed after `last_event_id` to send
         first. Taken in one step, with no await: every event is either in the replay

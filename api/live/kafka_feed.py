@@ -1,6 +1,10 @@
 """Feeds the hub from Kafka: the request and workflow topics, from the latest offsets
 (history is the REST API's job), without a consumer group, since every API process
 needs every event. Kafka being away only pauses live updates; the API keeps serving.
+
+Each (re)connection starts from the latest offsets, so whatever was published while the
+feed was away is lost to it: the hub then starts a new epoch, and every open stream is
+told to refetch rather than left with a silent gap.
 """
 
 from __future__ import annotations
@@ -9,10 +13,11 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import Any
+import uuid
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import KafkaError
+from prometheus_client import Counter
 
 from api.live.hub import LiveHub
 from core.settings import Settings
@@ -24,15 +29,30 @@ log = logging.getLogger(__name__)
 TOPICS = (Topic.REQUEST_EVENTS.value, Topic.WORKFLOW_EVENTS.value)
 RETRY_S = 2.0
 
+SKIPPED = Counter("api_live_records_skipped_total", "Kafka records the live feed could not read")
 
-def request_event(envelope: dict[str, Any]) -> tuple[str, str, str] | None:
+
+class BadRecord(ValueError):
+    """A record that is not an event envelope the feed can use."""
+
+
+def request_event(envelope: object) -> tuple[str, str, str] | None:
     """(type, request id, occurred_at) of an event that changes a request, else None."""
+    if not isinstance(envelope, dict):
+        raise BadRecord("not a JSON object")
     event_type = envelope.get("type")
     if not isinstance(event_type, str):
-        return None
+        raise BadRecord("no event type")
     if not (event_type.startswith("request.") or event_type == "sla.breached"):
         return None
-    return event_type, str(envelope["aggregate_id"]), str(envelope["occurred_at"])
+    request_id, occurred_at = envelope.get("aggregate_id"), envelope.get("occurred_at")
+    if not isinstance(occurred_at, str) or not isinstance(request_id, str):
+        raise BadRecord(f"{event_type} without aggregate_id or occurred_at")
+    try:
+        uuid.UUID(request_id)
+    except ValueError:
+        raise BadRecord(f"{event_type} of {request_id!r}, not a request id") from None
+    return event_type, request_id, occurred_at
 
 
 class KafkaFeed:
@@ -74,29 +94,46 @@ class KafkaFeed:
             auto_offset_reset="latest",
             isolation_level="read_committed",
         )
-        await consumer.start()
         try:
+            # Inside the try: a start that fails half-way still closes the client.
+            await consumer.start()
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=500)
                 if consumer.assignment() and not self.ready.is_set():
                     # Positions are fixed once assigned: nothing after this point is missed.
                     for partition in consumer.assignment():
                         await consumer.position(partition)
+                    # ... but what came before it (since the last connection) may be.
+                    self.hub.new_epoch()
                     self.ready.set()
                 for records in batches.values():
                     for record in records:
-                        await self._deliver(record.value)
+                        await self._deliver_one(record)
         finally:
             await consumer.stop()
 
+    async def _deliver_one(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        """One bad record is skipped, not the rest of its batch. Failing to read the
+        store is not the record's fault: it restarts the feed (and so resets clients)."""
+        try:
+            await self._deliver(record.value)
+        except BadRecord as error:
+            SKIPPED.inc()
+            log.warning(
+                "live updates: skipped record %s/%s@%s: %s",
+                record.topic,
+                record.partition,
+                record.offset,
+                error,
+            )
+
     async def _deliver(self, raw: bytes | None) -> None:
         if raw is None:
-            return
+            raise BadRecord("no value")
         try:
             envelope = json.loads(raw)
-        except ValueError:
-            log.warning("live updates: skipped an event that is not JSON")
-            return
+        except ValueError:  # UnicodeDecodeError included
+            raise BadRecord("not JSON") from None
         found = request_event(envelope)
         if found is None:
             return

@@ -1,4 +1,4 @@
-"""`python -m bench <create|lifecycle|chaos> [options]`: the platform's benchmarks against
+"""`python -m bench <create|lifecycle|chaos|web> [options]`: the platform's benchmarks against
 the running local stack (`python -m devstack up --detach`). Each prints a table and
 writes its figures to bench/results/<name>-<timestamp>.json.
 
@@ -15,9 +15,14 @@ from collections.abc import Callable, Coroutine
 from types import ModuleType
 from typing import Any
 
-from bench import chaos, create, lifecycle
+from bench import chaos, create, lifecycle, web
 
-COMMANDS: dict[str, ModuleType] = {"create": create, "lifecycle": lifecycle, "chaos": chaos}
+COMMANDS: dict[str, ModuleType] = {
+    "create": create,
+    "lifecycle": lifecycle,
+    "chaos": chaos,
+    "web": web,
+}
 
 
 def parser() -> argparse.ArgumentParser:

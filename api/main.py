@@ -24,6 +24,7 @@ from api.routes import (
     health,
     links,
     paperwork,
+    reports,
     request_actions,
     requests,
     users,
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_session.router)
     app.include_router(events.router)
     app.include_router(web_config.router)
+    app.include_router(reports.router)
     install_web_app(app, settings)
     return app
 

@@ -27,7 +27,7 @@ export function AppShell() {
   const { t } = useTranslation();
   const { user, signOut } = useAuth();
   const { mode, toggle } = useColorMode();
-  const live = useLiveUpdates(user !== null);
+  const live = useLiveUpdates(user?.id ?? null);
   const items = user ? navigationFor(user.role) : [];
 
   return (

@@ -3,7 +3,7 @@
 // Last-Event-ID and the server replays what was missed, or says "reset" when it cannot.
 import { fetchEventSource } from "@microsoft/fetch-event-source";
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 
 import { session } from "../auth/session";
 import { liveEvents, type LiveRequestEvent } from "./liveEvents";
@@ -11,23 +11,32 @@ import { liveEvents, type LiveRequestEvent } from "./liveEvents";
 export type LiveStatus = "connecting" | "connected";
 
 class RetryableError extends Error {}
+/** The session ran out: retrying with a refused token would loop; sign-in starts a new stream. */
+class SessionEnded extends Error {}
 
-export function useLiveUpdates(enabled: boolean): LiveStatus {
+/** The stream of the signed-in user (`userId`, null when nobody is): another user gets a
+ * stream of their own; it ends on sign-out and while the session is expired. */
+export function useLiveUpdates(userId: string | null): LiveStatus {
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<LiveStatus>("connecting");
+  const expired = useSyncExternalStore(session.subscribe, session.isExpired);
+  // The last event this user saw, so a stream restarted after sign-in replays what was missed.
+  const lastEvent = useRef<{ userId: string; id: string } | null>(null);
 
   useEffect(() => {
-    if (!enabled) return;
+    if (!userId || expired) return;
     const controller = new AbortController();
+    const resumeFrom = lastEvent.current?.userId === userId ? lastEvent.current.id : null;
     void fetchEventSource("/events/stream", {
       signal: controller.signal,
       openWhenHidden: true,
+      headers: resumeFrom ? { "Last-Event-ID": resumeFrom } : {},
       async fetch(input, init) {
         const headers = new Headers(init?.headers);
         let token = session.accessToken();
         let response = await fetch(input, { ...init, headers: withToken(headers, token) });
         if (response.status === 401) {
-          token = await session.refresh();
+          token = await session.refresh(token);
           if (!token) {
             session.expire();
             return response;
@@ -42,9 +51,11 @@ export function useLiveUpdates(enabled: boolean): LiveStatus {
           return Promise.resolve();
         }
         setStatus("connecting");
+        if (response.status === 401) throw new SessionEnded("the session ran out");
         throw new RetryableError(`stream answered ${response.status}`);
       },
       onmessage(message) {
+        if (message.id) lastEvent.current = { userId, id: message.id };
         if (message.event === "reset") {
           void queryClient.invalidateQueries();
           return;
@@ -62,15 +73,17 @@ export function useLiveUpdates(enabled: boolean): LiveStatus {
         void queryClient.invalidateQueries({ queryKey: ["history", event.request.id] });
         liveEvents.emit(event);
       },
-      onerror() {
+      onerror(error: unknown) {
         setStatus("connecting");
+        if (error instanceof SessionEnded) throw error; // ends the stream
         return 1000; // retry after a second, with Last-Event-ID
       },
-    });
+    }).catch(() => undefined);
     return () => {
       controller.abort();
+      setStatus("connecting");
     };
-  }, [enabled, queryClient]);
+  }, [userId, expired, queryClient]);
 
   return status;
 }

@@ -4,6 +4,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, u
 import { api } from "../api/client";
 import { ApiError, unwrap } from "../api/problem";
 import type { components } from "../api/schema";
+import { notices } from "../feedback/notices";
 import { applyLocale } from "../i18n";
 import { csrfHeaders, session, type TokenAnswer } from "./session";
 
@@ -88,11 +89,17 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const signOut = useCallback(async () => {
     const token = session.accessToken();
-    await fetch("/auth/session", {
-      method: "DELETE",
-      credentials: "same-origin",
-      headers: { ...csrfHeaders(), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    }).catch(() => undefined);
+    try {
+      const response = await fetch("/auth/session", {
+        method: "DELETE",
+        credentials: "same-origin",
+        headers: { ...csrfHeaders(), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      });
+      if (!response.ok) throw new ApiError(response.status, (await response.json().catch(() => ({}))) as object);
+    } catch (error) {
+      // The server may still hold the session: the user is told so, and this tab forgets it anyway.
+      notices.error(error);
+    }
     session.clear();
     queryClient.clear();
     setUserState(null);

@@ -115,6 +115,7 @@ def _bring_up(stack: Stack, *, infra_only: bool) -> None:
         services = stack.tier(tier)
         step(f"starting {', '.join(s.name for s in services)}")
         if tier == APP:
+            _seed_analytics_history(stack)
             asyncio.run(_start_bounded(stack, services, _start_slots()))
             continue
         for service in services:
@@ -124,6 +125,18 @@ def _bring_up(stack: Stack, *, infra_only: bool) -> None:
     if not infra_only:
         step("seeding demo data (idempotent)")
         asyncio.run(demo.seed(stack.settings))
+
+
+def _seed_analytics_history(stack: Stack) -> None:
+    """Once per store, before the API starts: the API holds the embedded store while it
+    runs (and is restarted just after this anyway)."""
+    if demo.history_seeded(stack.settings):
+        return
+    stack.supervisor.stop(["api"])
+    step("making up the analytics demo history (once per store)")
+    started = time.monotonic()
+    if demo.seed_history(stack.settings):
+        say(f"  ✓ analytics demo history loaded in {time.monotonic() - started:.0f} s")
 
 
 def _check_ports_free(services: list[Service]) -> None:

@@ -9,18 +9,27 @@ workflows, history and outbox are real."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from temporalio.client import Client
 
 from core.security import hash_password
-from core.settings import Settings
+from core.settings import REPO_ROOT, Settings
 from devstack.emulators.tax_service import DEMO_NOT_SELF_EMPLOYED_INN, DEMO_SELF_EMPLOYED_INNS
 from devstack.emulators.telegram_control import TelegramEmulatorControl
+from devstack.local_secrets import child_environment
+from devstack.progress import say
+from devstack.services import python_environment
 from domain.lifecycle import Action, Actor, Role, TransitionError
 from services.errors import ServiceError
 from services.requests import RequestCommands, RequestDraft
@@ -370,3 +379,80 @@ async def _request(
             )
         except (TransitionError, ServiceError):
             return  # already further along (an earlier seed run); nothing to redo
+
+
+# ---- months of analytics history ---------------------------------------------------------
+
+HISTORY_LIFECYCLES = 3000
+# The demo executors with a past: verified ones and the one whose approval ran out.
+HISTORY_EXECUTORS = (
+    "ivan.plumber@example.com",
+    "petr.electric@example.com",
+    "maria.clean@example.com",
+    "oleg.installer@example.com",
+)
+
+
+def history_marker(settings: Settings) -> Path:
+    """Written once the analytics store holds the demo history. Inside the embedded
+    store's own directory, so a store that is deleted is seeded again; with a server, in
+    the state dir, one per DSN."""
+    dsn = settings.clickhouse_dsn
+    if settings.clickhouse_embedded:
+        return Path(dsn.removeprefix("chdb://")) / ".demo-history-loaded"
+    digest = hashlib.sha256(f"{dsn}/{settings.clickhouse.database}".encode()).hexdigest()[:12]
+    return settings.state_dir.resolve() / f"analytics-demo-history-{digest}"
+
+
+def history_seeded(settings: Settings) -> bool:
+    return history_marker(settings).exists()
+
+
+def seed_history(settings: Settings) -> bool:
+    """Load the analytics demo history, about the demo people, in a process of its own
+    (it opens the embedded store, which the API must not hold meanwhile). Its progress
+    goes to the console. A failure is reported, not raised: the platform works without."""
+    ids = asyncio.run(_account_ids(settings))
+    people = {
+        "managers": [ids[a.email].id for a in ACCOUNTS if a.role == Role.MANAGER],
+        "head_managers": [ids[a.email].id for a in ACCOUNTS if a.role == Role.HEAD_MANAGER],
+        "security": [
+            ids[a.email].id for a in ACCOUNTS if a.role in (Role.SECURITY, Role.HEAD_SECURITY)
+        ],
+        "hr": [ids[a.email].id for a in ACCOUNTS if a.role == Role.HR],
+        "executors": [
+            {"id": ids[a.email].id, "skills": list(a.skills)}
+            for a in ACCOUNTS
+            if a.email in HISTORY_EXECUTORS
+        ],
+    }
+    marker = history_marker(settings)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    people_file = settings.state_dir.resolve() / "demo-history-people.json"
+    people_file.write_text(json.dumps(people))
+    environment = {
+        **os.environ,
+        **python_environment(settings),
+        **child_environment(settings),
+        "SRA_CLICKHOUSE__DSN": settings.clickhouse_dsn,
+        "SRA_CLICKHOUSE__DATABASE": settings.clickhouse.database,
+    }
+    command = [sys.executable, "-m", "analytics.demo_history", "--if-missing"]
+    command += ["--lifecycles", str(HISTORY_LIFECYCLES), "--people", str(people_file)]
+    result = subprocess.run(command, env=environment, cwd=REPO_ROOT, check=False)
+    if result.returncode != 0:
+        say(
+            f"  ! the analytics demo history was not loaded (exit {result.returncode}); "
+            "the next `make up` tries again"
+        )
+        return False
+    marker.write_text(datetime.now(UTC).isoformat())
+    return True
+
+
+async def _account_ids(settings: Settings) -> dict[str, Actor]:
+    engine = create_async_engine(settings.postgres.url())
+    try:
+        return await _accounts(async_sessionmaker(engine, expire_on_commit=False))
+    finally:
+        await engine.dispose()

@@ -16,7 +16,8 @@ import pytest
 
 from analytics.demo_history import DISTRICTS, Executor, People, generate
 from analytics.rows import event_row
-from core.settings import REPO_ROOT
+from core.settings import REPO_ROOT, Settings
+from devstack import demo
 from domain.districts import district_of
 from store.contract import validate_envelope
 
@@ -146,3 +147,16 @@ def test_loading_twice_stores_each_request_once(tmp_path: Path) -> None:
     written = [line for line in loaded.stderr.splitlines() if "events written" in line]
     assert len(written) == 2
     assert counts["events"] == int(written[0].split()[0]) == int(written[1].split()[0])
+
+
+@pytest.mark.fast
+def test_make_up_knows_a_store_it_seeded_by_a_file_inside_it(tmp_path: Path) -> None:
+    settings = Settings().model_copy(
+        update={
+            "clickhouse": Settings().clickhouse.model_copy(update={"dsn": f"chdb://{tmp_path}"})
+        }
+    )
+    assert demo.history_marker(settings).parent == tmp_path
+    assert not demo.history_seeded(settings)
+    demo.history_marker(settings).write_text("loaded")
+    assert demo.history_seeded(settings)

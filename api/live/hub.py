@@ -63,6 +63,8 @@ class Stream:
     queue: deque[LiveEvent] = field(default_factory=deque)
     # The position a reset resumes from: the client refetches, then continues here.
     reset_to: str | None = None
+    # The server is shutting down: the connection ends, and the client reconnects.
+    ended: bool = False
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     def offer(self, event: LiveEvent) -> None:
@@ -79,6 +81,10 @@ class Stream:
         self.replay.clear()
         self.queue.clear()
         self.reset_to = position
+        self._wake.set()
+
+    def end(self) -> None:
+        self.ended = True
         self._wake.set()
 
     def take_reset(self) -> str | None:
@@ -110,6 +116,7 @@ class LiveHub:
         self._seq = 0
         self._ring: deque[LiveEvent] = deque(maxlen=RING_SIZE)
         self._streams: set[Stream] = set()
+        self._shut = False
         self._assignees: OrderedDict[str, str | None] = OrderedDict()
 
     @property
@@ -154,8 +161,17 @@ class LiveHub:
                 stream.reset(self.position)
             else:
                 stream.replay.extend(missed)
+        if self._shut:
+            stream.end()
         self._streams.add(stream)
         return stream
+
+    def shut(self) -> None:
+        """End every open stream, and any opened from now on: a server waits for its
+        open answers before it stops, and a stream never ends by itself."""
+        self._shut = True
+        for stream in self._streams:
+            stream.end()
 
     def close(self, stream: Stream) -> None:
         self._streams.discard(stream)

@@ -13,10 +13,11 @@ from starlette.types import Send
 
 from api.deps import CurrentActor
 from api.live.hub import LiveEvent, LiveHub
+from api.live.shutdown import streams_end_on_shutdown
 from api.presenters import request_public
 from domain.lifecycle import Actor
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], lifespan=streams_end_on_shutdown)
 
 # A comment line this often keeps proxies from closing an idle stream and lets the
 # server notice a client that went away.
@@ -57,7 +58,7 @@ async def frames(
     stream = hub.open(actor, last_event_id)
     try:
         yield f"retry: {RECONNECT_MS}\n\n"
-        while True:
+        while not stream.ended:
             position = stream.take_reset()
             if position is not None:
                 yield reset_frame(position)

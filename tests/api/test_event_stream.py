@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 
+from api.main import create_app
 from core.settings import Settings
 from domain.lifecycle import Role
 from tests.helpers.api_client import SignedIn, User, act, create
 from tests.helpers.api_server import serving
+from tests.helpers.processes import free_port
 from tests.helpers.relay import running_relay
 
 
@@ -168,3 +173,35 @@ async def test_the_stream_needs_a_signed_in_caller(base_url: str) -> None:
         response = await http.get("/events/stream")
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_stop_signal_ends_open_streams_so_the_server_stops(
+    settings: Settings, signed_in: SignedIn
+) -> None:
+    """uvicorn waits for open answers before its lifespan shutdown, without a time limit
+    by default: the streams must end on the signal itself."""
+    manager = await signed_in(Role.MANAGER)
+    app = create_app(settings)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
+    )
+    # uvicorn raises the signal again once it has stopped: here it must not end pytest.
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    serving_task = asyncio.create_task(server.serve())
+    listener: Listener | None = None
+    try:
+        while not server.started:
+            assert not serving_task.done()
+            await asyncio.sleep(0.05)
+        listener = Listener(f"http://127.0.0.1:{port}", manager)
+        await asyncio.wait_for(listener.opened.wait(), 10)
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(asyncio.shield(serving_task), 10)
+        await asyncio.wait_for(listener.task, 5)  # the stream ended, not cut
+    finally:
+        server.force_exit = True
+        await asyncio.wait_for(serving_task, 10)
+        if listener is not None:
+            await listener.close()
+        signal.signal(signal.SIGTERM, previous)

@@ -3,6 +3,7 @@ opened, and how the replay hands over to live events."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -37,7 +38,11 @@ class ClientGone(OSError):
 
 
 async def call(
-    app: FastAPI, on_send: Callable[[Message], Awaitable[None]], last_event_id: str = ""
+    app: FastAPI,
+    on_send: Callable[[Message], Awaitable[None]],
+    last_event_id: str = "",
+    *,
+    dropped: bool = True,
 ) -> None:
     headers = [(b"last-event-id", last_event_id.encode())] if last_event_id else []
     scope = {
@@ -58,7 +63,10 @@ async def call(
     async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    with pytest.raises(ClientDisconnect):
+    if dropped:
+        with pytest.raises(ClientDisconnect):
+            await app(scope, receive, on_send)
+    else:
         await app(scope, receive, on_send)
 
 
@@ -91,3 +99,22 @@ async def test_the_replay_hands_over_to_live_events_with_no_duplicate_and_no_gap
     await call(stream_app(hub), publish_while_sending, last_event_id=seen.id)
     assert ids == expected
     assert hub.open_streams == 0
+
+
+async def test_an_open_stream_ends_when_the_app_shuts_down() -> None:
+    hub = LiveHub()
+    app = stream_app(hub)
+    sent: list[Message] = []
+    opened = asyncio.Event()
+
+    async def record(message: Message) -> None:
+        sent.append(message)
+        opened.set()
+
+    async with app.router.lifespan_context(app):
+        answer = asyncio.create_task(call(app, record, dropped=False))
+        await asyncio.wait_for(opened.wait(), 5)
+    await asyncio.wait_for(answer, 5)
+    assert sent[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
+    assert hub.open_streams == 0
+    await asyncio.wait_for(call(app, record, dropped=False), 5)  # no new stream stays open

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -21,8 +21,6 @@ from domain.requests import RequestView
 
 RING_SIZE = 2048
 QUEUE_SIZE = 256
-# Who last held each request, so an executor who loses one (decline, unassign) hears it.
-REMEMBERED_ASSIGNEES = 50_000
 
 
 @dataclass(frozen=True)
@@ -117,7 +115,6 @@ class LiveHub:
         self._ring: deque[LiveEvent] = deque(maxlen=RING_SIZE)
         self._streams: set[Stream] = set()
         self._shut = False
-        self._assignees: OrderedDict[str, str | None] = OrderedDict()
 
     @property
     def open_streams(self) -> int:
@@ -128,13 +125,19 @@ class LiveHub:
         """The id of the last event published (or of none yet) in this epoch."""
         return f"{self.epoch}:{self._seq}"
 
-    def publish(self, event_type: str, occurred_at: str, view: RequestView) -> LiveEvent:
-        previous = self._assignees.pop(view.id, None)
-        self._assignees[view.id] = view.assignee_id
-        if len(self._assignees) > REMEMBERED_ASSIGNEES:
-            self._assignees.popitem(last=False)
+    def publish(
+        self,
+        event_type: str,
+        occurred_at: str,
+        view: RequestView,
+        previous_assignee_id: str | None = None,
+    ) -> LiveEvent:
+        """`previous_assignee_id`: the executor this event took the request from, as
+        the event itself says, so that they hear it is gone."""
         self._seq += 1
-        event = LiveEvent(self.epoch, self._seq, event_type, occurred_at, view, previous)
+        event = LiveEvent(
+            self.epoch, self._seq, event_type, occurred_at, view, previous_assignee_id
+        )
         self._ring.append(event)
         for stream in self._streams:
             stream.offer(event)

@@ -21,6 +21,7 @@ from prometheus_client import Counter
 
 from api.live.hub import LiveHub
 from core.settings import Settings
+from domain.lifecycle import Role
 from domain.topics import Topic
 from services.queries import RequestQueries
 
@@ -53,6 +54,28 @@ def request_event(envelope: object) -> tuple[str, str, str] | None:
     except ValueError:
         raise BadRecord(f"{event_type} of {request_id!r}, not a request id") from None
     return event_type, request_id, occurred_at
+
+
+def previous_assignee(envelope: dict[str, object]) -> str | None:
+    """The executor the event took the request from, from the event alone: a record of
+    who held it, kept beside the feed, misses whatever happened before this process
+    started or while it was away."""
+    data = envelope.get("data")
+    if isinstance(data, dict):
+        # previous_assignee_id: any transition that changes the assignee;
+        # released_executor_id: a cancellation, which tells the executor it released.
+        for key in ("previous_assignee_id", "released_executor_id"):
+            if isinstance(found := data.get(key), str):
+                return found
+    actor = envelope.get("actor")
+    if (
+        envelope.get("type") == "request.declined"
+        and isinstance(actor, dict)
+        and actor.get("role") == Role.EXECUTOR.value
+        and isinstance(actor.get("id"), str)
+    ):
+        return str(actor["id"])  # they declined it themselves
+    return None
 
 
 class KafkaFeed:
@@ -141,4 +164,4 @@ class KafkaFeed:
         # From the store, not the cache: the relay may publish before the cache is written.
         view = await self.queries.get_stored(request_id)
         if view is not None:
-            self.hub.publish(event_type, occurred_at, view)
+            self.hub.publish(event_type, occurred_at, view, previous_assignee(envelope))

@@ -43,7 +43,7 @@ def test_an_executor_hears_that_a_request_left_them() -> None:
     rid = str(uuid.uuid4())
     stream = hub.open(EXECUTOR)
     hub.publish("request.assigned", NOW.isoformat(), view(State.ASSIGNED, EXECUTOR.id, rid))
-    hub.publish("request.declined", NOW.isoformat(), view(State.NEW, None, rid))
+    hub.publish("request.declined", NOW.isoformat(), view(State.NEW, None, rid), EXECUTOR.id)
     hub.publish("request.started", NOW.isoformat(), view(State.NEW, None, rid))
     first, second = stream.pop(), stream.pop()
     assert first is not None

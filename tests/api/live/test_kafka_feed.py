@@ -31,13 +31,18 @@ PARTITION = TopicPartition(kafka_feed.TOPICS[0], 0)
 Step = list[bytes | None] | Exception | asyncio.Event
 
 
-def envelope(request_id: str, event_type: str = "request.updated", **data: Any) -> bytes:
+def envelope(
+    request_id: str,
+    event_type: str = "request.updated",
+    actor: Actor | None = None,
+    **data: Any,
+) -> bytes:
     return json.dumps(
         {
             "type": event_type,
             "aggregate_id": request_id,
             "occurred_at": datetime.now(UTC).isoformat(),
-            "actor": None,
+            "actor": {"id": actor.id, "role": actor.role.value} if actor else None,
             "data": data,
         }
     ).encode()
@@ -88,8 +93,8 @@ class Store:
     def __init__(self) -> None:
         self.views: dict[str, RequestView] = {}
 
-    def add(self) -> str:
-        view = request_view()
+    def add(self, **changes: Any) -> str:
+        view = request_view(**changes)
         self.views[view.id] = view
         return view.id
 
@@ -200,3 +205,44 @@ async def test_a_failed_start_is_closed_and_tried_again(
     feed = running(LiveHub(), Store())
     await asyncio.wait_for(feed.ready.wait(), 5)
     assert unreachable.stopped
+
+
+async def test_an_executor_hears_a_request_is_gone_from_the_event_alone(
+    consumers: list[ScriptedConsumer], running: Callable[[LiveHub, Store], KafkaFeed]
+) -> None:
+    """This process never saw the assignments: only the events say who lost what."""
+    executor, other = (Actor(id=str(uuid.uuid4()), role=Role.EXECUTOR) for _ in range(2))
+    hub, store = LiveHub(), Store()
+    declined, timed_out, requeued = store.add(), store.add(), store.add()
+    system = Actor(id="system", role=Role.SYSTEM)
+    consumers.append(
+        ScriptedConsumer(
+            [
+                [
+                    envelope(declined, "request.declined", executor, assignee_id=None),
+                    envelope(
+                        timed_out,
+                        "request.declined",
+                        system,
+                        assignee_id=None,
+                        previous_assignee_id=executor.id,
+                    ),
+                    envelope(
+                        requeued,
+                        "request.unassigned",
+                        system,
+                        assignee_id=None,
+                        previous_assignee_id=other.id,
+                    ),
+                ]
+            ]
+        )
+    )
+    mine, theirs = hub.open(executor), hub.open(other)
+    running(hub, store)
+    await until(lambda: len(mine.queue) == 2 and len(theirs.queue) == 1)
+    assert [(e.view.id, e.gone_for(executor)) for e in mine.queue] == [
+        (declined, True),
+        (timed_out, True),
+    ]
+    assert [e.view.id for e in theirs.queue] == [requeued]

@@ -26,7 +26,9 @@ WITH e AS (
 OFFERS = """
 SELECT executor_id, countIf(type = 'request.assigned'), countIf(type = 'request.accepted'),
        uniqExactIf(request_id, type = 'request.completed')
-FROM e WHERE executor_id != '' GROUP BY executor_id
+FROM e
+WHERE type IN ('request.assigned', 'request.accepted', 'request.completed') AND executor_id != ''
+GROUP BY executor_id
 """
 DECLINES = """
 SELECT executor_id, count() FROM (

@@ -45,10 +45,17 @@ export async function sendAction(requestId: string, call: ActionCall, idempotenc
   }
 }
 
-export function useRequestAction(requestId: string) {
+export interface RequestActionOptions {
+  /** The caller shows the refusal itself (a ProblemAlert by the form): no snackbar besides. */
+  quiet?: boolean;
+}
+
+export function useRequestAction(requestId: string, { quiet = false }: RequestActionOptions = {}) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (call: ActionCall) => sendAction(requestId, call, crypto.randomUUID()),
+    // The mutation cache shows the snackbar only for mutations that handle no error themselves.
+    ...(quiet ? { onError: () => undefined } : {}),
     onSuccess: (view) => {
       queryClient.setQueryData(["request", view.id], view);
       void queryClient.invalidateQueries({ queryKey: ["requests"] });

@@ -74,7 +74,7 @@ test("confirm is sent with an Idempotency-Key and the page shows the answer", as
   expect(actionsArea().queryByRole("button", { name: "Подтвердить" })).not.toBeInTheDocument();
 });
 
-test("a 409 refusal is told to the user and the request is read again", async () => {
+test("a 409 refusal is told to the user once, by the actions, and the request is read again", async () => {
   fakeApi.on("POST", "/requests/r-1/confirm", problem(409, "the request is confirmed already"));
   const { user } = await openRequest();
   fakeApi.on("GET", "/requests/r-1", { body: { ...completed, state: "confirmed", actions: [] } });
@@ -85,6 +85,8 @@ test("a 409 refusal is told to the user and the request is read again", async ()
   expect(alert).toHaveTextContent("Действие невозможно в текущем состоянии.");
   expect(alert).toHaveTextContent("the request is confirmed already");
   await waitFor(() => { expect(actionsArea().queryByRole("button", { name: "Подтвердить" })).not.toBeInTheDocument(); });
+  // Not a second time in a snackbar.
+  expect(screen.getAllByRole("alert")).toEqual([alert]);
 });
 
 test("a dispute needs a reason, and sends it", async () => {

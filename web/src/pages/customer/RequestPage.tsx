@@ -158,7 +158,7 @@ function Details({ request }: { request: RequestView }) {
 function Actions({ request }: { request: RequestView }) {
   const { t } = useTranslation("customer");
   const { t: tc } = useTranslation();
-  const action = useRequestAction(request.id);
+  const action = useRequestAction(request.id, { quiet: true });
   const [asking, setAsking] = useState<"dispute" | "cancel" | null>(null);
   const allowed = request.actions.filter(isCustomerAction);
 

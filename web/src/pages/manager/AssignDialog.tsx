@@ -30,7 +30,7 @@ export function AssignDialog({ request, onClose }: Props) {
   const { t, i18n } = useTranslation("manager");
   const { t: tc } = useTranslation();
   const executors = useExecutors();
-  const action = useRequestAction(request.id);
+  const action = useRequestAction(request.id, { quiet: true });
   const [chosen, setChosen] = useState<string | null>(null);
   const [openedAt] = useState(() => Date.now());
   const { eligible, others } = useMemo(

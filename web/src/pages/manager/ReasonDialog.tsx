@@ -29,7 +29,7 @@ interface Props {
 export function ReasonDialog({ kind, request, onClose }: Props) {
   const { t } = useTranslation("manager");
   const { t: tc } = useTranslation();
-  const action = useRequestAction(request.id);
+  const action = useRequestAction(request.id, { quiet: true });
   const [outcome, setOutcome] = useState<"rework" | "accept">("rework");
   const [reason, setReason] = useState("");
   const [tried, setTried] = useState(false);

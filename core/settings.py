@@ -11,6 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, Field, SecretStr
@@ -153,6 +154,16 @@ class AnalyticsSettings(BaseModel):
     workday_hours: float = Field(default=8.0, gt=0, le=24)
 
 
+def _origin(value: str) -> str:
+    """scheme://host[:port], as a browser sends it in Origin (lower case, no path)."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise ValueError(f"{value!r} is not an origin (e.g. https://app.example.com)")
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValueError(f"{value!r} is not an origin (e.g. https://app.example.com)")
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
 class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 58000
@@ -171,6 +182,14 @@ class ApiSettings(BaseModel):
     # Where people's browsers reach the Temporal UI (the web app links workflows to it);
     # empty means the local dev server's UI.
     temporal_ui_public_url: str = ""
+    # The origins people's browsers load the web app from, when the API is behind a
+    # TLS-terminating proxy (a JSON list: '["https://app.example.com"]'): the browser
+    # session endpoints accept an Origin header from these only. Empty: the origin the
+    # request names itself (its scheme and Host), which is right without a proxy.
+    public_origins: list[Annotated[str, AfterValidator(_origin)]] = []
+    # The Secure flag of the session cookies; None: everywhere but a local run. Behind a
+    # TLS proxy they are Secure whatever scheme the API itself is reached by.
+    secure_cookies: bool | None = None
 
     @property
     def base_url(self) -> str:

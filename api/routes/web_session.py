@@ -19,7 +19,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from api.deps import ClientIp, ResourcesDep
-from core.settings import Settings
+from core.settings import LOCAL_ENVIRONMENT, Settings
 from services.auth import TokenPair
 from services.errors import Forbidden, Unauthorized
 
@@ -38,21 +38,29 @@ class BrowserSession(BaseModel):
 
 
 def _secure(settings: Settings) -> bool:
+    if settings.api.secure_cookies is not None:
+        return settings.api.secure_cookies
     # Plain http is only for a local run; anywhere else the cookies travel over TLS only.
-    return settings.environment != "local"
+    return settings.environment != LOCAL_ENVIRONMENT
 
 
-def _same_origin(request: Request) -> None:
+def _same_origin(request: Request, settings: Settings) -> None:
     origin = request.headers.get("origin")
     if origin is None:
         return
-    expected = f"{request.url.scheme}://{request.headers.get('host', '')}"
-    if origin != expected:
+    # Behind a TLS proxy the request's own scheme (and maybe Host) is not what the
+    # browser used: the configured origins say what it did.
+    allowed = settings.api.public_origins or [
+        f"{request.url.scheme}://{request.headers.get('host', '')}".lower()
+    ]
+    if origin.lower() not in allowed:
         raise Forbidden("cross-site request refused")
 
 
-def _check_csrf(request: Request, header: str | None, cookie: str | None) -> None:
-    _same_origin(request)
+def _check_csrf(
+    request: Request, settings: Settings, header: str | None, cookie: str | None
+) -> None:
+    _same_origin(request, settings)
     if not header or not cookie or not secrets.compare_digest(header, cookie):
         raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
 
@@ -112,7 +120,7 @@ async def sign_in(
     resources: ResourcesDep,
     ip: ClientIp,
 ) -> BrowserSession:
-    _same_origin(request)
+    _same_origin(request, resources.settings)
     pair = await resources.auth.login(form.username, form.password, ip)
     return _answer(pair, response, resources.settings)
 
@@ -136,7 +144,7 @@ async def refresh(
 ) -> BrowserSession:
     if not refresh_token:
         raise Unauthorized("no session: sign in first")
-    _check_csrf(request, csrf_header, csrf_cookie)
+    _check_csrf(request, resources.settings, csrf_header, csrf_cookie)
     pair = await resources.auth.refresh(refresh_token)
     return _answer(pair, response, resources.settings)
 
@@ -156,7 +164,7 @@ async def sign_out(
     csrf_header: CsrfHeader = None,
 ) -> None:
     if refresh_token:
-        _check_csrf(request, csrf_header, csrf_cookie)
+        _check_csrf(request, resources.settings, csrf_header, csrf_cookie)
         # An invalid one is already signed out: clearing the cookies is all that is left.
         with contextlib.suppress(Unauthorized):
             await resources.auth.end_session(refresh_token)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import httpx
+import pytest
+from fastapi import FastAPI
 
+from api.routes import web_session
+from core.settings import ApiSettings, Settings
 from domain.lifecycle import Role
 from tests.helpers.api_client import PASSWORD, SignedIn
 
@@ -110,3 +114,58 @@ async def test_sign_out_revokes_the_session_and_clears_the_cookies(
         headers=csrf | {"Cookie": f"sra_refresh={refresh_cookie}; sra_csrf={csrf['X-CSRF-Token']}"},
     )
     assert again.status_code == 401
+
+
+def _with_api(app: FastAPI, monkeypatch: pytest.MonkeyPatch, **api: object) -> None:
+    resources = app.state.resources
+    settings = resources.settings
+    changed = settings.model_copy(update={"api": settings.api.model_copy(update=api)})
+    monkeypatch.setattr(resources, "settings", changed)
+
+
+async def test_behind_a_tls_proxy_the_configured_origin_is_the_one_accepted(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    signed_in: SignedIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The proxy speaks plain http to the API: the request's own scheme is not the page's."""
+    _with_api(app, monkeypatch, public_origins=["https://app.example.com"], secure_cookies=True)
+    user = await signed_in(Role.CUSTOMER)
+    page = {"Origin": "https://app.example.com"}
+    response = await client.post(
+        "/auth/session",
+        data={"username": user.person.email, "password": PASSWORD},
+        headers=page,
+    )
+    assert response.status_code == 200, response.text
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.get_list("set-cookie")}
+    assert "; Secure" in cookies["sra_refresh"]
+    assert "; Secure" in cookies["sra_csrf"]
+
+    # The client keeps Secure cookies from plain http to itself: send them as a browser would.
+    refresh, csrf = (response.cookies[name] for name in ("sra_refresh", "sra_csrf"))
+    session = {"Cookie": f"sra_refresh={refresh}; sra_csrf={csrf}", "X-CSRF-Token": csrf}
+    for origin in ("http://api.test", "https://evil.example"):
+        refused = await client.post("/auth/session/refresh", headers=session | {"Origin": origin})
+        assert refused.status_code == 403, origin
+    renewed = await client.post("/auth/session/refresh", headers=session | page)
+    assert renewed.status_code == 200, renewed.text
+
+
+@pytest.mark.parametrize(
+    ("environment", "secure_cookies", "secure"),
+    [
+        ("local", None, False),
+        ("production", None, True),
+        ("production", False, False),
+        ("local", True, True),
+    ],
+)
+def test_the_secure_flag_follows_the_setting_else_the_environment(
+    environment: str, secure_cookies: bool | None, secure: bool
+) -> None:
+    settings = Settings(
+        _env_file=None, environment=environment, api=ApiSettings(secure_cookies=secure_cookies)
+    )
+    assert web_session._secure(settings) is secure

@@ -40,3 +40,15 @@ def test_an_unknown_time_zone_is_refused_at_start_up() -> None:
     with pytest.raises(ValidationError, match="unknown time zone 'Europe/Moskow'"):
         Settings(_env_file=None, time_zone="Europe/Moskow")
     assert Settings(_env_file=None, time_zone="Asia/Vladivostok").time_zone == "Asia/Vladivostok"
+
+
+def test_public_origins_are_origins_as_browsers_send_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SRA_API__PUBLIC_ORIGINS", '["HTTPS://App.Example.com/", "http://x:8080"]')
+    assert Settings(_env_file=None).api.public_origins == [
+        "https://app.example.com",
+        "http://x:8080",
+    ]
+    for wrong in ("app.example.com", "https://app.example.com/app/", "ftp://x", "https://"):
+        monkeypatch.setenv("SRA_API__PUBLIC_ORIGINS", f'["{wrong}"]')
+        with pytest.raises(ValidationError, match="is not an origin"):
+            Settings(_env_file=None)

@@ -58,6 +58,7 @@ async def serve(settings: Settings) -> None:
 
 async def serve_sink(settings: Settings) -> None:
     stop = _stop_on_signals()
+    start_http_server(settings.analytics.metrics_port, addr=settings.analytics.metrics_host)
     store = await asyncio.to_thread(AnalyticsStore.open, settings)
     log.info("analytics_sink.start", group=settings.analytics.consumer_group)
     await AnalyticsSink(settings, store).run(stop)

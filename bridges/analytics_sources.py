@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import psycopg
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from core.settings import Settings
 from domain.topics import ALL_TOPICS
@@ -21,20 +22,38 @@ BATCH = 5000
 IDLE_FETCHES = 5
 
 
-async def kafka_count(settings: Settings) -> tuple[int, dict[TopicPartition, int]]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers)
+async def partitions(settings: Settings) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(ALL_TOPICS))
+    finally:
+        await admin.close()
+    return [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
+
+
+async def end_offsets(settings: Settings) -> dict[TopicPartition, int]:
+    """Where each partition of the contract topics ends now."""
+    found = await partitions(settings)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers, group_id=None)
     await consumer.start()
     try:
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in ALL_TOPICS
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
-        ends = await consumer.end_offsets(partitions)
-        starts = await consumer.beginning_offsets(partitions)
+        return dict(await consumer.end_offsets(found))
     finally:
         await consumer.stop()
-    return sum(ends[tp] - starts[tp] for tp in partitions), {tp: ends[tp] for tp in partitions}
+
+
+async def kafka_count(settings: Settings) -> tuple[int, dict[TopicPartition, int]]:
+    """Offsets to read (records and transaction markers) and where each partition ends."""
+    found = await partitions(settings)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers, group_id=None)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(found)
+        starts = await consumer.beginning_offsets(found)
+    finally:
+        await consumer.stop()
+    return sum(ends[tp] - starts[tp] for tp in found), {tp: ends[tp] for tp in found}
 
 
 async def from_kafka(settings: Settings, ends: dict[TopicPartition, int]) -> AsyncIterator[Batch]:

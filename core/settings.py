@@ -152,6 +152,9 @@ class AnalyticsSettings(BaseModel):
     commit_interval_s: float = Field(default=1.0, ge=0)
     # Utilization counts time on jobs against this many working hours per active day.
     workday_hours: float = Field(default=8.0, gt=0, le=24)
+    # The standalone sink process's Prometheus endpoint (the hosted sink uses the API's).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 59466
 
 
 def _origin(value: str) -> str:

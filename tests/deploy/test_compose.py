@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 import worker
-from core.settings import WORKER_KINDS, KafkaSettings, Settings
+from core.settings import WORKER_KINDS, ClickHouseSettings, KafkaSettings, Settings
 
 # What an operator puts into .env; compose refuses to start without either.
 REQUIRED = {
@@ -252,3 +252,17 @@ def test_temporal_on_postgresql_is_sized_for_the_load(compose: dict[str, Any]) -
         next(c for c in command if c.startswith("max_connections=")).split("=")[1]
     )
     assert 2 * pool < max_connections  # Temporal's two stores leave room for ours
+
+
+def test_the_analytics_sink_is_its_own_service_against_the_clickhouse_server(
+    compose: dict[str, Any],
+) -> None:
+    sink = compose["services"]["analytics-sink"]
+    assert sink["command"] == ["python", "-m", "bridges", "sink"]
+    for name in ("api", "analytics-sink"):
+        env = compose["services"][name]["environment"]
+        settings = Settings(
+            _env_file=None, clickhouse=ClickHouseSettings(dsn=env["SRA_CLICKHOUSE__DSN"])
+        )
+        assert not settings.clickhouse_embedded
+        assert not settings.sink_runs_in_api  # the API only reads; the sink writes

@@ -31,9 +31,11 @@ class PlatformProcess:
             **env,
         )
         self.process: subprocess.Popen[bytes] | None = None
+        self.port = 0  # the metrics port of the current start
 
     def start(self) -> None:
-        env = dict(self.env, **{self.port_setting: str(free_port())})
+        self.port = free_port()
+        env = dict(self.env, **{self.port_setting: str(self.port)})
         self.process = subprocess.Popen(self.args, env=env, cwd=REPO_ROOT)
 
     def kill(self) -> None:

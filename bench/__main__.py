@@ -1,6 +1,6 @@
-"""`python -m bench <create|lifecycle|chaos|web> [options]`: the platform's benchmarks against
-the running local stack (`python -m devstack up --detach`). Each prints a table and
-writes its figures to bench/results/<name>-<timestamp>.json.
+"""`python -m bench <create|lifecycle|chaos|web|analytics> [options]`: the platform's
+benchmarks against the running local stack (`python -m devstack up --detach`). Each prints
+a table and writes its figures to bench/results/<name>-<timestamp>.json.
 
 bench/relay.py (outbox → Kafka) runs on its own: `python -m bench.relay`.
 """
@@ -15,13 +15,14 @@ from collections.abc import Callable, Coroutine
 from types import ModuleType
 from typing import Any
 
-from bench import chaos, create, lifecycle, web
+from bench import analytics, chaos, create, lifecycle, web
 
 COMMANDS: dict[str, ModuleType] = {
     "create": create,
     "lifecycle": lifecycle,
     "chaos": chaos,
     "web": web,
+    "analytics": analytics,
 }
 
 

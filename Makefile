@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help bootstrap up up-detached down status logs test test-fast lint fmt web-dev api-types
+.PHONY: help bootstrap up up-detached down status logs test test-fast lint fmt web-dev api-types analytics-rebuild
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -47,6 +47,10 @@ api-types: bootstrap ## regenerate the web app's API types from the API's OpenAP
 web-dev: bootstrap ## the web app with hot reload on :5173/app/, proxying the API of `make up`
 	@$(PY) -m devstack.web_build --packages
 	@cd web && SRA_API_URL=http://127.0.0.1:58000 npx vite
+
+analytics-rebuild: bootstrap ## rebuild the analytics store: make analytics-rebuild SOURCE=kafka|postgres (after make down)
+	@$(PY) -m devstack up --detach --infra-only
+	@$(PY) -m bridges analytics-rebuild --from $(or $(SOURCE),kafka)
 
 fmt: bootstrap ## format the code
 	@.venv/bin/ruff format . && .venv/bin/ruff check --fix .

@@ -65,8 +65,23 @@ async def serve_sink(settings: Settings) -> None:
     log.info("analytics_sink.stop")
 
 
+def open_store(settings: Settings) -> AnalyticsStore:
+    """The analytics store for a command; with the embedded store, a clear word when
+    another process (the API, while the platform runs) holds its directory."""
+    try:
+        return AnalyticsStore.open(settings)
+    except Exception as error:
+        if not settings.clickhouse_embedded:
+            raise
+        raise SystemExit(
+            f"cannot open the embedded analytics store at {settings.clickhouse_dsn}: {error}\n"
+            "Only one process may open it, and the API holds it while the platform runs: "
+            "stop the platform (`make down`), run this again, then `make up`."
+        ) from error
+
+
 async def rebuild_analytics(settings: Settings, source: str) -> RebuildResult:
-    store = await asyncio.to_thread(AnalyticsStore.open, settings)
+    store = await asyncio.to_thread(open_store, settings)
     if source == "kafka":
         total, ends = await analytics_sources.kafka_count(settings)
         print(f"rebuilding the analytics from Kafka ({total} records)", file=sys.stderr)
@@ -235,8 +250,7 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
     elif args.command == "analytics-counts":
-        store = AnalyticsStore.open(settings)
-        print(json.dumps(store.counts()))
+        print(json.dumps(open_store(settings).counts()))
     elif args.command == "ready":
         try:
             print(asyncio.run(check_ready(settings)))

@@ -11,14 +11,12 @@ import httpx
 import pytest
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bridges.analytics_sources import end_offsets
 from core.settings import Settings
-from store.models import OutboxEvent as Outbox
 from tests.helpers.analytics_store import count_events
-from tests.helpers.outbox_rows import append_events
+from tests.helpers.outbox_rows import all_published, append_events
 from tests.helpers.polling import until
 from tests.helpers.processes import PlatformProcess
 from tests.helpers.relay import running_relay
@@ -70,16 +68,6 @@ async def _written_at_least(process: PlatformProcess, count: int) -> float:
     return written if written >= count else 0.0
 
 
-async def _all_published(sessions: async_sessionmaker[AsyncSession], aggregates: set[str]) -> bool:
-    async with sessions() as session:
-        found = await session.execute(
-            select(func.count())
-            .select_from(Outbox)
-            .where(Outbox.aggregate_id.in_(aggregates), Outbox.published_at.is_(None))
-        )
-        return int(found.scalar_one()) == 0
-
-
 @pytest.mark.slow
 async def test_sink_killed_mid_stream_ends_with_each_event_once(
     settings: Settings,
@@ -100,7 +88,7 @@ async def test_sink_killed_mid_stream_ends_with_each_event_once(
         # The second process commits as it goes, which tells the test when it is done.
         sink_process.env["SRA_ANALYTICS__COMMIT_INTERVAL_S"] = "0.5"
         sink_process.start()
-        await until(lambda: _all_published(sessions, aggregates), 120, "all published")
+        await until(lambda: all_published(sessions, aggregates), 120, "all published")
         ends = await end_offsets(settings)  # every event of ours is before these
         await until(lambda: _committed_past(settings, unique, ends), 180, "the sink caught up")
         # Nothing was committed before the kill, so the second process wrote again

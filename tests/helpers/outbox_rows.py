@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from store import outbox
+from store.models import OutboxEvent
 from store.outbox import EventDraft
 
 
@@ -33,3 +36,19 @@ async def append_events(
                     ),
                 )
     return event_ids
+
+
+async def all_published(
+    sessions: async_sessionmaker[AsyncSession], aggregates: Iterable[str]
+) -> bool:
+    """Whether the relay has published every outbox row of these aggregates."""
+    async with sessions() as session:
+        found = await session.execute(
+            select(func.count())
+            .select_from(OutboxEvent)
+            .where(
+                OutboxEvent.aggregate_id.in_(list(aggregates)),
+                OutboxEvent.published_at.is_(None),
+            )
+        )
+        return int(found.scalar_one()) == 0

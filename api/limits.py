@@ -9,6 +9,7 @@ routing, no parsing and no database.
 
 from __future__ import annotations
 
+import math
 import re
 
 from fastapi import HTTPException, Request
@@ -19,16 +20,28 @@ from api.problems import problem_response
 from core.security import InvalidToken, decode
 from core.settings import ApiSettings, AuthSettings
 from domain.lifecycle import Role
+from services.request_photos import MAX_PHOTO_BYTES
 
-# The routes whose bodies carry files (identity scans) get the upload limit, for the
-# role that may send them: FastAPI reads and parses a body before it checks who sent it,
-# so an anonymous caller must not make the API take in 36 MiB.
-UPLOAD_ROUTES: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = (
-    ("POST", re.compile(r"/executors/me/verification"), frozenset({Role.EXECUTOR.value})),
+# A photo's body: the largest photo base64-encoded, and room for the JSON around it
+# (the type and a caption of up to 500 characters, escaped).
+PHOTO_BODY_BYTES = 4 * math.ceil(MAX_PHOTO_BYTES / 3) + 64 * 1024
+
+# The routes whose bodies carry files get a larger limit, for the role that may send
+# them: FastAPI reads and parses a body before it checks who sent it, so an anonymous
+# caller must not make the API take in megabytes. None: the configured upload limit
+# (identity scans: several files in one body).
+UPLOAD_ROUTES: tuple[tuple[str, re.Pattern[str], frozenset[str], int | None], ...] = (
+    (
+        "POST",
+        re.compile(r"/executors/me/verification"),
+        frozenset({Role.EXECUTOR.value}),
+        None,
+    ),
     (
         "POST",
         re.compile(r"/requests/[0-9a-fA-F-]{36}/attachments"),
         frozenset({Role.CUSTOMER.value, Role.EXECUTOR.value}),
+        PHOTO_BODY_BYTES,
     ),
 )
 
@@ -46,10 +59,10 @@ class BodyLimitMiddleware:
 
     def limit_of(self, scope: Scope) -> int:
         path = scope["path"].rstrip("/") or "/"
-        for method, pattern, uploaders in UPLOAD_ROUTES:
+        for method, pattern, uploaders, limit in UPLOAD_ROUTES:
             if scope["method"] == method and pattern.fullmatch(path):
                 if self._bearer_role(scope) in uploaders:
-                    return self.settings.max_upload_body_bytes
+                    return limit or self.settings.max_upload_body_bytes
                 break
         return self.settings.max_body_bytes
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import uuid
 from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import can_attach_photo
 from domain.lifecycle import TERMINAL_STATES, Actor
@@ -13,9 +18,11 @@ from services.errors import Conflict, Forbidden, Unprocessable
 from services.queries import RequestQueries
 from services.request_access import visible_request
 from store import attachments
-from store.models import RequestAttachment
+from store.models import RequestAttachment, ServiceRequest
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+# The default of api.max_photos_per_request.
+MAX_PHOTOS_PER_REQUEST = 20
 
 # The first bytes of each accepted type: a declared type must match the content, so a
 # script renamed to .jpg is never stored and served back as an image.
@@ -48,8 +55,31 @@ def decode_photo(photo: Photo) -> bytes:
     return content
 
 
+async def _check_room(
+    session: AsyncSession, request_id: str, content: bytes, max_photos: int
+) -> None:
+    """Refuses a new photo past the cap; the same photo again is no new one. The request's
+    row is locked first, so two uploads at the cap cannot both get in (FOR NO KEY
+    UPDATE: the attachments' key-share locks on it do not wait)."""
+    rid = uuid.UUID(request_id)
+    await session.execute(
+        select(ServiceRequest.id).where(ServiceRequest.id == rid).with_for_update(key_share=True)
+    )
+    photos = RequestAttachment.request_id == rid, RequestAttachment.kind == "photo"
+    digest = hashlib.sha256(content).hexdigest()
+    kept = await session.scalar(
+        select(func.count()).where(*photos, RequestAttachment.sha256 != digest)
+    )
+    if (kept or 0) >= max_photos:
+        raise Conflict(f"the request has its {max_photos} photos: no more can be added")
+
+
 async def add_photo(
-    queries: RequestQueries, actor: Actor, request_id: str, photo: Photo
+    queries: RequestQueries,
+    actor: Actor,
+    request_id: str,
+    photo: Photo,
+    max_photos: int = MAX_PHOTOS_PER_REQUEST,
 ) -> RequestAttachment:
     view = await visible_request(queries, actor, request_id, "request.attach_photo")
     if not can_attach_photo(actor, view.customer_id, view.assignee_id):
@@ -58,6 +88,7 @@ async def add_photo(
         raise Conflict(f"the request is {view.state.value}: no more photos")
     content = decode_photo(photo)
     async with queries.sessions.begin() as session:
+        await _check_room(session, request_id, content, max_photos)
         attachment_id = await attachments.add_photo(
             session,
             request_id=request_id,

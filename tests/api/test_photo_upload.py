@@ -6,7 +6,9 @@ import base64
 
 import httpx
 
+from api.limits import PHOTO_BODY_BYTES
 from domain.lifecycle import Role
+from services.request_photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_REQUEST
 from tests.helpers.api_client import SignedIn, act, create
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -107,3 +109,41 @@ async def test_a_photo_body_may_be_larger_than_other_bodies_but_only_for_uploade
         f"/requests/{rid}/attachments", json=big, headers=manager.headers
     )
     assert as_manager.status_code == 413
+
+
+async def test_a_photo_body_is_limited_to_what_the_largest_photo_needs(
+    client: httpx.AsyncClient, signed_in: SignedIn
+) -> None:
+    customer = await signed_in(Role.CUSTOMER)
+    rid = (await create(client, customer)).json()["id"]
+    path = f"/requests/{rid}/attachments"
+    largest = photo(PNG + b"\x01" * (MAX_PHOTO_BYTES - len(PNG)))
+    kept = await client.post(path, json=largest, headers=customer.headers)
+    assert kept.status_code == 201, kept.text[:200]
+    past = await client.post(
+        path, json=photo(PNG + b"\x02" * (PHOTO_BODY_BYTES * 3 // 4)), headers=customer.headers
+    )
+    assert past.status_code == 413
+    assert past.json()["max_bytes"] == PHOTO_BODY_BYTES < 15 * 1024 * 1024
+
+
+async def test_a_request_takes_a_limited_number_of_photos(
+    client: httpx.AsyncClient, signed_in: SignedIn
+) -> None:
+    customer = await signed_in(Role.CUSTOMER)
+    rid = (await create(client, customer)).json()["id"]
+    path = f"/requests/{rid}/attachments"
+    first = None
+    for n in range(MAX_PHOTOS_PER_REQUEST):
+        added = await client.post(path, json=photo(PNG + bytes([n])), headers=customer.headers)
+        assert added.status_code == 201, added.text
+        first = first or added.json()
+    refused = await client.post(path, json=photo(PNG + b"one more"), headers=customer.headers)
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert len((await client.get(path, headers=customer.headers)).json()) == MAX_PHOTOS_PER_REQUEST
+    # The same photo again is no new one: answered with the one kept.
+    again = await client.post(path, json=photo(PNG + bytes([0])), headers=customer.headers)
+    assert again.status_code == 201
+    assert first is not None
+    assert again.json()["id"] == first["id"]

@@ -29,7 +29,7 @@ import { useUser } from "../../auth/AuthProvider";
 import { notices } from "../../feedback/notices";
 import { ProblemAlert } from "../../feedback/ProblemAlert";
 import { DataTable, Panel } from "../hr/deskParts";
-import { useFormats } from "../hr/format";
+import { useFormats } from "../../format";
 
 type User = components["schemas"]["UserPublic"];
 type UserCreate = components["schemas"]["UserCreate"];

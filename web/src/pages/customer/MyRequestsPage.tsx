@@ -18,7 +18,7 @@ import { ProblemAlert } from "../../feedback/ProblemAlert";
 import { PageLoading } from "../../layout/PageLoading";
 import type { RequestView } from "../../requests/useRequestAction";
 import { categoryLabel } from "../../requests/categories";
-import { useFormats } from "./format";
+import { useFormats } from "../../format";
 import { SlaHint } from "./SlaHint";
 
 const PAGE_SIZE = 20;
@@ -104,7 +104,7 @@ function RequestRow({ request }: { request: RequestView }) {
               {categoryLabel(t, request.category)}
             </Typography>
             <Typography component="span" variant="body2" color="text.secondary">
-              {t("list.created", { time: formats.dateTime(request.created_at) })}
+              {t("list.created", { time: formats.moment(request.created_at) })}
             </Typography>
           </Stack>
           <Typography variant="body2" sx={{ overflowWrap: "anywhere" }}>

@@ -13,7 +13,7 @@ import { downloadFile } from "../../api/download";
 import { unwrap } from "../../api/problem";
 import { ProblemAlert } from "../../feedback/ProblemAlert";
 import { notices } from "../../feedback/notices";
-import { useFormats } from "./format";
+import { useFormats } from "../../format";
 
 export function documentsKey(requestId: string) {
   return ["documents", requestId] as const;
@@ -49,7 +49,7 @@ export function RequestDocuments({ requestId }: { requestId: string }) {
         >
           <ListItemText
             primary={t(`request.documentKind.${document.kind}`)}
-            secondary={t("request.documentLine", { number: document.number, date: formats.dateTime(document.created_at), size: formats.size(document.size) })}
+            secondary={t("request.documentLine", { number: document.number, date: formats.moment(document.created_at), size: formats.size(document.size) })}
           />
         </ListItem>
       ))}

@@ -19,7 +19,7 @@ import { PageLoading } from "../../layout/PageLoading";
 import { liveEvents } from "../../live/liveEvents";
 import { useRequestAction, type RequestView } from "../../requests/useRequestAction";
 import { categoryLabel } from "../../requests/categories";
-import { useFormats } from "./format";
+import { useFormats } from "../../format";
 import { ReasonDialog } from "./ReasonDialog";
 import { RequestDocuments, documentsKey } from "./RequestDocuments";
 import { RequestPhotos, attachmentsKey } from "./RequestPhotos";
@@ -126,8 +126,8 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 function Details({ request }: { request: RequestView }) {
   const { t } = useTranslation("customer");
   const formats = useFormats();
-  const start = request.window_start ? formats.dateTime(request.window_start) : null;
-  const end = request.window_end ? formats.dateTime(request.window_end) : null;
+  const start = request.window_start ? formats.moment(request.window_start) : null;
+  const end = request.window_end ? formats.moment(request.window_end) : null;
   const window =
     start && end ? t("request.windowRange", { start, end }) : start ? t("request.windowFrom", { start }) : end ? t("request.windowTo", { end }) : t("request.noWindow");
   const rows: [string, string][] = [
@@ -135,8 +135,8 @@ function Details({ request }: { request: RequestView }) {
     [t("request.address"), request.address],
     [t("request.window"), window],
     [t("request.budget"), request.budget !== null ? formats.money(request.budget) : t("request.noBudget")],
-    [t("request.created"), formats.dateTime(request.created_at)],
-    [t("request.updated"), formats.dateTime(request.updated_at)],
+    [t("request.created"), formats.moment(request.created_at)],
+    [t("request.updated"), formats.moment(request.updated_at)],
   ];
   if (request.report) rows.push([t("request.report"), request.report]);
   return (

@@ -5,7 +5,7 @@ import Typography from "@mui/material/Typography";
 import { useTranslation } from "react-i18next";
 
 import type { RequestView } from "../../requests/useRequestAction";
-import { useFormats } from "./format";
+import { useFormats } from "../../format";
 
 const STAGES = ["assign", "accept", "start", "complete", "auto_confirm"] as const;
 type Stage = (typeof STAGES)[number];
@@ -29,7 +29,7 @@ export function SlaHint({ request }: { request: RequestView }) {
     );
   }
   if (!request.sla_due_at || !request.sla_stage) return null;
-  const time = formats.dateTime(request.sla_due_at);
+  const time = formats.moment(request.sla_due_at);
   const stage = request.sla_stage;
   return (
     <Stack direction="row" spacing={0.5} sx={{ alignItems: "center", color: "text.secondary" }}>

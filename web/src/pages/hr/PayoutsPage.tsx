@@ -28,7 +28,7 @@ import type { components } from "../../api/schema";
 import { notices } from "../../feedback/notices";
 import { ProblemAlert } from "../../feedback/ProblemAlert";
 import { PageLoading } from "../../layout/PageLoading";
-import { useFormats } from "./format";
+import { useFormats } from "../../format";
 import { DataTable, LoadMore, Panel } from "./deskParts";
 
 type Payout = components["schemas"]["PayoutPublic"];

@@ -24,7 +24,7 @@ import { useUser, type Role } from "../../auth/AuthProvider";
 import { notices } from "../../feedback/notices";
 import { ProblemAlert } from "../../feedback/ProblemAlert";
 import { PageLoading } from "../../layout/PageLoading";
-import { useFormats } from "../hr/format";
+import { useFormats } from "../../format";
 import { DataTable, LoadMore, Panel } from "../hr/deskParts";
 
 type Verification = components["schemas"]["VerificationPublic"];

@@ -80,7 +80,13 @@ class RequestActivities:
                     actor_role=record.actor_role,
                     from_state=record.from_state,
                     to_state=record.to_state,
-                    data={**record.data, "assignee_id": record.assignee_id},
+                    # Who held the request before: consumers tell a released executor
+                    # without keeping state of their own (the live stream does).
+                    data={
+                        **record.data,
+                        "assignee_id": record.assignee_id,
+                        "previous_assignee_id": before["assignee_id"],
+                    },
                     trace_id=record.trace_id,
                 ),
                 seq,

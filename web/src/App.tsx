@@ -9,6 +9,7 @@ import SignInPage from "./auth/SignInPage";
 import { Notices } from "./feedback/Notices";
 import { AppShell } from "./layout/AppShell";
 import { PageLoading } from "./layout/PageLoading";
+import { REPORT_ROLES } from "./pages/reports/access";
 
 // One chunk per role's pages: a customer never downloads the manager's data grid.
 const MyRequestsPage = lazy(() => import("./pages/customer/MyRequestsPage"));
@@ -19,6 +20,7 @@ const JobsPage = lazy(() => import("./pages/executor/JobsPage"));
 const SecurityPage = lazy(() => import("./pages/security/SecurityPage"));
 const PayoutsPage = lazy(() => import("./pages/hr/PayoutsPage"));
 const UsersPage = lazy(() => import("./pages/admin/UsersPage"));
+const ReportsPage = lazy(() => import("./pages/reports/ReportsPage"));
 
 function Home() {
   const { status, user } = useAuth();
@@ -52,6 +54,9 @@ export function App() {
           </Route>
           <Route element={<RequireRole roles={HR} />}>
             <Route path="hr" element={<PayoutsPage />} />
+          </Route>
+          <Route element={<RequireRole roles={REPORT_ROLES} />}>
+            <Route path="reports" element={<ReportsPage />} />
           </Route>
           <Route element={<RequireRole roles={["admin"]} />}>
             <Route path="admin" element={<UsersPage />} />

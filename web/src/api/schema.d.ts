@@ -341,6 +341,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports/executors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each executor's offers, completions and load on the period's requests */
+        get: operations["executors_report_reports_executors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Delivery of the notifications requested in the period, per channel */
+        get: operations["notifications_report_reports_notifications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payouts recorded in the period, per day, week or month */
+        get: operations["payouts_report_reports_payouts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** First-time fixes, disputes and cancellations of the period's requests */
+        get: operations["quality_report_reports_quality_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/sla": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SLA breaches of the requests created in the period */
+        get: operations["sla_report_reports_sla_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/timings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Time spent at each stage (p50, p90) by the requests created in the period */
+        get: operations["timings_report_reports_timings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Executor verification rounds submitted in the period */
+        get: operations["verification_report_reports_verification_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reports/volume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Requests created, closed and cancelled per day; created per local hour */
+        get: operations["volume_report_reports_volume_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/requests": {
         parameters: {
             query?: never;
@@ -802,11 +938,52 @@ export interface components {
              */
             token_type: string;
         };
+        /** CancellationCount */
+        CancellationCount: {
+            /**
+             * By Role
+             * @description the role of who cancelled
+             */
+            by_role: string;
+            /** Count */
+            count: number;
+            /**
+             * Stage
+             * @description the state the request was cancelled in
+             */
+            stage: string;
+        };
         /**
          * Channel
          * @enum {string}
          */
         Channel: "email" | "telegram";
+        /** ChannelFigures */
+        ChannelFigures: {
+            /** Channel */
+            channel: string;
+            /**
+             * Failed
+             * @description failed for good
+             */
+            failed: number;
+            /**
+             * P50 Latency S
+             * @description requested → sent; null when none sent
+             */
+            p50_latency_s: number | null;
+            /** P90 Latency S */
+            p90_latency_s: number | null;
+            /** Requested */
+            requested: number;
+            /** Sent */
+            sent: number;
+            /**
+             * Unconfirmed
+             * @description neither sent nor failed for good (yet)
+             */
+            unconfirmed: number;
+        };
         /** CheckPublic */
         CheckPublic: {
             /**
@@ -830,6 +1007,20 @@ export interface components {
         CompleteBody: {
             /** Report */
             report: string;
+        };
+        /** DayVolume */
+        DayVolume: {
+            /** Cancelled */
+            cancelled: number;
+            /** Closed */
+            closed: number;
+            /** Created */
+            created: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
         };
         /** DependencyOut */
         DependencyOut: {
@@ -869,6 +1060,42 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** ExecutorFigures */
+        ExecutorFigures: {
+            /** Acceptance Pct */
+            acceptance_pct: number;
+            /** Accepted */
+            accepted: number;
+            /** Active Days */
+            active_days: number;
+            /** Assigned */
+            assigned: number;
+            /**
+             * Busy S
+             * @description seconds in progress on the period's requests
+             */
+            busy_s: number;
+            /**
+             * Busy Share
+             * @description busy time over active days × workday hours (0-1)
+             */
+            busy_share: number;
+            /** Completed */
+            completed: number;
+            /** Decline Pct */
+            decline_pct: number;
+            /** Declined */
+            declined: number;
+            /** Executor Id */
+            executor_id: string;
+            /** Jobs Per Day */
+            jobs_per_day: number;
+            /**
+             * Rating
+             * @description always null: there are no ratings yet
+             */
+            rating: number | null;
+        };
         /** ExecutorPage */
         ExecutorPage: {
             /** Items */
@@ -903,6 +1130,33 @@ export interface components {
             verification_status: string;
             /** Verified Until */
             verified_until: string | null;
+        };
+        /** ExecutorsReport */
+        ExecutorsReport: {
+            /** Executors */
+            executors: components["schemas"]["ExecutorFigures"][];
+        };
+        /** HourVolume */
+        HourVolume: {
+            /** Created */
+            created: number;
+            /**
+             * Hour
+             * @description local hour
+             */
+            hour: number;
+        };
+        /** KeyCount */
+        KeyCount: {
+            /** Count */
+            count: number;
+            /** Key */
+            key: string;
+        };
+        /** NotificationsReport */
+        NotificationsReport: {
+            /** Channels */
+            channels: components["schemas"]["ChannelFigures"][];
         };
         /** PayoutPage */
         PayoutPage: {
@@ -939,6 +1193,45 @@ export interface components {
             recorded_on: string;
             /** Request Id */
             request_id: string;
+        };
+        /** PayoutTotal */
+        PayoutTotal: {
+            /** Commission */
+            commission: string;
+            /** Count */
+            count: number;
+            /** Gross */
+            gross: string;
+            /** Net */
+            net: string;
+        };
+        /** PayoutsReport */
+        PayoutsReport: {
+            /** By Period */
+            by_period: components["schemas"]["PeriodPayouts"][];
+            /**
+             * Grain
+             * @enum {string}
+             */
+            grain: "day" | "week" | "month";
+            total: components["schemas"]["PayoutTotal"];
+        };
+        /** PeriodPayouts */
+        PeriodPayouts: {
+            /** Commission */
+            commission: string;
+            /** Count */
+            count: number;
+            /** Gross */
+            gross: string;
+            /** Net */
+            net: string;
+            /**
+             * Period
+             * Format: date
+             * @description the first day of the day, week (Monday) or month
+             */
+            period: string;
         };
         /**
          * PhotoIn
@@ -991,6 +1284,37 @@ export interface components {
             title: string;
             type: string;
         };
+        /** QualityReport */
+        QualityReport: {
+            /** Cancellations */
+            cancellations: components["schemas"]["CancellationCount"][];
+            /** Cancelled */
+            cancelled: number;
+            /** Completed */
+            completed: number;
+            /** Confirmed */
+            confirmed: number;
+            /**
+             * Dispute Pct
+             * @description of the completed
+             */
+            dispute_pct: number;
+            /** Disputed */
+            disputed: number;
+            /** Disputes By Category */
+            disputes_by_category: components["schemas"]["KeyCount"][];
+            /** Disputes By District */
+            disputes_by_district: components["schemas"]["KeyCount"][];
+            /** Disputes By Executor */
+            disputes_by_executor: components["schemas"]["KeyCount"][];
+            /** First Time Fix */
+            first_time_fix: number;
+            /**
+             * First Time Fix Pct
+             * @description of the confirmed
+             */
+            first_time_fix_pct: number;
+        };
         /** ReadinessOut */
         ReadinessOut: {
             /** Dependencies */
@@ -1002,6 +1326,13 @@ export interface components {
         ReasonBody: {
             /** Reason */
             reason?: string | null;
+        };
+        /** ReasonCount */
+        ReasonCount: {
+            /** Count */
+            count: number;
+            /** Reason */
+            reason: string;
         };
         /** RefreshIn */
         RefreshIn: {
@@ -1145,6 +1476,63 @@ export interface components {
              */
             kind: "passport_main" | "passport_registration" | "inn_certificate" | "selfie";
         };
+        /** SlaBreakdown */
+        SlaBreakdown: {
+            /** Breach Pct */
+            breach_pct: number;
+            /** Breached */
+            breached: number;
+            /**
+             * Key
+             * @description the group: a stage, tier, category, executor id or district
+             */
+            key: string;
+            /** Requests */
+            requests: number;
+        };
+        /** SlaReport */
+        SlaReport: {
+            /** By Category */
+            by_category: components["schemas"]["SlaBreakdown"][];
+            /**
+             * By District
+             * @description key "": district not known
+             */
+            by_district: components["schemas"]["SlaBreakdown"][];
+            /**
+             * By Executor
+             * @description key "": never assigned
+             */
+            by_executor: components["schemas"]["SlaBreakdown"][];
+            /** By Stage */
+            by_stage: components["schemas"]["SlaBreakdown"][];
+            /** By Tier */
+            by_tier: components["schemas"]["SlaBreakdown"][];
+            overall: components["schemas"]["SlaBreakdown"];
+        };
+        /** StageTiming */
+        StageTiming: {
+            /**
+             * Count
+             * @description requests of the period that went through the stage
+             */
+            count: number;
+            /**
+             * P50 S
+             * @description median seconds; null when count is 0
+             */
+            p50_s: number | null;
+            /**
+             * P90 S
+             * @description 90th percentile in seconds; null when count is 0
+             */
+            p90_s: number | null;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "assign" | "accept" | "start" | "complete" | "close";
+        };
         /**
          * State
          * @enum {string}
@@ -1158,6 +1546,11 @@ export interface components {
             expires_in_s: number;
             /** Instructions */
             instructions: string;
+        };
+        /** TimingsReport */
+        TimingsReport: {
+            /** Stages */
+            stages: components["schemas"]["StageTiming"][];
         };
         /** TokenPairOut */
         TokenPairOut: {
@@ -1366,6 +1759,34 @@ export interface components {
             /** Verified Until */
             verified_until: string | null;
         };
+        /** VerificationReport */
+        VerificationReport: {
+            /** Approved */
+            approved: number;
+            /**
+             * Awaiting Decision
+             * @description rounds waiting for an officer now
+             */
+            awaiting_decision: number;
+            /** Checked */
+            checked: number;
+            /**
+             * P50 Decision S
+             * @description submitted → approved or rejected
+             */
+            p50_decision_s: number | null;
+            /** P90 Decision S */
+            p90_decision_s: number | null;
+            /** Rejected */
+            rejected: number;
+            /** Rejection Reasons */
+            rejection_reasons: components["schemas"]["ReasonCount"][];
+            /**
+             * Submitted
+             * @description rounds of documents submitted in the period
+             */
+            submitted: number;
+        };
         /**
          * VerificationSubmit
          * @description Identity documents of a self-employed executor (НПД).
@@ -1394,6 +1815,13 @@ export interface components {
             passport_series: string;
             /** Scans */
             scans?: components["schemas"]["ScanIn"][];
+        };
+        /** VolumeReport */
+        VolumeReport: {
+            /** By Day */
+            by_day: components["schemas"]["DayVolume"][];
+            /** By Hour */
+            by_hour: components["schemas"]["HourVolume"][];
         };
         /** WebConfig */
         WebConfig: {
@@ -2602,6 +3030,471 @@ export interface operations {
             };
         };
     };
+    executors_report_reports_executors_get: {
+        parameters: {
+            query?: {
+                /** @description first local date (default: 30 days before `to`) */
+                from?: string | null;
+                /** @description last local date, inclusive (default: today) */
+                to?: string | null;
+                category?: string | null;
+                district?: string | null;
+                executor_id?: string | null;
+                /** @description csv also when the Accept header asks for text/csv */
+                format?: ("json" | "csv") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutorsReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description only head_manager, manager may read this report */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a bad filter, `from` after `to`, or over 366 days */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notifications_report_reports_notifications_get: {
+        parameters: {
+            query?: {
+                /** @description first local date (default: 30 days before `to`) */
+                from?: string | null;
+                /** @description last local date, inclusive (default: today) */
+                to?: string | null;
+                category?: string | null;
+                district?: string | null;
+                executor_id?: string | null;
+                /** @description csv also when the Accept header asks for text/csv */
+                format?: ("json" | "csv") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationsReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description only head_manager, manager may read this report */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a bad filter, `from` after `to`, or over 366 days */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    payouts_report_reports_payouts_get: {
+        parameters: {
+            query?: {
+                grain?: "day" | "week" | "month";
+                /** @description first local date (default: 30 days before `to`) */
+                from?: string | null;
+                /** @description last local date, inclusive (default: today) */
+                to?: string | null;
+                category?: string | null;
+                district?: string | null;
+                executor_id?: string | null;
+                /** @description csv also when the Accept header asks for text/csv */
+                format?: ("json" | "csv") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutsReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description only head_manager, hr, manager may read this report */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a bad filter, `from` after `to`, or over 366 days */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    quality_report_reports_quality_get: {
+        parameters: {
+            query?: {
+                /** @description first local date (default: 30 days before `to`) */
+                from?: string | null;
+                /** @description last local date, inclusive (default: today) */
+                to?: string | null;
+                category?: string | null;
+                district?: string | null;
+                executor_id?: string | null;
+                /** @description csv also when the Accept header asks for text/csv */
+                format?: ("json" | "csv") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description only head_manager, manager may read this report */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a bad filter, `from` after `to`, or over 366 days */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sla_report_reports_sla_get: {
+        parameters: {
+            query?: {
+                /** @description first local date (default: 30 days before `to`) */
+                from?: string | null;
+                /** @description last local date, inclusive (default: today) */
+                to?: string | null;
+                category?: string | null;
+                district?: string | null;
+                executor_id?: string | null;
+                /** @description csv also when the Accept header asks for text/csv */
+                format?: ("json" | "csv") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description only head_manager, manager may read this report */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a bad filter, `from` after `to`, or over 366 days */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    timings_report_reports_timings_get: {
+        parameters: {
+            query?: {
+                /** @description first local date (default: 30 days before `to`) */
+                from?: string | null;
+                /** @description last local date, inclusive (default: today) */
+                to?: string | null;
+                category?: string | null;
+                district?: string | null;
+                executor_id?: string | null;
+                /** @description csv also when the Accept header asks for text/csv */
+                format?: ("json" | "csv") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimingsReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description only head_manager, manager may read this report */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a bad filter, `from` after `to`, or over 366 days */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verification_report_reports_verification_get: {
+        parameters: {
+            query?: {
+                /** @description first local date (default: 30 days before `to`) */
+                from?: string | null;
+                /** @description last local date, inclusive (default: today) */
+                to?: string | null;
+                category?: string | null;
+                district?: string | null;
+                executor_id?: string | null;
+                /** @description csv also when the Accept header asks for text/csv */
+                format?: ("json" | "csv") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description only head_manager, head_security, manager, security may read this report */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a bad filter, `from` after `to`, or over 366 days */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    volume_report_reports_volume_get: {
+        parameters: {
+            query?: {
+                /** @description first local date (default: 30 days before `to`) */
+                from?: string | null;
+                /** @description last local date, inclusive (default: today) */
+                to?: string | null;
+                category?: string | null;
+                district?: string | null;
+                executor_id?: string | null;
+                /** @description csv also when the Accept header asks for text/csv */
+                format?: ("json" | "csv") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VolumeReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description only head_manager, manager may read this report */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a bad filter, `from` after `to`, or over 366 days */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_requests_requests_get: {
         parameters: {
             query?: {
@@ -3057,7 +3950,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the request is closed or cancelled */
+            /** @description the request is closed or cancelled, or has all its photos */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -7,18 +7,20 @@ import enCustomer from "./locales/en/customer.json";
 import enDesks from "./locales/en/desks.json";
 import enExecutor from "./locales/en/executor.json";
 import enManager from "./locales/en/manager.json";
+import enReports from "./locales/en/reports.json";
 import ruCommon from "./locales/ru/common.json";
 import ruCustomer from "./locales/ru/customer.json";
 import ruDesks from "./locales/ru/desks.json";
 import ruExecutor from "./locales/ru/executor.json";
 import ruManager from "./locales/ru/manager.json";
+import ruReports from "./locales/ru/reports.json";
 
 export const LANGUAGES = ["ru", "en"] as const;
 export type Language = (typeof LANGUAGES)[number];
 
 export const resources = {
-  ru: { common: ruCommon, customer: ruCustomer, manager: ruManager, executor: ruExecutor, desks: ruDesks },
-  en: { common: enCommon, customer: enCustomer, manager: enManager, executor: enExecutor, desks: enDesks },
+  ru: { common: ruCommon, customer: ruCustomer, manager: ruManager, executor: ruExecutor, desks: ruDesks, reports: ruReports },
+  en: { common: enCommon, customer: enCustomer, manager: enManager, executor: enExecutor, desks: enDesks, reports: enReports },
 } as const;
 
 void i18n.use(initReactI18next).init({
@@ -26,7 +28,7 @@ void i18n.use(initReactI18next).init({
   lng: "ru",
   fallbackLng: "ru",
   defaultNS: "common",
-  ns: ["common", "customer", "manager", "executor", "desks"],
+  ns: ["common", "customer", "manager", "executor", "desks", "reports"],
   interpolation: { escapeValue: false },
   showSupportNotice: false,
 });

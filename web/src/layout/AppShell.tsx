@@ -24,7 +24,8 @@ import { useLiveUpdates } from "../live/useLiveUpdates";
 import { PageLoading } from "./PageLoading";
 
 export function AppShell() {
-  const { t } = useTranslation();
+  // Navigation labels come from common, and the reports' from their own namespace.
+  const { t } = useTranslation(["common", "reports"]);
   const { user, signOut } = useAuth();
   const { mode, toggle } = useColorMode();
   const live = useLiveUpdates(user?.id ?? null);

@@ -2,8 +2,10 @@ import type { Role } from "../auth/AuthProvider";
 
 export interface NavItem {
   to: string;
-  label: "nav.myRequests" | "nav.newRequest" | "nav.queue" | "nav.jobs" | "nav.verification" | "nav.payouts" | "nav.users";
+  label: "nav.myRequests" | "nav.newRequest" | "nav.queue" | "nav.jobs" | "nav.verification" | "nav.payouts" | "nav.users" | "reports:nav";
 }
+
+const REPORTS: NavItem = { to: "/reports", label: "reports:nav" };
 
 const BY_ROLE: Record<Role, NavItem[]> = {
   customer: [
@@ -11,11 +13,11 @@ const BY_ROLE: Record<Role, NavItem[]> = {
     { to: "/requests/new", label: "nav.newRequest" },
   ],
   executor: [{ to: "/jobs", label: "nav.jobs" }],
-  manager: [{ to: "/queue", label: "nav.queue" }],
-  head_manager: [{ to: "/queue", label: "nav.queue" }],
-  security: [{ to: "/security", label: "nav.verification" }],
-  head_security: [{ to: "/security", label: "nav.verification" }],
-  hr: [{ to: "/hr", label: "nav.payouts" }],
+  manager: [{ to: "/queue", label: "nav.queue" }, REPORTS],
+  head_manager: [{ to: "/queue", label: "nav.queue" }, REPORTS],
+  security: [{ to: "/security", label: "nav.verification" }, REPORTS],
+  head_security: [{ to: "/security", label: "nav.verification" }, REPORTS],
+  hr: [{ to: "/hr", label: "nav.payouts" }, REPORTS],
   admin: [
     { to: "/queue", label: "nav.queue" },
     { to: "/security", label: "nav.verification" },

@@ -175,6 +175,8 @@ class ApiSettings(BaseModel):
     # ... except on the routes that carry uploads (identity scans: five files of up to
     # 5 MiB each, base64-encoded, plus the form's fields).
     max_upload_body_bytes: int = Field(default=36 * 1024 * 1024, ge=1024)
+    # Photos one request may carry (the customer's and the executor's together).
+    max_photos_per_request: int = Field(default=20, ge=1, le=1000)
     # Readiness details, /metrics and the OpenAPI schema need an admin's access token or
     # this operator token (Prometheus, probes); empty means admins only.
     ops_token: SecretStr = SecretStr("")

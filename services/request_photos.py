@@ -21,7 +21,7 @@ from store import attachments
 from store.models import RequestAttachment, ServiceRequest
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
-# The default of api.max_photos_per_request.
+# The default of api.max_photos_per_request (callers pass the setting).
 MAX_PHOTOS_PER_REQUEST = 20
 
 # The first bytes of each accepted type: a declared type must match the content, so a

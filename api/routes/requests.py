@@ -157,7 +157,7 @@ async def list_attachments(
     responses={
         403: {"description": "only the request's customer and its assigned executor add photos"},
         404: REFUSALS[404],
-        409: {"description": "the request is closed or cancelled"},
+        409: {"description": "the request is closed or cancelled, or has all its photos"},
         413: {"description": "the body is too large"},
         422: {"description": "not valid base64, too large, or not the declared image type"},
     },
@@ -172,6 +172,7 @@ async def add_attachment(
         actor,
         str(request_id),
         request_photos.Photo(body.content_type, body.content_base64, body.caption),
+        max_photos=resources.settings.api.max_photos_per_request,
     )
     return attachment_public(row)
 

@@ -21,7 +21,8 @@ demo manager:
 - scrolling: the grid's rows scrolled down and up for --scroll-s seconds, 120 px a
   frame; every requestAnimationFrame interval and every long task (> 50 ms,
   PerformanceObserver) is recorded;
-- live update: --transitions fresh requests are filed, then the manager assigns each
+- live update: --transitions fresh requests are filed and the queue page is loaded again
+  (so they are its first page), then the manager assigns each
   (POST /requests/{id}/assign) in turn while the queue page is open; the latency is from
   that call's answer (the bench's clock) to the moment the row's state chip reads
   "assigned" (the page's Date.now(), stamped by a MutationObserver; both clocks are this
@@ -140,11 +141,17 @@ async def count_requests(settings: Settings) -> int:
 
 
 async def file_one(person: Person, description: str) -> str:
-    response = await person.http.post(
-        "/requests",
-        json={"category": "plumbing", "description": description, "address": "Москва"},
-        headers=person.headers() | {"Idempotency-Key": f"bench-web-{uuid.uuid4()}"},
-    )
+    key = f"bench-web-{uuid.uuid4()}"
+    for _ in range(2):
+        response = await person.http.post(
+            "/requests",
+            json={"category": "plumbing", "description": description, "address": "Москва"},
+            headers=person.headers() | {"Idempotency-Key": key},
+        )
+        if response.status_code != 401:
+            break
+        # The access token expired during a long seed: again with the same key.
+        await person.sign_in()
     response.raise_for_status()
     return str(response.json()["id"])
 
@@ -213,18 +220,28 @@ async def live_updates(
     page: Page, manager: Person, executor_id: str, count: int, customer: Person
 ) -> list[float]:
     ids = [await file_one(customer, f"Бенчмарк живого обновления #{n}") for n in range(count)]
-    # Every new one must be on the open first page before the changes begin.
+    # The newest requests fill the first page once it is loaded again; measured is the
+    # change of a row already shown, not a row's arrival.
+    # The grid renders only the rows in view: a tall window keeps the whole page in it.
+    await page.set_viewport_size({"width": DESKTOP["width"], "height": 80 * count + 600})
+    await page.reload()
     for request_id in ids:
         await page.locator(f'{ROW}[data-id="{request_id}"]').wait_for(timeout=30_000)
     latencies = []
     for request_id in ids:
         await page.evaluate(WATCH_ROW, [request_id, "Назначена"])
-        response = await manager.http.post(
-            f"/requests/{request_id}/assign",
-            json={"executor_id": executor_id},
-            headers=manager.headers() | {"Idempotency-Key": f"bench-web-{uuid.uuid4()}"},
-        )
-        answered_ms = time.time() * 1000
+        key = f"bench-web-{uuid.uuid4()}"
+        for _ in range(5):
+            response = await manager.http.post(
+                f"/requests/{request_id}/assign",
+                json={"executor_id": executor_id},
+                headers=manager.headers() | {"Idempotency-Key": key},
+            )
+            answered_ms = time.time() * 1000
+            if response.status_code < 500:
+                break
+            # A busy Temporal answers 500 now and then; a client retries with its key.
+            await asyncio.sleep(1)
         response.raise_for_status()
         await page.wait_for_function(
             "(id) => window.__shownAt[id] !== undefined", arg=request_id, timeout=30_000
@@ -258,6 +275,9 @@ async def run(args: argparse.Namespace) -> int:
                 scroll: dict[str, Any] = await page.evaluate(SCROLL, args.scroll_s)
                 await page.goto(f"{base_url}/app/queue")
                 await page.locator(ROW).first.wait_for()
+                # Fresh tokens: a long seed outlives the 15-minute access token.
+                await cast.manager.sign_in()
+                await cast.customers[0].sign_in()
                 live = await live_updates(
                     page, cast.manager, plumber.id, args.transitions, cast.customers[0]
                 )

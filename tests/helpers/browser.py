@@ -72,8 +72,15 @@ async def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
     await page.wait_for_url(lambda url: "/app/signin" not in url)
 
 
+# A dialog or drawer fading or sliding in is half transparent or half off the screen:
+# its contrast is only judged once its CSS transitions (not the endless spinners) are over.
+TRANSITIONS_DONE = """() => document.getAnimations().every(
+  (a) => !(a instanceof CSSTransition) || a.playState !== "running")"""
+
+
 async def serious_accessibility_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's serious and critical findings on the page as it is now."""
+    """axe-core's serious and critical findings on the page as it is once settled."""
+    await page.wait_for_function(TRANSITIONS_DONE)
     if not (await page.evaluate("typeof window.axe !== 'undefined'")):
         # Evaluated through the DevTools protocol, which the page's CSP does not govern.
         await page.evaluate(AXE.read_text())
@@ -87,5 +94,5 @@ async def serious_accessibility_violations(page: Page) -> list[dict[str, Any]]:
     ]
 
 
-def describe(violations: list[dict[str, Any]]) -> str:
+def describe(violations: object) -> str:
     return json.dumps(violations, ensure_ascii=False, indent=1)

@@ -28,6 +28,7 @@ PHONE = ViewportSize(width=390, height=844)
 Scheme = Literal["light", "dark"]
 # Long enough for the data to arrive and MUI's transitions (already reduced) to end.
 SETTLE_MS = 1200
+BUSY = "[role=progressbar], .MuiDataGrid-overlay, .MuiSkeleton-root"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Shot:
     scheme: Scheme
     phone: bool = False
     open_first_row: bool = False
+    full_page: bool = False  # the whole scrolled page, not only the viewport
 
 
 SHOTS = (
@@ -57,6 +59,8 @@ SHOTS = (
     Shot("executor-jobs-phone-dark", "ivan.plumber@example.com", "/app/jobs", "dark", True),
     Shot("security-queue-light", "security@example.com", "/app/security", "light"),
     Shot("hr-payouts-dark", "hr@example.com", "/app/hr", "dark"),
+    Shot("manager-reports-light", "manager@example.com", "/app/reports", "light", full_page=True),
+    Shot("manager-reports-dark", "manager@example.com", "/app/reports", "dark"),
     Shot("admin-users-light", "admin@example.com", "/app/admin", "light"),
 )
 
@@ -72,12 +76,12 @@ async def _sign_in(page: Page, base_url: str, email: str) -> None:
 async def _settled(page: Page) -> None:
     """The page has its data: no spinner or grid overlay is showing any more."""
     await page.wait_for_load_state("load")
-    busy = page.locator("[role=progressbar], .MuiDataGrid-overlay, .MuiSkeleton-root")
     try:
-        await busy.first.wait_for(state="detached", timeout=10_000)
+        # Every one of them gone, not only the first: a page of reports loads several.
+        await page.wait_for_function(f"!document.querySelector({BUSY!r})", timeout=20_000)
     except PlaywrightTimeout:
         # A spinner that stays is in the picture, as it is.
-        print(f"  (still busy after 10 s: {page.url})")
+        print(f"  (still busy after 20 s: {page.url})")
     await page.wait_for_timeout(SETTLE_MS)
 
 
@@ -103,7 +107,7 @@ async def _take(browser: Browser, base_url: str, shot: Shot) -> Path:
             await page.get_by_role("presentation").first.wait_for()
             await _settled(page)
         path = OUT / f"{shot.name}.png"
-        await page.screenshot(path=str(path))
+        await page.screenshot(path=str(path), full_page=shot.full_page)
         return path
     finally:
         await context.close()

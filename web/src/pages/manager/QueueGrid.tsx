@@ -6,10 +6,10 @@ import {
   type GridSortModel,
   type GridApi,
 } from "@mui/x-data-grid";
-import { enUS, ruRU } from "@mui/x-data-grid/locales";
 import { useMemo, type RefObject } from "react";
 import { useTranslation } from "react-i18next";
 
+import { useGridLocaleText } from "../../components/gridLocale";
 import { StateChip } from "../../components/StateChip";
 import { SlaCountdown } from "./SlaCountdown";
 import type { RequestView, SortField, SortParam } from "./queueApi";
@@ -85,15 +85,7 @@ export function QueueGrid(props: Props) {
   const paginationModel = useMemo(() => ({ page, pageSize }), [page, pageSize]);
   const paginationMeta = useMemo(() => ({ hasNextPage }), [hasNextPage]);
   const selection = useMemo(() => ({ type: "include" as const, ids: new Set(selectedId ? [selectedId] : []) }), [selectedId]);
-  const localeText = useMemo(
-    () => ({
-      ...(language === "en" ? enUS : ruRU).components.MuiDataGrid.defaultProps.localeText,
-      // The grid's Russian texts leave this one in English.
-      paginationDisplayedRows: ({ from, to, count }: { from: number; to: number; count: number }) =>
-        count === -1 ? t("grid.rowsMore", { from, to }) : t("grid.rows", { from, to, count }),
-    }),
-    [language, t],
-  );
+  const localeText = useGridLocaleText();
 
   return (
     <DataGrid<RequestView>

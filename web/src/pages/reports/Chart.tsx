@@ -23,6 +23,9 @@ export default function Chart({ spec }: { spec: ChartSpec }) {
       <LineChart
         height={HEIGHT}
         skipAnimation
+        // The drawing is hidden from screen readers (its table speaks for it), so it must
+        // not take the keyboard's focus either.
+        disableKeyboardNavigation
         xAxis={[{ scaleType: "point", data: spec.categories }]}
         yAxis={[{ valueFormatter, width: 72 }]}
         series={series.map((s) => ({ ...s, showMark: spec.categories.length <= 31 }))}
@@ -34,6 +37,7 @@ export default function Chart({ spec }: { spec: ChartSpec }) {
     <BarChart
       height={spec.horizontal ? Math.max(HEIGHT, spec.categories.length * 36 + 60) : HEIGHT}
       skipAnimation
+      disableKeyboardNavigation
       layout={spec.horizontal ? "horizontal" : "vertical"}
       {...(spec.horizontal
         ? { yAxis: [{ ...band, width: 140 }], xAxis: [{ valueFormatter }] }

@@ -1,9 +1,9 @@
 // Each executor's offers and work in the period, by name, sortable.
 import { DataGrid, type GridColDef } from "@mui/x-data-grid";
-import { enUS, ruRU } from "@mui/x-data-grid/locales";
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 
+import { useGridLocaleText } from "../../components/gridLocale";
 import { cspNonce } from "../../theme/cspNonce";
 import { useReportFormats } from "./format";
 import { useLabels } from "./labels";
@@ -13,11 +13,10 @@ import { useReport, type ReportQuery, type Reports } from "./reportsApi";
 type Row = Reports["executors"]["executors"][number] & { name: string };
 
 export function ExecutorsSection({ query }: { query: ReportQuery }) {
-  const { t, i18n } = useTranslation("reports");
+  const { t } = useTranslation("reports");
   const f = useReportFormats();
   const labels = useLabels();
   const report = useReport("executors", query);
-  const language = i18n.language;
 
   const rows = useMemo<Row[]>(
     () => (report.data?.executors ?? []).map((row) => ({ ...row, name: labels.executor(row.executor_id) })),
@@ -45,7 +44,7 @@ export function ExecutorsSection({ query }: { query: ReportQuery }) {
       number("rating", t("executors.rating"), f.decimal, 100),
     ];
   }, [t, f]);
-  const localeText = useMemo(() => (language === "en" ? enUS : ruRU).components.MuiDataGrid.defaultProps.localeText, [language]);
+  const localeText = useGridLocaleText();
 
   return (
     <ReportSection report="executors" query={query} title={t("executors.title")} status={report} empty={rows.length === 0}>

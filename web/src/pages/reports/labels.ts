@@ -1,5 +1,6 @@
 // Names for the keys the reports group by, in the user's language; a key the page does not
-// know shows as the API sends it, and an empty one (not found) as its own group.
+// know shows as the API sends it, an executor no longer listed by the start of their id, and
+// an empty key (not found) as its own group.
 import { useCallback, useMemo } from "react";
 import { useTranslation } from "react-i18next";
 
@@ -43,7 +44,7 @@ export function useLabels(): Labels {
 
   const unknown = t("unknown");
   const category = useCallback((key: string) => (key ? categoryName(key) : unknown), [categoryName, unknown]);
-  const executor = useCallback((id: string) => (id ? (names.get(id) ?? id) : t("unassigned")), [names, t]);
+  const executor = useCallback((id: string) => (id ? (names.get(id) ?? t("unlisted", { id: id.slice(0, 8) })) : t("unassigned")), [names, t]);
   return useMemo(
     () => ({
       category,

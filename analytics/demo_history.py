@@ -51,6 +51,11 @@ MSK = timedelta(hours=3)  # the business's local time (Moscow has no daylight sa
 SLA = SlaPolicy()
 COMMISSION_RATE = Decimal("0.10")
 
+# An executor's average hours on a job per day, and the mean of the work's long-tailed
+# duration (lognormal, sigma 0.8) over its median.
+BUSY_HOURS_A_DAY = 4.0
+WORK_MEAN_OVER_MEDIAN = math.exp(0.8**2 / 2)
+
 # Category → (share of requests, median hours of work, median budget in rubles).
 CATEGORIES: dict[str, tuple[float, float, int]] = {
     "plumbing": (0.24, 2.5, 3500),
@@ -221,7 +226,7 @@ def _lognormal(rng: random.Random, median: timedelta, sigma: float) -> timedelta
 class _Cast:
     """People, filled in where the caller gave none."""
 
-    def __init__(self, seed: int, people: People, lifecycles: int) -> None:
+    def __init__(self, seed: int, people: People, lifecycles: int, days: int) -> None:
         def some(given: list[str], kind: str, count: int) -> list[str]:
             return given or [_id(seed, kind, n) for n in range(count)]
 
@@ -232,13 +237,16 @@ class _Cast:
         self.hr = some(people.hr, "hr", 1)
         rng = _rng(seed, "executors")
         self.by_skill: dict[str, list[Executor]] = {}
-        for category in CATEGORIES:
+        for category, (share, work_hours, _) in CATEGORIES.items():
             able = [e for e in people.executors if category in e.skills]
-            if not able:
-                able = [
-                    Executor(_id(seed, "executor", category, n), (category,), _channels(rng))
-                    for n in range(2 if people.executors else 3)
-                ]
+            # Colleagues join the given executors where the work would not fit their days:
+            # nobody is on a job longer than BUSY_HOURS_A_DAY on average.
+            busy = lifecycles / max(days, 1) * share * work_hours * WORK_MEAN_OVER_MEDIAN
+            wanted = max(math.ceil(busy / BUSY_HOURS_A_DAY), 1 if people.executors else 3)
+            able += [
+                Executor(_id(seed, "executor", category, n), (category,), _channels(rng))
+                for n in range(max(wanted - len(able), 0))
+            ]
             self.by_skill[category] = able
         self.executors = list({e.id: e for es in self.by_skill.values() for e in es}.values())
         # Some people are quicker than others, the same way in every request.
@@ -829,7 +837,7 @@ def generate(
     people: People | None = None,
 ) -> History:
     """The whole history ending at `until`: request stories and verification rounds."""
-    cast = _Cast(seed, people or People(), lifecycles)
+    cast = _Cast(seed, people or People(), lifecycles, days)
     history = History(seed, until, days, cast)
     rng = _rng(seed, "verifications")
     for executor in cast.executors:

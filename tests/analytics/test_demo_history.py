@@ -99,21 +99,37 @@ def test_addresses_land_in_their_districts() -> None:
             assert district_of(f"Москва, {street}, 7") == district, street
 
 
-@pytest.mark.fast
-def test_given_executors_do_the_work_of_their_skills() -> None:
-    people = People(executors=[Executor("11111111-1111-4111-8111-111111111111", ("plumbing",))])
-    events = _envelopes(lifecycles=200, people=people)
+def _plumbing_assignees(lifecycles: int, people: People) -> set[str]:
+    events = _envelopes(lifecycles=lifecycles, people=people)
     plumbing = {
         e["aggregate_id"]
         for _, e in events
         if e["type"] == "request.created" and e["data"]["category"] == "plumbing"
     }
-    assignees = {
+    return {
         e["data"]["assignee_id"]
         for _, e in events
         if e["type"] == "request.assigned" and e["aggregate_id"] in plumbing
     }
-    assert assignees == {"11111111-1111-4111-8111-111111111111"}
+
+
+GIVEN = "11111111-1111-4111-8111-111111111111"
+
+
+@pytest.mark.fast
+def test_given_executors_do_the_work_of_their_skills() -> None:
+    people = People(executors=[Executor(GIVEN, ("plumbing",))])
+    # 60 requests in 30 days: the plumbing fits one executor's days.
+    assert _plumbing_assignees(60, people) == {GIVEN}
+
+
+@pytest.mark.fast
+def test_colleagues_join_where_the_work_would_not_fit_the_given_executors_days() -> None:
+    people = People(executors=[Executor(GIVEN, ("plumbing",))])
+    # 600 in 30 days: ~11 h of plumbing a day, more than one person is on a job.
+    assignees = _plumbing_assignees(600, people)
+    assert GIVEN in assignees
+    assert len(assignees) >= 3
 
 
 _LOAD_TWICE = """

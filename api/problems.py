@@ -24,6 +24,7 @@ from services.errors import (
     ServiceError,
     TooManyRequests,
     Unauthorized,
+    Unavailable,
     Unprocessable,
 )
 
@@ -55,6 +56,7 @@ SERVICE_STATUS: dict[type[Exception], int] = {
     StateConflict: 409,
     Unprocessable: 422,
     TooManyRequests: 429,
+    Unavailable: 503,
 }
 
 
@@ -71,7 +73,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         response = problem_response(
             request, status_of(exc), exc.message, code=exc.kind, **exc.extensions
         )
-        if isinstance(exc, TooManyRequests):
+        if isinstance(exc, TooManyRequests | Unavailable):
             response.headers["Retry-After"] = str(exc.retry_after_s)
         if isinstance(exc, Unauthorized):
             response.headers["WWW-Authenticate"] = "Bearer"

@@ -40,3 +40,13 @@ class TooManyRequests(ServiceError):
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class Unavailable(ServiceError):
+    """A store the answer depends on cannot be reached now; the same call may work later."""
+
+    kind = "unavailable"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -9,6 +9,7 @@ from functools import partial
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
+from clickhouse_connect.driver.exceptions import OperationalError
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
@@ -37,13 +38,17 @@ from api.report_schemas import (
     VerificationReport,
     VolumeReport,
 )
+from core.logging import get_logger
 from domain.lifecycle import Actor
 from services.audit import record_denial
-from services.errors import Forbidden, Unprocessable
+from services.errors import Forbidden, Unavailable, Unprocessable
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
+log = get_logger("api.reports")
+
 CSV = "text/csv; charset=utf-8"
+STORE_RETRY_S = 5
 Filter = Annotated[str | None, Query(min_length=1, max_length=100)]
 
 
@@ -85,6 +90,7 @@ def _responses(report: Report) -> dict[int | str, dict[str, Any]]:
         200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
         403: {"description": f"only {readers} may read this report"},
         422: {"description": f"a bad filter, `from` after `to`, or over {MAX_PERIOD_DAYS} days"},
+        503: {"description": "the analytics store cannot be reached now (see Retry-After)"},
     }
 
 
@@ -120,8 +126,14 @@ async def _answer(
         )
     except BadPeriod as error:
         raise Unprocessable(str(error)) from None
-    store = await resources.analytics()
-    body = model.model_validate(asdict(await store.run(compute, store, filters)))
+    try:
+        store = await resources.analytics()
+        figures = await store.run(compute, store, filters)
+    except (OperationalError, OSError) as error:
+        # The ClickHouse server is down or unreachable: a client may ask again shortly.
+        log.warning("reports.store_unavailable", report=report.value, error=str(error))
+        raise Unavailable("the analytics store cannot be reached now", STORE_RETRY_S) from None
+    body = model.model_validate(asdict(figures))
     wants_csv = asked.format == "csv" or (
         asked.format is None and "text/csv" in http.headers.get("accept", "")
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +13,8 @@ import pytest
 from fastapi import FastAPI
 
 from analytics.store import AnalyticsStore
+from api.main import create_app
+from core.settings import Settings
 from domain.lifecycle import Role
 from tests.helpers.analytics_events import Lifecycle, rows_of
 from tests.helpers.api_client import SignedIn
@@ -182,3 +185,28 @@ async def test_csv_by_parameter_or_accept_header(
         headers=manager.headers | {"Accept": "text/csv"},
     )
     assert json_answer.headers["content-type"] == "application/json"
+
+
+async def test_an_unreachable_store_is_a_503_with_retry_after(
+    settings: Settings, signed_in: SignedIn
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead_port = closed.getsockname()[1]
+    server_down = settings.model_copy(
+        update={
+            "clickhouse": settings.clickhouse.model_copy(
+                update={"dsn": f"http://127.0.0.1:{dead_port}"}
+            )
+        }
+    )
+    manager = await signed_in(Role.MANAGER)
+    app = create_app(server_down)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
+            answer = await http.get("/reports/volume", params=PERIOD, headers=manager.headers)
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.headers["retry-after"] == "5"
+    assert answer.json()["detail"] == "the analytics store cannot be reached now"

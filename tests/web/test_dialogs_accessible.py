@@ -190,6 +190,12 @@ async def test_the_dispute_and_its_resolution_are_accessible(
         await resolve.get_by_role("button", name="Решить", exact=True).click()
         await expect(resolve.get_by_text("Укажите причину")).to_be_visible()
         await manager_audit.check("resolve dialog, no reason given")
+        # The dispute resolved from the drawer: sent for rework, in the executor's hands.
+        await resolve.get_by_role("textbox").fill("Исполнитель вернётся и доделает")
+        await resolve.get_by_role("button", name="Решить", exact=True).click()
+        await expect(resolve).to_be_hidden(timeout=LOAD_MS)
+        answer = await client.get(f"/requests/{rid}", headers=manager.headers)
+        assert answer.json()["state"] == "in_progress", answer.text
     finally:
         await home.close()
         await office.close()

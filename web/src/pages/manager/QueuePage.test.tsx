@@ -15,7 +15,7 @@ import { SlaCountdown } from "./SlaCountdown";
 vi.setConfig({ testTimeout: 20_000 });
 
 const A = aRequest();
-const B = aRequest({ id: "22222222-2222-4222-8222-222222222222", address: "Москва, Арбат, 5", state: "disputed", actions: ["resolve", "cancel"] });
+const B = aRequest({ id: "22222222-2222-4222-8222-222222222222", address: "Москва, Арбат, 5", state: "disputed", actions: ["resolve_rework", "resolve_accept", "cancel"] });
 
 beforeEach(() => {
   server.reset();

@@ -18,7 +18,7 @@ import { AssignDialog } from "./AssignDialog";
 import { QueueFilters } from "./QueueFilters";
 import { PAGE_SIZES, QueueGrid } from "./QueueGrid";
 import { ReasonDialog } from "./ReasonDialog";
-import { RequestDrawer, type DialogKind } from "./RequestDrawer";
+import { mayOpen, RequestDrawer, type DialogKind } from "./RequestDrawer";
 import { ShortcutsHelp } from "./ShortcutsHelp";
 import { useExecutors, useQueuePage, useRequest, type QueueFilters as Filters, type RequestView, type SortParam } from "./queueApi";
 import { DEFAULT_SORT, readQueue, writeQueue } from "./queueUrl";
@@ -134,7 +134,7 @@ export default function QueuePage() {
 
   const startAction = (kind: DialogKind) => {
     if (!target) return;
-    if (!target.actions.includes(kind)) {
+    if (!mayOpen(kind, target)) {
       notices.say(t("notAllowed", { action: tc(`action.${kind}`) }), "info");
       return;
     }

@@ -26,6 +26,19 @@ const SLA_STAGES = ["assign", "accept", "start", "complete", "auto_confirm"] as 
 export type DialogKind = "assign" | "resolve" | "cancel";
 export const DIALOG_ACTIONS: readonly DialogKind[] = ["assign", "resolve", "cancel"];
 
+// The API names a dispute's two outcomes as its actions (resolve_rework, resolve_accept);
+// one dialog offers both.
+const ACTIONS_OF: Record<DialogKind, readonly string[]> = {
+  assign: ["assign"],
+  resolve: ["resolve_rework", "resolve_accept"],
+  cancel: ["cancel"],
+};
+
+/** Whether the API lets the caller take this dialog's action on the request now. */
+export function mayOpen(kind: DialogKind, request: Pick<RequestView, "actions">): boolean {
+  return ACTIONS_OF[kind].some((action) => request.actions.includes(action));
+}
+
 interface Props {
   requestId: string;
   /** The row from the grid, shown until the request itself arrives. */
@@ -67,7 +80,7 @@ export function RequestDrawer({ requestId, row, assigneeName, onClose, onAction 
   const config = useWebConfig();
   const request = query.data ?? row;
   const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(i18n.language) : "—");
-  const actions = request ? DIALOG_ACTIONS.filter((a) => request.actions.includes(a)) : [];
+  const actions = request ? DIALOG_ACTIONS.filter((a) => mayOpen(a, request)) : [];
 
   return (
     <Drawer

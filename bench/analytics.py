@@ -81,6 +81,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--events", type=int, default=10_000_000, help="kpi: events to store")
     parser.add_argument("--base-lifecycles", type=int, default=10_000, help="kpi: made up once")
     parser.add_argument("--repeats", type=int, default=5, help="kpi: runs of each report")
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="kpi: keep the generated store in this folder and reuse it when it holds events",
+    )
     parser.add_argument("--runs", type=int, default=3, help="visible/throughput: sink runs")
     parser.add_argument("--duration", type=float, default=60.0, help="visible: s of lifecycles")
     parser.add_argument("--drain-timeout-s", type=float, default=900.0)
@@ -131,8 +136,9 @@ def _reports(settings: Settings, today: date) -> dict[str, Callable[[AnalyticsSt
     }
 
 
-# Copies of the base history under other request (and aggregate) ids; ids of people stay,
-# so executors get many more jobs. The materialized view sees each copy as new requests.
+# Copies of the base history under other request (aggregate, notification) ids; ids of
+# people stay, so executors get many more jobs. The materialized view sees each copy as
+# new requests.
 _COPY = """
 INSERT INTO {db}.events (event_id, type, topic, occurred_at, aggregate_id, seq, actor_id,
     actor_role, from_state, to_state, request_id, executor_id, category, district, channel,
@@ -143,7 +149,8 @@ SELECT generateUUIDv4(), type, topic, occurred_at,
     seq, actor_id, actor_role, from_state, to_state,
     if(request_id = '', '', concat(request_id, '#', {copy:String})),
     executor_id, category, district, channel, reason, sla_stage, sla_tier, amount_gross,
-    amount_net, amount_commission, notification_id, data, trace_id
+    amount_net, amount_commission,
+    if(notification_id = '', '', concat(notification_id, '#', {copy:String})), data, trace_id
 FROM {db}.events
 WHERE inserted_at <= toDateTime64({base_until:String}, 3, 'UTC')
 """
@@ -169,14 +176,15 @@ def _fill(store: AnalyticsStore, args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _kpi(args: argparse.Namespace) -> int:
-    folder = Path(tempfile.mkdtemp(prefix="bench-analytics-"))
+    folder = args.store or Path(tempfile.mkdtemp(prefix="bench-analytics-"))
     base = get_settings()
     settings = base.model_copy(
         update={"clickhouse": base.clickhouse.model_copy(update={"dsn": f"chdb://{folder}"})}
     )
     try:
         store = AnalyticsStore.open(settings)
-        stored = _fill(store, args)
+        kept = store.counts()
+        stored = _fill(store, args) if kept["events"] == 0 else {**kept, "reused": str(folder)}
         today = datetime.now(UTC).date()
         figures: dict[str, dict[str, float]] = {}
         for name, report in _reports(settings, today).items():
@@ -187,7 +195,8 @@ async def _kpi(args: argparse.Namespace) -> int:
                 times.append((time.perf_counter() - began) * 1000)
             figures[name] = {"first_ms": times[0], "median_ms": median(times), "max_ms": max(times)}
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.store is None:
+            shutil.rmtree(folder, ignore_errors=True)
     rows = [
         [
             name,

@@ -429,8 +429,9 @@ class _Request:
         to_state: str,
         **data: Any,
     ) -> None:
-        """A transition, with the data the workflow writes (the assignee after it)."""
-        before = self.state
+        """A transition, with the data the workflow writes (the assignee after it and the
+        one before)."""
+        before, held = self.state, self.assignee
         if to_state == "new":
             self.assignee = None
         payload = {k: v for k, v in data.items() if v is not None}
@@ -438,7 +439,7 @@ class _Request:
             event_type,
             actor,
             to_state,
-            {**payload, "assignee_id": self.assignee},
+            {**payload, "assignee_id": self.assignee, "previous_assignee_id": held},
             from_state=before,
         )
         self.state = to_state

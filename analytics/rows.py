@@ -101,7 +101,11 @@ def _executor_of(
     if event_type.startswith("verification."):
         return aggregate_id  # verification events are keyed by the executor
     if event_type == "request.declined":
-        return _text(actor.get("id"))  # the assignee is gone from the data by then
+        # The assignee is gone from the data by then: the decline is the previous
+        # assignee's (in events written before that was carried, the executor's who
+        # declined; a timeout's then counts against nobody).
+        declined_by = actor.get("id") if actor.get("role") == "executor" else None
+        return _text(data.get("previous_assignee_id") or declined_by)
     return _text(data.get("assignee_id") or data.get("executor_id"))
 
 

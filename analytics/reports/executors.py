@@ -4,6 +4,9 @@ An offer is an assignment: accepted, or declined (by the executor, or by the acc
 timeout; either way it counts against the executor of the latest assignment before it).
 Busy time is the time in progress: from a start, or a rework after a dispute, to the next
 completion.
+
+It reads executor_facts (one row per request and executor, kept by the materialized view)
+instead of the events, where joining the events cost about 1.7 s at 10 M events.
 """
 
 from __future__ import annotations
@@ -11,56 +14,26 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from analytics.reports.filters import ReportFilter, local_date, percent
+from analytics.reports.filters import ReportFilter, percent
 from analytics.store import AnalyticsStore
 
-_EVENTS = """
-WITH e AS (
-    SELECT event_id, type, request_id, seq, occurred_at, executor_id, actor_id, actor_role,
-           to_state
-    FROM {db}.events FINAL
-    WHERE startsWith(type, 'request.')
-      AND request_id IN (SELECT request_id FROM {db}.requests WHERE <requests>)
+# A spell is (seq, time in ms, +1 for a start or rework, -1 for a completion); a
+# completion's spell began at the latest start before it.
+_BUSY_MS = """
+arraySum(
+    arrayMap((spell, began) -> if(spell.3 = -1 AND began > 0, spell.2 - began, 0),
+             arraySort(spells) AS ordered,
+             arrayFill(x -> x > 0, arrayMap(spell -> if(spell.3 = 1, spell.2, 0), ordered)))
 )
 """
-OFFERS = """
-SELECT executor_id, countIf(type = 'request.assigned'), countIf(type = 'request.accepted'),
-       uniqExactIf(request_id, type = 'request.completed')
-FROM e
-WHERE type IN ('request.assigned', 'request.accepted', 'request.completed') AND executor_id != ''
+FIGURES = """
+SELECT executor_id, sum(length(assigned)), sum(length(accepted)), countIf(completed = 1),
+       sum(length(declined)), sum(<busy_ms>),
+       uniqExactArray(arrayMap(at -> toDate(at, {tz:String}), acted_at))
+FROM {db}.executor_facts FINAL
+WHERE request_id IN (SELECT request_id FROM {db}.requests WHERE <requests>)
 GROUP BY executor_id
-"""
-DECLINES = """
-SELECT executor_id, count() FROM (
-    SELECT d.event_id, argMax(a.executor_id, a.seq) AS executor_id
-    FROM (SELECT event_id, request_id, seq FROM e WHERE type = 'request.declined') AS d
-    INNER JOIN (SELECT request_id, seq, executor_id FROM e WHERE type = 'request.assigned') AS a
-        ON a.request_id = d.request_id
-    WHERE a.seq < d.seq
-    GROUP BY d.event_id
-)
-WHERE executor_id != '' GROUP BY executor_id
-"""
-BUSY = """
-SELECT executor_id, sum(busy_ms) FROM (
-    SELECT c.event_id, any(c.executor_id) AS executor_id,
-           toUnixTimestamp64Milli(any(c.occurred_at)) - toUnixTimestamp64Milli(max(b.occurred_at))
-               AS busy_ms
-    FROM (SELECT event_id, request_id, seq, occurred_at, executor_id FROM e
-          WHERE type = 'request.completed') AS c
-    INNER JOIN (SELECT request_id, seq, occurred_at FROM e
-                WHERE type = 'request.started'
-                   OR (type = 'request.resolved' AND to_state = 'in_progress')) AS b
-        ON b.request_id = c.request_id
-    WHERE b.seq < c.seq
-    GROUP BY c.event_id
-)
-WHERE executor_id != '' GROUP BY executor_id
-"""
-ACTIVE_DAYS = """
-SELECT actor_id, uniqExact(<day>) FROM e
-WHERE actor_role = 'executor' AND actor_id != '' GROUP BY actor_id
-"""
+""".replace("<busy_ms>", _BUSY_MS)
 
 
 @dataclass(frozen=True)
@@ -86,18 +59,11 @@ class ExecutorsReport:
 
 
 def report(store: AnalyticsStore, filters: ReportFilter, workday_hours: float) -> ExecutorsReport:
-    prefix = _EVENTS.replace("<requests>", filters.request_conditions(executor=False))
-    params = filters.params()
+    sql = FIGURES.replace("<requests>", filters.request_conditions(executor=False))
     figures: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for executor, assigned, accepted, completed in store.query(prefix + OFFERS, params).result_rows:
-        figures[executor].update(assigned=assigned, accepted=accepted, completed=completed)
-    for name, sql in (
-        ("declined", DECLINES),
-        ("busy_ms", BUSY),
-        ("active_days", ACTIVE_DAYS.replace("<day>", local_date("occurred_at"))),
-    ):
-        for executor, value in store.query(prefix + sql, params).result_rows:
-            figures[executor][name] = value
+    for executor, *values in store.query(sql, filters.params()).result_rows:
+        names = ("assigned", "accepted", "completed", "declined", "busy_ms", "active_days")
+        figures[executor].update(zip(names, values, strict=True))
     chosen = sorted(e for e in figures if filters.executor_id in (None, e))
     return ExecutorsReport([_executor(e, figures[e], workday_hours) for e in chosen])
 

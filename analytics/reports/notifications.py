@@ -2,7 +2,9 @@
 
 A notification is followed by its notification_id from notification.requested to
 notification.sent, or to a permanent notification.failed (failures that are retried
-do not count). Neither yet: unconfirmed.
+do not count). Neither yet: unconfirmed. The materialized view keeps one row of those
+times per notification (notification_facts), so the report reads the notifications, not
+their events: grouping the events cost about 2 s at 3 M notifications.
 """
 
 from __future__ import annotations
@@ -16,21 +18,6 @@ from analytics.reports.filters import (
     seconds_between,
 )
 from analytics.store import AnalyticsStore
-
-_PER_NOTIFICATION = """
-SELECT notification_id,
-       anyIf(channel, type = 'notification.requested') AS channel,
-       minIf(occurred_at, type = 'notification.requested') AS requested_at,
-       countIf(type = 'notification.sent') > 0 AS sent,
-       minIf(occurred_at, type = 'notification.sent') AS sent_at,
-       countIf(type = 'notification.failed' AND JSONExtractBool(data, 'permanent')) > 0
-           AS failed
-FROM {db}.events FINAL
-WHERE type IN ('notification.requested', 'notification.sent', 'notification.failed')
-  AND notification_id != '' AND <scope>
-GROUP BY notification_id
-HAVING countIf(type = 'notification.requested') > 0
-"""
 
 
 @dataclass(frozen=True)
@@ -50,25 +37,31 @@ class NotificationsReport:
 
 
 def report(store: AnalyticsStore, filters: ReportFilter) -> NotificationsReport:
-    scope = filters.request_scope()
+    conditions = [filters.in_period("requested_at"), filters.request_scope()]
     if filters.executor_id is not None:
         # Notifications are keyed by their recipient: the executor's own.
-        scope += " AND aggregate_id = {executor_id:String}"
-    per_notification = _PER_NOTIFICATION.replace("<scope>", scope)
+        conditions.append("recipient_id = {executor_id:String}")
+    sent = "sent_at IS NOT NULL"
     rows = store.query(
-        "SELECT channel, count(), countIf(sent), countIf(failed), "  # noqa: S608 - fixed fragments; values are parameters
-        "countIf(NOT sent AND NOT failed), "
-        f"{quantiles_if(seconds_between('requested_at', 'sent_at'), 'sent')} "
-        f"FROM ({per_notification}) WHERE {filters.in_period('requested_at')} "
+        f"SELECT channel, count(), countIf({sent}), countIf(failed = 1), "  # noqa: S608 - fixed fragments; values are parameters
+        f"countIf(NOT {sent} AND failed = 0), "
+        f"{quantiles_if(seconds_between('requested_at', 'sent_at'), sent)} "
+        f"FROM {{db}}.notifications WHERE {' AND '.join(conditions)} "
         "GROUP BY channel ORDER BY channel",
         filters.params(),
     ).result_rows
     channels = []
-    for channel, requested, sent, failed, unconfirmed, latency in rows:
-        p50, p90 = p50_p90(int(sent), latency)
+    for channel, requested, sent_count, failed, unconfirmed, latency in rows:
+        p50, p90 = p50_p90(int(sent_count), latency)
         channels.append(
             ChannelFigures(
-                str(channel), int(requested), int(sent), int(failed), int(unconfirmed), p50, p90
+                str(channel),
+                int(requested),
+                int(sent_count),
+                int(failed),
+                int(unconfirmed),
+                p50,
+                p90,
             )
         )
     return NotificationsReport(channels)

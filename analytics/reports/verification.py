@@ -2,7 +2,9 @@
 how long a decision took, why rounds were rejected.
 
 A round is one set of documents of one executor (data.submission_id and data.round of
-the verification events), from verification.started to approved or rejected.
+the verification events), from verification.started to approved or rejected. Each of
+its figures is a first time, a "there is one" or the latest reason, which a redelivered
+copy of an event cannot change: the events are read without FINAL.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ SELECT executor_id,
        countIf(type = 'verification.approved') > 0 AS approved,
        countIf(type = 'verification.rejected') > 0 AS rejected,
        argMaxIf(reason, seq, type = 'verification.rejected') AS rejection
-FROM {db}.events FINAL
+FROM {db}.events
 WHERE type IN ('verification.started', 'verification.awaiting_decision',
                'verification.approved', 'verification.rejected')
   AND <executor>

@@ -61,6 +61,24 @@ def test_the_executor_of_a_transition_and_of_a_decline() -> None:
     assert (declined["executor_id"], declined["reason"]) == ("e-7", "далеко")
 
 
+def test_a_timed_out_decline_belongs_to_the_executor_who_held_the_request() -> None:
+    timed_out = _row(
+        "workflow-events",
+        _envelope(
+            "request.declined",
+            actor={"id": "system", "role": "system"},
+            data={"assignee_id": None, "previous_assignee_id": "e-7"},
+        ),
+    )
+    assert timed_out["executor_id"] == "e-7"
+    # Written before events carried the previous assignee: nobody's, never "system"'s.
+    older = _row(
+        "workflow-events",
+        _envelope("request.declined", actor={"id": "system", "role": "system"}, data={}),
+    )
+    assert older["executor_id"] == ""
+
+
 def test_notifications_belong_to_their_request_and_channel() -> None:
     row = _row(
         "notification-events",

@@ -101,8 +101,10 @@ class Lifecycle:
 
     def declined(self, at: datetime, *, timeout: bool = False) -> Lifecycle:
         actor = ("system", "system") if timeout else (str(self.assignee), "executor")
-        self.assignee = None
-        return self._step("request.declined", at, actor, "new", assignee_id=None)
+        held, self.assignee = self.assignee, None
+        return self._step(
+            "request.declined", at, actor, "new", assignee_id=None, previous_assignee_id=held
+        )
 
     def started(self, at: datetime) -> Lifecycle:
         return self._by_assignee("request.started", at, "in_progress")

@@ -175,6 +175,40 @@ def _fill(store: AnalyticsStore, args: argparse.Namespace) -> dict[str, Any]:
     return {**counts, "base_events": base, "copies": copies, "fill_s": seconds}
 
 
+FACT_TABLES = ("request_facts", "executor_facts", "notification_facts")
+LIVE_BATCH = 5_000
+
+
+def _settle(store: AnalyticsStore) -> float:
+    """A store some minutes after a bulk load: the facts merged, as background merges do
+    (here at once, with OPTIMIZE), then one more sink-sized batch in fresh parts, as a
+    live store always has. Returns the seconds it took."""
+    started = time.perf_counter()
+    for name in FACT_TABLES:
+        store.client.command(f"OPTIMIZE TABLE {store.database}.{name} FINAL")
+    latest = str(store.query("SELECT max(inserted_at) FROM {db}.events").result_rows[0][0])
+    store.client.command(
+        _COPY.replace("{db}", store.database) + f" LIMIT {LIVE_BATCH}",
+        parameters={"copy": "live", "base_until": latest},
+    )
+    return time.perf_counter() - started
+
+
+def _time_reports(
+    store: AnalyticsStore, settings: Settings, repeats: int
+) -> dict[str, dict[str, float]]:
+    today = datetime.now(UTC).date()
+    figures: dict[str, dict[str, float]] = {}
+    for name, report in _reports(settings, today).items():
+        times = []
+        for _ in range(repeats):
+            began = time.perf_counter()
+            report(store)
+            times.append((time.perf_counter() - began) * 1000)
+        figures[name] = {"first_ms": times[0], "median_ms": median(times), "max_ms": max(times)}
+    return figures
+
+
 async def _kpi(args: argparse.Namespace) -> int:
     folder = args.store or Path(tempfile.mkdtemp(prefix="bench-analytics-"))
     base = get_settings()
@@ -185,34 +219,40 @@ async def _kpi(args: argparse.Namespace) -> int:
         store = AnalyticsStore.open(settings)
         kept = store.counts()
         stored = _fill(store, args) if kept["events"] == 0 else {**kept, "reused": str(folder)}
-        today = datetime.now(UTC).date()
-        figures: dict[str, dict[str, float]] = {}
-        for name, report in _reports(settings, today).items():
-            times = []
-            for _ in range(args.repeats):
-                began = time.perf_counter()
-                report(store)
-                times.append((time.perf_counter() - began) * 1000)
-            figures[name] = {"first_ms": times[0], "median_ms": median(times), "max_ms": max(times)}
+        loaded = _time_reports(store, settings, args.repeats)
+        settle_s = _settle(store)
+        settled = _time_reports(store, settings, args.repeats)
     finally:
         if args.store is None:
             shutil.rmtree(folder, ignore_errors=True)
     rows = [
         [
             name,
-            f["first_ms"],
-            f["median_ms"],
-            f["max_ms"],
-            "yes" if f["median_ms"] <= KPI_TARGET_MS else "NO",
+            loaded[name]["median_ms"],
+            settled[name]["median_ms"],
+            settled[name]["max_ms"],
+            _met(max(loaded[name]["median_ms"], settled[name]["median_ms"]) <= KPI_TARGET_MS),
         ]
-        for name, f in figures.items()
+        for name in loaded
     ]
     load = _load()
     print(f"\n{stored['events']} events, {stored['requests']} requests; load {load[0]:.1f}")
-    print(table(["report (90 days)", "first ms", "median ms", "max ms", "≤ 500 ms"], rows))
-    path = write("analytics-kpi", {"stored": stored, "reports": figures, "load": load})
+    print(f"merging the facts and adding {LIVE_BATCH} events took {settle_s:.1f} s")
+    headers = ["report (90 days)", "as loaded, median ms", "merged, median ms", "max ms"]
+    print(table([*headers, "≤ 500 ms"], rows))
+    path = write(
+        "analytics-kpi",
+        {
+            "stored": stored,
+            "as_loaded": loaded,
+            "merged_plus_live_batch": settled,
+            "settle_s": settle_s,
+            "load": load,
+        },
+    )
     print(f"\nwritten to {path}")
-    return 0 if all(f["median_ms"] <= KPI_TARGET_MS for f in figures.values()) else 1
+    medians = [f["median_ms"] for state in (loaded, settled) for f in state.values()]
+    return 0 if all(m <= KPI_TARGET_MS for m in medians) else 1
 
 
 # ---- a standalone sink -----------------------------------------------------------------

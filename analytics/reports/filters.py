@@ -117,6 +117,18 @@ class ReportFilter:
         return found
 
 
+# grouping(a, b, …) in a GROUP BY GROUPING SETS query sets the bit of each column a row is
+# not grouped by, the first column's highest: the SQL standard's way, asked for explicitly.
+STANDARD_GROUPING = " SETTINGS force_grouping_standard_compatibility = 1"
+
+
+def grouped_by(mask: int, columns: Sequence[str]) -> str | None:
+    """The column a GROUPING SETS row is grouped by, from its grouping() mask (None: the
+    row of all)."""
+    last = len(columns) - 1
+    return next((c for n, c in enumerate(columns) if not mask >> (last - n) & 1), None)
+
+
 def local_date(column: str) -> str:
     return f"toDate({column}, {TZ})"
 

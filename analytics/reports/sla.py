@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analytics.reports.filters import ReportFilter, percent
+from analytics.reports.filters import STANDARD_GROUPING, ReportFilter, grouped_by, percent
 from analytics.store import AnalyticsStore
 from domain.sla import TIERS, Sla
 
@@ -45,27 +45,19 @@ def breakdown(key: str, requests: int, breached: int) -> Breakdown:
 def report(store: AnalyticsStore, filters: ReportFilter) -> SlaReport:
     where = filters.request_conditions()
     params = filters.params()
-    groups = {
-        column: [
-            breakdown(str(key), requests, breached)
-            for key, requests, breached in store.query(
-                f"SELECT {column}, count(), sum(sla_breached) FROM {{db}}.requests "  # noqa: S608 - fixed fragments; values are parameters
-                f"WHERE {where} GROUP BY {column} ORDER BY {column}",
-                params,
-            ).result_rows
-        ]
-        for column in GROUPS
-    }
-    reached = store.query(
-        f"SELECT {', '.join(f'countIf({c} IS NOT NULL)' for c in REACHED.values())}, "  # noqa: S608
-        f"sum(sla_breached) FROM {{db}}.requests WHERE {where}",
-        params,
-    ).result_rows[0]
-    total = int(reached[0])
-    by_stage = _breached(store, "sla_stage", where, params)
-    by_tier = _breached(store, "toString(sla_tier)", where, params)
+    groups: dict[str, list[Breakdown]] = {column: [] for column in GROUPS}
+    total = breached = 0
+    reached = [0] * len(REACHED)
+    for which, keys, requests, breaches, stages in _per_group(store, where, params):
+        if which is None:
+            total, breached, reached = requests, breaches, stages
+        else:
+            groups[which].append(breakdown(str(keys[which]), requests, breaches))
+    for found in groups.values():
+        found.sort(key=lambda b: b.key)
+    by_stage, by_tier = _breached(store, where, params)
     return SlaReport(
-        overall=breakdown("all", total, reached[-1]),
+        overall=breakdown("all", total, breached),
         by_stage=[
             breakdown(stage.value, reached[n], by_stage.get(stage.value, 0))
             for n, stage in enumerate(REACHED)
@@ -77,15 +69,41 @@ def report(store: AnalyticsStore, filters: ReportFilter) -> SlaReport:
     )
 
 
-def _breached(
-    store: AnalyticsStore, key: str, where: str, params: dict[str, object]
-) -> dict[str, int]:
-    """Requests of the period with a breach, per stage or tier of the breach. Counting
-    distinct requests makes a redelivered event harmless, so no FINAL is needed."""
+def _per_group(
+    store: AnalyticsStore, where: str, params: dict[str, object]
+) -> list[tuple[str | None, dict[str, object], int, int, list[int]]]:
+    """One read of the requests for every group: all of them (which is None), then each
+    category, executor and district, with their requests, breaches and stages reached."""
+    columns = ", ".join(GROUPS)
+    sets = ", ".join(f"({column})" for column in GROUPS)
+    reached = ", ".join(f"countIf({c} IS NOT NULL)" for c in REACHED.values())
     rows = store.query(
-        f"SELECT {key}, uniqExact(request_id) FROM {{db}}.events "  # noqa: S608 - fixed fragments; values are parameters
-        "WHERE type = 'sla.breached' "
-        f"AND request_id IN (SELECT request_id FROM {{db}}.requests WHERE {where}) GROUP BY 1",
+        f"SELECT grouping({columns}), {columns}, count(), sum(sla_breached), {reached} "  # noqa: S608 - fixed fragments; values are parameters
+        f"FROM {{db}}.requests WHERE {where} GROUP BY GROUPING SETS ((), {sets})"
+        + STANDARD_GROUPING,
         params,
     ).result_rows
-    return {str(k): int(count) for k, count in rows}
+    found = []
+    for mask, *values in rows:
+        keys = dict(zip(GROUPS, values[: len(GROUPS)], strict=True))
+        requests, breaches, *stages = (int(v) for v in values[len(GROUPS) :])
+        found.append((grouped_by(mask, GROUPS), keys, requests, breaches, stages))
+    return found
+
+
+def _breached(
+    store: AnalyticsStore, where: str, params: dict[str, object]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Requests of the period with a breach, per stage and per tier of the breach.
+    Counting distinct requests makes a redelivered event harmless, so no FINAL is needed."""
+    rows = store.query(
+        "SELECT grouping(sla_stage, sla_tier), sla_stage, toString(sla_tier), "  # noqa: S608 - fixed fragments; values are parameters
+        "uniqExact(request_id) FROM {db}.events WHERE type = 'sla.breached' "
+        f"AND request_id IN (SELECT request_id FROM {{db}}.requests WHERE {where}) "
+        "GROUP BY GROUPING SETS ((sla_stage), (sla_tier))" + STANDARD_GROUPING,
+        params,
+    ).result_rows
+    keys = ("sla_stage", "sla_tier")
+    by_stage = {str(s): int(n) for mask, s, _, n in rows if grouped_by(mask, keys) == keys[0]}
+    by_tier = {str(t): int(n) for mask, _, t, n in rows if grouped_by(mask, keys) == keys[1]}
+    return by_stage, by_tier

@@ -15,6 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 MAX_PERIOD_DAYS = 366
+# ClickHouse's Date holds 1970-01-01 to 2149-06-06; a business's reports need far less.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 DEFAULT_PERIOD_DAYS = 30
 
 START = "{start:DateTime64(3, 'UTC')}"
@@ -36,6 +38,11 @@ class ReportFilter:
     executor_id: str | None = None
 
     def __post_init__(self) -> None:
+        for day in (self.date_from, self.date_to):
+            if not EARLIEST <= day <= LATEST:
+                raise BadPeriod(
+                    f"{day} is outside the dates reports cover ({EARLIEST} to {LATEST})"
+                )
         if self.date_from > self.date_to:
             raise BadPeriod(f"the period starts ({self.date_from}) after it ends ({self.date_to})")
         if self.days > MAX_PERIOD_DAYS:

@@ -120,6 +120,9 @@ async def test_the_figures_come_from_the_store(
         {"from": "2026-06-30", "to": "2026-06-01"},
         {"from": "2025-01-01", "to": "2026-01-02"},
         {"from": "not-a-date"},
+        # Dates the store cannot hold (it once answered these with a 500).
+        {"to": "0222-12-24"},
+        {"from": "2150-01-01", "to": "2150-01-31"},
     ],
 )
 async def test_a_bad_period_is_refused(

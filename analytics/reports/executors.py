@@ -3,7 +3,7 @@
 An offer is an assignment: accepted, or declined (by the executor, or by the accept
 timeout; either way it counts against the executor of the latest assignment before it).
 Busy time is the time in progress: from a start, or a rework after a dispute, to the next
-completion.
+completion; two jobs in progress at once count their common time once.
 
 It reads executor_facts (one row per request and executor, kept by the materialized view)
 instead of the events, where joining the events cost about 1.7 s at 10 M events.
@@ -17,23 +17,33 @@ from dataclasses import dataclass
 from analytics.reports.filters import ReportFilter, percent
 from analytics.store import AnalyticsStore
 
-# A spell is (seq, time in ms, +1 for a start or rework, -1 for a completion); a
-# completion's spell began at the latest start before it.
-_BUSY_MS = """
-arraySum(
-    arrayMap((spell, began) -> if(spell.3 = -1 AND began > 0, spell.2 - began, 0),
+# A spell is (seq, time in ms, +1 for a start or rework, -1 for a completion). Each
+# completion closes an interval of work begun at the latest start before it.
+_INTERVALS = """
+arrayFilter(interval -> interval.1 > 0,
+    arrayMap((spell, began) -> if(spell.3 = -1, (began, spell.2), (toInt64(0), toInt64(0))),
              arraySort(spells) AS ordered,
-             arrayFill(x -> x > 0, arrayMap(spell -> if(spell.3 = 1, spell.2, 0), ordered)))
-)
+             arrayFill(x -> x > 0, arrayMap(spell -> if(spell.3 = 1, spell.2, 0), ordered))))
+"""
+# The time covered by an executor's intervals: two jobs in progress at once are one busy
+# hour, not two. Folded in start order: (covered so far, current start, current end).
+_COVERED_MS = """
+tupleElement(
+    arrayFold((acc, interval) -> if(interval.1 > acc.3,
+                                    (acc.1 + acc.3 - acc.2, interval.1, interval.2),
+                                    (acc.1, acc.2, greatest(acc.3, interval.2))),
+              arraySort(groupArrayArray(<intervals>)),
+              (toInt64(0), toInt64(0), toInt64(0))) AS covered,
+    1) + covered.3 - covered.2
 """
 FIGURES = """
 SELECT executor_id, sum(length(assigned)), sum(length(accepted)), countIf(completed = 1),
-       sum(length(declined)), sum(<busy_ms>),
+       sum(length(declined)), <covered_ms>,
        uniqExactArray(arrayMap(at -> toDate(at, {tz:String}), acted_at))
 FROM {db}.executor_facts FINAL
 WHERE request_id IN (SELECT request_id FROM {db}.requests WHERE <requests>)
 GROUP BY executor_id
-""".replace("<busy_ms>", _BUSY_MS)
+""".replace("<covered_ms>", _COVERED_MS.replace("<intervals>", _INTERVALS))
 
 
 @dataclass(frozen=True)

@@ -225,6 +225,20 @@ def expected_quality(cohort: list[Lifecycle]) -> dict[str, Any]:
     }
 
 
+def _covered_s(spells: list[tuple[datetime, datetime]]) -> float:
+    """Seconds covered by the spells, overlaps once."""
+    covered, end = 0.0, None
+    for began, ended in sorted(spells):
+        if end is not None and began < end:
+            if ended > end:
+                covered += (ended - end).total_seconds()
+                end = ended
+        else:
+            covered += (ended - began).total_seconds()
+            end = ended
+    return covered
+
+
 def expected_executors(cohort: list[Lifecycle]) -> list[dict[str, Any]]:
     f: dict[str, dict[str, Any]] = defaultdict(
         lambda: {
@@ -232,7 +246,7 @@ def expected_executors(cohort: list[Lifecycle]) -> list[dict[str, Any]]:
             "accepted": 0,
             "declined": 0,
             "jobs": set(),
-            "busy": 0.0,
+            "spells": [],
             "days": set(),
         }
     )
@@ -256,11 +270,12 @@ def expected_executors(cohort: list[Lifecycle]) -> list[dict[str, Any]]:
             elif kind == "request.completed":
                 assert began is not None
                 f[data["assignee_id"]]["jobs"].add(life.request_id)
-                f[data["assignee_id"]]["busy"] += (at - began).total_seconds()
+                f[data["assignee_id"]]["spells"].append((began, at))
     found = []
     for executor in sorted(f):
         x = f[executor]
         days, jobs = len(x["days"]), len(x["jobs"])
+        busy = _covered_s(x["spells"])
         found.append(
             {
                 "executor_id": executor,
@@ -272,8 +287,8 @@ def expected_executors(cohort: list[Lifecycle]) -> list[dict[str, Any]]:
                 "completed": jobs,
                 "active_days": days,
                 "jobs_per_day": round(jobs / days, 2) if days else 0.0,
-                "busy_s": x["busy"],
-                "busy_share": round(x["busy"] / (days * WORKDAY_HOURS * 3600), 4) if days else 0.0,
+                "busy_s": busy,
+                "busy_share": round(busy / (days * WORKDAY_HOURS * 3600), 4) if days else 0.0,
                 "rating": None,
             }
         )
@@ -512,3 +527,22 @@ async def test_the_filters_narrow_the_requests(store: AnalyticsStore) -> None:
     assert await requests(district="ЦАО") == 1
     assert await requests(district="ЮЗАО", executor_id=crew[0]) == 0
     assert await requests(executor_id=crew[1]) == 1
+
+
+async def test_two_jobs_in_progress_at_once_are_busy_time_once(store: AnalyticsStore) -> None:
+    category = f"overlap-{uuid.uuid4().hex[:10]}"
+    worker = str(uuid.uuid4())
+    day = datetime(2026, 6, 10, 6, 0, tzinfo=UTC)
+
+    def job(start_h: float, end_h: float) -> Lifecycle:
+        life = Lifecycle(category, ADDRESSES[0]).created(day)
+        life.assigned(day + timedelta(minutes=1), worker).accepted(day + timedelta(minutes=2))
+        life.started(day + timedelta(hours=start_h)).completed(day + timedelta(hours=end_h))
+        return life
+
+    # 9–12 and 10–13 overlap (4 h together), 15–16 stands alone: 5 h busy, not 7.
+    jobs = [job(3, 6), job(4, 7), job(9, 10)]
+    await store.run(store.insert_events, rows_of([e for life in jobs for e in life.events]))
+    asked = ReportFilter(FIRST, LAST, ZONE, category=category)
+    (figures,) = (await store.run(executors.report, store, asked, WORKDAY_HOURS)).executors
+    assert (figures.executor_id, figures.completed, figures.busy_s) == (worker, 3, 5 * 3600.0)

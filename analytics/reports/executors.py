@@ -25,25 +25,34 @@ arrayFilter(interval -> interval.1 > 0,
              arraySort(spells) AS ordered,
              arrayFill(x -> x > 0, arrayMap(spell -> if(spell.3 = 1, spell.2, 0), ordered))))
 """
-# The time covered by an executor's intervals: two jobs in progress at once are one busy
-# hour, not two. Folded in start order: (covered so far, current start, current end).
-_COVERED_MS = """
-tupleElement(
-    arrayFold((acc, interval) -> if(interval.1 > acc.3,
-                                    (acc.1 + acc.3 - acc.2, interval.1, interval.2),
-                                    (acc.1, acc.2, greatest(acc.3, interval.2))),
-              arraySort(groupArrayArray(<intervals>)),
-              (toInt64(0), toInt64(0), toInt64(0))) AS covered,
-    1) + covered.3 - covered.2
-"""
+# One row per request and executor (n = 1, interval (0, 0)), then one per interval of
+# work (n > 1). An interval adds the part of it no earlier-starting interval of the same
+# executor covered: two jobs in progress at once are one busy hour, not two. The period's
+# requests are a set of hundreds of thousands: probing it row by row is twice as fast as
+# turning it into ranges of the facts' key (measured at 10 M events), hence
+# use_index_for_in_with_subqueries = 0.
 FIGURES = """
-SELECT executor_id, sum(length(assigned)), sum(length(accepted)), countIf(completed = 1),
-       sum(length(declined)), <covered_ms>,
-       uniqExactArray(arrayMap(at -> toDate(at, {tz:String}), acted_at))
-FROM {db}.executor_facts FINAL
-WHERE request_id IN (SELECT request_id FROM {db}.requests WHERE <requests>)
+SELECT executor_id, sumIf(assigned, n = 1), sumIf(accepted, n = 1),
+       countIf(n = 1 AND completed = 1), sumIf(declined, n = 1), sum(covered_ms),
+       uniqExactArrayIf(days, n = 1)
+FROM (
+    SELECT executor_id, assigned, accepted, declined, completed, days, n,
+           if(n = 1, 0, greatest(0, interval.2 - greatest(interval.1, max(interval.2) OVER (
+               PARTITION BY executor_id ORDER BY interval
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)))) AS covered_ms
+    FROM (
+        SELECT executor_id, length(assigned) AS assigned, length(accepted) AS accepted,
+               length(declined) AS declined, completed,
+               arrayMap(at -> toDate(at, {tz:String}), acted_at) AS days,
+               arrayPushFront(<intervals>, (toInt64(0), toInt64(0))) AS spans
+        FROM {db}.executor_facts FINAL
+        WHERE request_id IN (SELECT request_id FROM {db}.requests WHERE <requests>)
+    )
+    ARRAY JOIN spans AS interval, arrayEnumerate(spans) AS n
+)
 GROUP BY executor_id
-""".replace("<covered_ms>", _COVERED_MS.replace("<intervals>", _INTERVALS))
+SETTINGS use_index_for_in_with_subqueries = 0
+""".replace("<intervals>", _INTERVALS)
 
 
 @dataclass(frozen=True)

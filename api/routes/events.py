@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncGenerator
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 from starlette.types import Send
 
-from api.deps import CurrentActor
+from api.deps import AccessToken, CurrentActor, ResourcesDep
 from api.live.hub import LiveEvent, LiveHub
 from api.live.shutdown import streams_end_on_shutdown
 from api.presenters import request_public
 from domain.lifecycle import Actor
+from services.errors import Unauthorized
 
 router = APIRouter(tags=["events"], lifespan=streams_end_on_shutdown)
 
@@ -23,6 +25,9 @@ router = APIRouter(tags=["events"], lifespan=streams_end_on_shutdown)
 # server notice a client that went away.
 KEEPALIVE_S = 15.0
 RECONNECT_MS = 1000
+# How often an open stream asks again whether its token still stands (not revoked by a
+# sign-out, its account still active).
+REVALIDATE_S = 60.0
 
 
 def get_hub(request: Request) -> LiveHub:
@@ -51,20 +56,37 @@ def reset_frame(position: str) -> str:
 
 
 async def frames(
-    hub: LiveHub, actor: Actor, last_event_id: str | None
+    hub: LiveHub,
+    actor: Actor,
+    last_event_id: str | None,
+    *,
+    expires_at: float = float("inf"),
+    still_allowed: Callable[[], Awaitable[bool]] | None = None,
+    revalidate_s: float = REVALIDATE_S,
 ) -> AsyncGenerator[str, None]:
+    """The stream's frames until it ends: the hub ends it, its token expires (`expires_at`,
+    Unix time), or `still_allowed` says no. An ended stream is reconnected by the client
+    with its current token and Last-Event-ID, so it misses nothing it may still see."""
     # Opened here, not in the endpoint: a connection that drops before its body is sent
     # never runs this generator, and would leave a stream nobody closes.
     stream = hub.open(actor, last_event_id)
+    checked = time.monotonic()
     try:
         yield f"retry: {RECONNECT_MS}\n\n"
         while not stream.ended:
+            left = expires_at - time.time()
+            if left <= 0:
+                return
+            if still_allowed is not None and time.monotonic() - checked >= revalidate_s:
+                if not await still_allowed():
+                    return
+                checked = time.monotonic()
             position = stream.take_reset()
             if position is not None:
                 yield reset_frame(position)
             elif (event := stream.pop()) is not None:
                 yield frame(event, actor)
-            elif not await stream.wait(KEEPALIVE_S):
+            elif not await stream.wait(min(KEEPALIVE_S, left, revalidate_s)):
                 yield ": keepalive\n\n"
     finally:
         hub.close(stream)
@@ -95,10 +117,29 @@ class EventStreamResponse(StreamingResponse):
 async def stream_events(
     request: Request,
     actor: CurrentActor,
+    token: AccessToken,
+    resources: ResourcesDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
 ) -> StreamingResponse:
+    if token is None:  # CurrentActor has refused such a call already
+        raise Unauthorized("sign in first: send 'Authorization: Bearer <access token>'")
+    auth = resources.auth
+
+    async def still_allowed() -> bool:
+        try:
+            await auth.authenticate(token)
+        except Unauthorized:
+            return False
+        return True
+
     return EventStreamResponse(
-        frames(get_hub(request), actor, last_event_id),
+        frames(
+            get_hub(request),
+            actor,
+            last_event_id,
+            expires_at=auth.claims(token).expires_at,
+            still_allowed=still_allowed,
+        ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

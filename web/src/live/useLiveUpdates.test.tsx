@@ -25,11 +25,14 @@ interface Opened {
 let streams: Opened[] = [];
 let streamStatus = 200;
 let refreshStatus = 200;
+/** The server ends the first stream after its event (a restart, an expired token). */
+let endFirstStream = false;
 
-function eventStream(text: string): Response {
+function eventStream(text: string, ends: boolean): Response {
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(new TextEncoder().encode(text));
+      if (ends) controller.close();
     },
   });
   return new Response(body, { headers: { "Content-Type": "text/event-stream" } });
@@ -48,7 +51,7 @@ function answer(input: RequestInfo | URL, init?: RequestInit): Response {
     const headers = new Headers(init?.headers);
     streams.push({ authorization: headers.get("Authorization"), lastEventId: headers.get("Last-Event-ID"), signal: init?.signal });
     if (streamStatus !== 200) return new Response(null, { status: streamStatus });
-    return eventStream(`id: ${streams.length}7\nevent: hello\ndata: {}\n\n`);
+    return eventStream(`id: ${streams.length}7\nevent: hello\ndata: {}\n\n`, endFirstStream && streams.length === 1);
   }
   return new Response(null, { status: 404 });
 }
@@ -88,6 +91,7 @@ beforeEach(() => {
   streams = [];
   streamStatus = 200;
   refreshStatus = 200;
+  endFirstStream = false;
   vi.stubGlobal("fetch", vi.fn(fakeFetch));
   session.accept({ access_token: "first", expires_in: 900 });
 });
@@ -98,6 +102,18 @@ afterEach(() => {
 });
 
 describe("the live stream", () => {
+  it("reconnects where it was when the server ends the stream", async () => {
+    endFirstStream = true;
+    showShell(person("u1"));
+    await waitFor(
+      () => {
+        expect(streams).toHaveLength(2);
+      },
+      { timeout: 4000 },
+    );
+    expect(streams[1]?.lastEventId).toBe("17");
+  });
+
   it("starts afresh for another user signing in, without the last user's place in the stream", async () => {
     const shell = showShell(person("anna"));
     await waitFor(() => { expect(liveStatus()).toBe("connected"); });

@@ -73,6 +73,12 @@ export function useLiveUpdates(userId: string | null): LiveStatus {
         void queryClient.invalidateQueries({ queryKey: ["history", event.request.id] });
         liveEvents.emit(event);
       },
+      onclose() {
+        // The server ended the stream (it restarts, or the token it was opened with ran
+        // out): without this the library would stop for good; as an error it reconnects
+        // with the current token and Last-Event-ID.
+        throw new RetryableError("the server ended the stream");
+      },
       onerror(error: unknown) {
         setStatus("connecting");
         if (error instanceof SessionEnded) throw error; // ends the stream

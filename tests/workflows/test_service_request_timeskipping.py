@@ -27,6 +27,7 @@ from domain.request_actions import update_of
 from domain.requests import ActionInput, RequestView
 from domain.sla import Sla, SlaPolicy
 from domain.workflow_ids import VERIFICATION_DECIDED_SIGNAL
+from tests.helpers.polling import until
 from tests.helpers.workflow_doubles import (
     NotificationsDouble,
     RequestStoreDouble,
@@ -403,8 +404,14 @@ async def test_paperwork_that_fails_for_good_parks_the_request_until_hr_retries(
     await eventually(lambda: bool(request_.store.paperwork_failures))
     failure = request_.store.paperwork_failures[0]
     assert failure.reason == "the executor's payout details are missing"
-    view = await request_.current()
-    assert (view.state, view.paperwork_failed) == (State.CONFIRMED, True)
+
+    async def parked() -> RequestView | None:
+        # The workflow parks the request once the failure is stored: a moment later.
+        view = await request_.current()
+        return view if view.paperwork_failed else None
+
+    view = await until(parked, timeout_s=10, what="the request parked for HR")
+    assert view.state == State.CONFIRMED
     await eventually(lambda: "hr.paperwork_failed" in request_.told.events())
     await request_.skip(timedelta(days=3))  # parked: no retries of its own, no closing
     assert len(request_.store.paperwork_jobs) == 1

@@ -8,8 +8,10 @@
 --    event adds nothing), whether it completed the request, its spells of work (start or
 --    rework, +1, and completion, -1, with their times) and when it acted on the request.
 --    A decline counts against the executor who held the request then: the event's
---    previous_assignee_id (the actor, for events written before it was carried). The
---    event's own executor is e.executor_id: the bare name is this table's key.
+--    data.previous_assignee_id, or the executor who declined, in events written before
+--    it was carried (read from data here, not from the events' executor_id, which held
+--    the actor, "system" for a timeout, in rows stored before 0003). The event's own
+--    executor is e.executor_id: the bare name is this table's key.
 CREATE TABLE IF NOT EXISTS {db}.executor_facts
 (
     request_id   String,
@@ -41,7 +43,14 @@ SELECT
     ) AS spells,
     groupUniqArrayIf(occurred_at, part.2 = 'actor') AS acted_at
 FROM {db}.events AS e
-ARRAY JOIN [(e.executor_id, 'about'), (if(actor_role = 'executor', actor_id, ''), 'actor')] AS part
+ARRAY JOIN [
+    (if(type = 'request.declined',
+        if(JSONExtractString(data, 'previous_assignee_id') != '',
+           JSONExtractString(data, 'previous_assignee_id'),
+           if(actor_role = 'executor', actor_id, '')),
+        e.executor_id), 'about'),
+    (if(actor_role = 'executor', actor_id, ''), 'actor')
+] AS part
 WHERE startsWith(type, 'request.') AND request_id != '' AND part.1 != ''
 GROUP BY request_id, executor_id;
 
@@ -60,7 +69,14 @@ SELECT
     ) AS spells,
     groupUniqArrayIf(occurred_at, part.2 = 'actor') AS acted_at
 FROM {db}.events AS e
-ARRAY JOIN [(e.executor_id, 'about'), (if(actor_role = 'executor', actor_id, ''), 'actor')] AS part
+ARRAY JOIN [
+    (if(type = 'request.declined',
+        if(JSONExtractString(data, 'previous_assignee_id') != '',
+           JSONExtractString(data, 'previous_assignee_id'),
+           if(actor_role = 'executor', actor_id, '')),
+        e.executor_id), 'about'),
+    (if(actor_role = 'executor', actor_id, ''), 'actor')
+] AS part
 WHERE startsWith(type, 'request.') AND request_id != '' AND part.1 != ''
 GROUP BY request_id, executor_id;
 

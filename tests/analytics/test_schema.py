@@ -12,6 +12,7 @@ import pytest
 from analytics import schema
 from analytics.reports import executors, notifications
 from analytics.reports.filters import ReportFilter
+from analytics.rows import COLUMNS
 from analytics.store import AnalyticsStore
 from core.clickhouse import connect_clickhouse
 from core.settings import Settings
@@ -137,12 +138,24 @@ def test_the_facts_for_reports_are_filled_from_the_events_stored_before_them(
     schema.upgrade(client, database, directory)
     at = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
     life = Lifecycle("plumbing", "Москва, Тверская ул., 1").created(at)
+    # Declined once by the accept timeout, once by the executor, then taken.
+    life.assigned(at + timedelta(minutes=1), "executor-7").declined(
+        at + timedelta(minutes=2), timeout=True
+    )
+    life.assigned(at + timedelta(minutes=3), "executor-7").declined(at + timedelta(minutes=4))
     life.assigned(at + timedelta(minutes=5), "executor-7").accepted(at + timedelta(minutes=9))
     life.started(at + timedelta(hours=1)).completed(at + timedelta(hours=3))
     sent = at + timedelta(seconds=4)
     note = notification("executor-7", life.request_id, "email", at, sent_at=sent)
     store = AnalyticsStore(client, database, embedded=True)
-    store.insert_events(rows_of([*life.events, *note]))
+    rows = rows_of([*life.events, *note])
+    # Rows as stored before 0003: a decline's executor was its actor ("system" for a
+    # timeout), whatever the event's data said.
+    executor_at, actor_at = COLUMNS.index("executor_id"), COLUMNS.index("actor_id")
+    for row, event in zip(rows, [*life.events, *note], strict=True):
+        if event["type"] == "request.declined":
+            row[executor_at] = row[actor_at]
+    store.insert_events(rows)
 
     for name, text in held.items():
         (directory / name).write_text(text)
@@ -151,10 +164,11 @@ def test_the_facts_for_reports_are_filled_from_the_events_stored_before_them(
     (worker,) = executors.report(store, asked, workday_hours=8.0).executors
     assert (worker.executor_id, worker.assigned, worker.accepted, worker.completed) == (
         "executor-7",
-        1,
+        3,
         1,
         1,
     )
+    assert worker.declined == 2  # both charged to the executor who held it, none to "system"
     assert (worker.busy_s, worker.active_days) == (7200.0, 1)
     (email,) = notifications.report(store, asked).channels
     assert (email.channel, email.requested, email.sent, email.p50_latency_s) == (

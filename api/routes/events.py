@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import StreamingResponse
 from starlette.types import Send
 
@@ -28,6 +30,7 @@ RECONNECT_MS = 1000
 # How often an open stream asks again whether its token still stands (not revoked by a
 # sign-out, its account still active).
 REVALIDATE_S = 60.0
+REVALIDATE_TIMEOUT_S = 5.0
 
 
 def get_hub(request: Request) -> LiveHub:
@@ -105,6 +108,33 @@ class EventStreamResponse(StreamingResponse):
             await super().stream_response(send)
 
 
+@dataclass(frozen=True)
+class StreamLease:
+    """How long a stream may stay open: until its token expires (Unix time), and while
+    `still_allowed` (None: no check) says its token still stands."""
+
+    expires_at: float = float("inf")
+    still_allowed: Callable[[], Awaitable[bool]] | None = None
+
+
+async def stream_lease(token: AccessToken, resources: ResourcesDep) -> StreamLease:
+    if token is None:  # CurrentActor has refused such a call already
+        raise Unauthorized("sign in first: send 'Authorization: Bearer <access token>'")
+    auth = resources.auth
+
+    async def still_allowed() -> bool:
+        try:
+            async with asyncio.timeout(REVALIDATE_TIMEOUT_S):
+                await auth.authenticate(token)
+        except Unauthorized:
+            return False
+        except TimeoutError:
+            return True  # a slow store is no reason to cut everyone off; asked again later
+        return True
+
+    return StreamLease(auth.claims(token).expires_at, still_allowed)
+
+
 @router.get(
     "/events/stream",
     summary="Live request events the caller may see (Server-Sent Events)",
@@ -117,28 +147,16 @@ class EventStreamResponse(StreamingResponse):
 async def stream_events(
     request: Request,
     actor: CurrentActor,
-    token: AccessToken,
-    resources: ResourcesDep,
+    lease: Annotated[StreamLease, Depends(stream_lease)],
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
 ) -> StreamingResponse:
-    if token is None:  # CurrentActor has refused such a call already
-        raise Unauthorized("sign in first: send 'Authorization: Bearer <access token>'")
-    auth = resources.auth
-
-    async def still_allowed() -> bool:
-        try:
-            await auth.authenticate(token)
-        except Unauthorized:
-            return False
-        return True
-
     return EventStreamResponse(
         frames(
             get_hub(request),
             actor,
             last_event_id,
-            expires_at=auth.claims(token).expires_at,
-            still_allowed=still_allowed,
+            expires_at=lease.expires_at,
+            still_allowed=lease.still_allowed,
         ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},

@@ -30,6 +30,8 @@ def stream_app(hub: LiveHub) -> FastAPI:
     app.state.live_hub = hub
     app.include_router(events.router)
     app.dependency_overrides[get_actor] = lambda: MANAGER
+    # No token here: a stream that never expires (test_event_stream_frames covers that).
+    app.dependency_overrides[events.stream_lease] = events.StreamLease
     return app
 
 

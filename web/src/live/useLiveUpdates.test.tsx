@@ -25,8 +25,8 @@ interface Opened {
 let streams: Opened[] = [];
 let streamStatus = 200;
 let refreshStatus = 200;
-/** The server ends the first stream after its event (a restart, an expired token). */
-let endFirstStream = false;
+/** The streams (by number, from 1) the server ends after their event (a restart, an expired token). */
+let endingStreams = new Set<number>();
 
 function eventStream(text: string, ends: boolean): Response {
   const body = new ReadableStream<Uint8Array>({
@@ -51,7 +51,7 @@ function answer(input: RequestInfo | URL, init?: RequestInit): Response {
     const headers = new Headers(init?.headers);
     streams.push({ authorization: headers.get("Authorization"), lastEventId: headers.get("Last-Event-ID"), signal: init?.signal });
     if (streamStatus !== 200) return new Response(null, { status: streamStatus });
-    return eventStream(`id: ${streams.length}7\nevent: hello\ndata: {}\n\n`, endFirstStream && streams.length === 1);
+    return eventStream(`id: ${streams.length}7\nevent: hello\ndata: {}\n\n`, endingStreams.has(streams.length));
   }
   return new Response(null, { status: 404 });
 }
@@ -91,7 +91,7 @@ beforeEach(() => {
   streams = [];
   streamStatus = 200;
   refreshStatus = 200;
-  endFirstStream = false;
+  endingStreams = new Set();
   vi.stubGlobal("fetch", vi.fn(fakeFetch));
   session.accept({ access_token: "first", expires_in: 900 });
 });
@@ -103,7 +103,7 @@ afterEach(() => {
 
 describe("the live stream", () => {
   it("reconnects where it was when the server ends the stream", async () => {
-    endFirstStream = true;
+    endingStreams = new Set([1]);
     showShell(person("u1"));
     await waitFor(
       () => {
@@ -154,6 +154,23 @@ describe("the live stream", () => {
     await waitFor(() => { expect(streams).toHaveLength(2); });
     expect(streams[1]?.authorization).toBe("Bearer second");
     expect(streams[1]?.lastEventId).toBe("17");
+  });
+
+  it("resumes from the latest event alone after a resumed stream ends", async () => {
+    showShell(person("anna"));
+    await waitFor(() => { expect(liveStatus()).toBe("connected"); });
+    streamStatus = 401;
+    refreshStatus = 401;
+    act(() => { session.expire(); });
+    await waitFor(() => { expect(streams[0]?.signal?.aborted).toBe(true); });
+
+    streamStatus = 200;
+    endingStreams = new Set([2]);
+    act(() => { session.accept({ access_token: "second", expires_in: 900 }); });
+
+    await waitFor(() => { expect(streams).toHaveLength(3); }, { timeout: 4000 });
+    expect(streams[1]?.lastEventId).toBe("17");
+    expect(streams[2]?.lastEventId).toBe("27");
   });
 
   it("does not keep reconnecting once the token is refused and cannot be renewed", async () => {

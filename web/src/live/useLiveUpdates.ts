@@ -30,7 +30,9 @@ export function useLiveUpdates(userId: string | null): LiveStatus {
     void fetchEventSource("/events/stream", {
       signal: controller.signal,
       openWhenHidden: true,
-      headers: resumeFrom ? { "Last-Event-ID": resumeFrom } : {},
+      // The library keeps the id it saw last under this very (lower-case) name and
+      // replaces it on reconnect; another spelling would be sent beside it, both ids.
+      headers: resumeFrom ? { "last-event-id": resumeFrom } : {},
       async fetch(input, init) {
         const headers = new Headers(init?.headers);
         let token = session.accessToken();

@@ -18,6 +18,7 @@ from api.problems import install_problem_handlers
 from api.resources import Resources
 from api.routes import (
     auth,
+    candidates,
     documents,
     events,
     executors,
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(requests.router)
     app.include_router(request_actions.router)
+    app.include_router(candidates.router)
     app.include_router(executors.router)
     app.include_router(users.router)
     app.include_router(links.router)

@@ -394,6 +394,19 @@ def _known_time_zone(name: str) -> str:
     return name
 
 
+class DispatchSettings(BaseModel):
+    """How candidates for a request are ranked (domain/dispatch.py): each factor's value
+    is between 0 and 1, so a weight is the most that factor can add to a score."""
+
+    weight_load: float = Field(default=3.0, ge=0)
+    weight_rating: float = Field(default=2.0, ge=0)
+    weight_acceptance: float = Field(default=1.5, ge=0)
+    weight_sla: float = Field(default=1.5, ge=0)
+    weight_area: float = Field(default=1.0, ge=0)
+    # Candidates (and refusals) one answer lists at most.
+    max_candidates: int = Field(default=100, ge=1, le=1000)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SRA_",
@@ -430,6 +443,7 @@ class Settings(BaseSettings):
     verification: VerificationSettings = VerificationSettings()
     tax_service: TaxServiceSettings = TaxServiceSettings()
     paperwork: PaperworkSettings = PaperworkSettings()
+    dispatch: DispatchSettings = DispatchSettings()
 
     def task_queue_of(self, kind: WorkerKind) -> str:
         """The Temporal task queue the workers of `kind` serve."""

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from domain.lifecycle import RULES, Action
+
 NEUTRAL = 0.5
+# Who may see the candidates: whoever may assign.
+DISPATCHERS = frozenset(
+    role for rule in RULES if rule.action == Action.ASSIGN for role in rule.actors
+)
 
 
 class Ineligible(StrEnum):

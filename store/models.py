@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Computed,
     Date,
     DateTime,
@@ -93,6 +94,9 @@ class ExecutorProfile(Base):
     )
     skills: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default="{}")
     service_area: Mapped[str] = mapped_column(String(200), server_default="")
+    # Dispatch: the districts served (none: the whole city) and the jobs held at once.
+    districts: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default="{}")
+    capacity: Mapped[int] = mapped_column(SmallInteger, server_default="3")
     verification_status: Mapped[str] = mapped_column(String(24), server_default="unverified")
     verified_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
@@ -101,7 +105,10 @@ class ExecutorProfile(Base):
     inn: Mapped[str | None] = mapped_column(String(12))
     verification_reason: Mapped[str] = mapped_column(Text, server_default="")
 
-    __table_args__ = (Index("ix_executor_profiles_skills", "skills", postgresql_using="gin"),)
+    __table_args__ = (
+        Index("ix_executor_profiles_skills", "skills", postgresql_using="gin"),
+        CheckConstraint("capacity BETWEEN 1 AND 50", name="ck_executor_profiles_capacity"),
+    )
 
 
 class CustomerProfile(Base):
@@ -216,7 +223,11 @@ class RequestTransition(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (UniqueConstraint("request_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("request_id", "seq"),
+        # An executor's record for dispatch: their accepts, declines and completions.
+        Index("ix_request_transitions_actor_action", "actor_id", "action"),
+    )
 
 
 class RequestActionKey(Base):

@@ -1,0 +1,41 @@
+"""The answer of GET /requests/{id}/candidates."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ScorePart(BaseModel):
+    factor: str = Field(description="load, rating, acceptance, sla or area")
+    value: float = Field(description="0 (worst) to 1 (best); 0.5 where there is no record yet")
+    weight: float = Field(description="the factor's weight (settings: SRA_DISPATCH__WEIGHT_*)")
+    points: float = Field(description="value × weight: what the factor adds to the score")
+    why: str
+
+
+class Candidate(BaseModel):
+    executor_id: str
+    full_name: str
+    score: float
+    open_jobs: int
+    capacity: int
+    parts: list[ScorePart]
+
+
+class Ineligible(BaseModel):
+    executor_id: str
+    full_name: str
+    reasons: list[str] = Field(
+        description="no_skill, outside_area, not_verified, "
+        "verification_ends_before_the_window, off_duty, at_capacity"
+    )
+
+
+class CandidateList(BaseModel):
+    request_id: str
+    category: str
+    district: str = Field(description="the district of the request's address; empty: unknown")
+    candidates: list[Candidate] = Field(description="eligible executors, best first")
+    ineligible: list[Ineligible] = Field(
+        description="executors with the request's skill who cannot take it, and why"
+    )

@@ -601,6 +601,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/requests/{request_id}/candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Executors who may take the request, ranked by a score that explains itself */
+        get: operations["request_candidates_requests__request_id__candidates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/requests/{request_id}/complete": {
         parameters: {
             query?: never;
@@ -953,6 +970,43 @@ export interface components {
              */
             stage: string;
         };
+        /** Candidate */
+        Candidate: {
+            /** Capacity */
+            capacity: number;
+            /** Executor Id */
+            executor_id: string;
+            /** Full Name */
+            full_name: string;
+            /** Open Jobs */
+            open_jobs: number;
+            /** Parts */
+            parts: components["schemas"]["ScorePart"][];
+            /** Score */
+            score: number;
+        };
+        /** CandidateList */
+        CandidateList: {
+            /**
+             * Candidates
+             * @description eligible executors, best first
+             */
+            candidates: components["schemas"]["Candidate"][];
+            /** Category */
+            category: string;
+            /**
+             * District
+             * @description the district of the request's address; empty: unknown
+             */
+            district: string;
+            /**
+             * Ineligible
+             * @description executors with the request's skill who cannot take it, and why
+             */
+            ineligible: components["schemas"]["Ineligible"][];
+            /** Request Id */
+            request_id: string;
+        };
         /**
          * Channel
          * @enum {string}
@@ -1145,6 +1199,18 @@ export interface components {
              * @description local hour
              */
             hour: number;
+        };
+        /** Ineligible */
+        Ineligible: {
+            /** Executor Id */
+            executor_id: string;
+            /** Full Name */
+            full_name: string;
+            /**
+             * Reasons
+             * @description no_skill, outside_area, not_verified, verification_ends_before_the_window, off_duty, at_capacity
+             */
+            reasons: string[];
         };
         /** KeyCount */
         KeyCount: {
@@ -1475,6 +1541,31 @@ export interface components {
              * @enum {string}
              */
             kind: "passport_main" | "passport_registration" | "inn_certificate" | "selfie";
+        };
+        /** ScorePart */
+        ScorePart: {
+            /**
+             * Factor
+             * @description load, rating, acceptance, sla or area
+             */
+            factor: string;
+            /**
+             * Points
+             * @description value × weight: what the factor adds to the score
+             */
+            points: number;
+            /**
+             * Value
+             * @description 0 (worst) to 1 (best); 0.5 where there is no record yet
+             */
+            value: number;
+            /**
+             * Weight
+             * @description the factor's weight (settings: SRA_DISPATCH__WEIGHT_*)
+             */
+            weight: number;
+            /** Why */
+            why: string;
         };
         /** SlaBreakdown */
         SlaBreakdown: {
@@ -4186,6 +4277,65 @@ export interface operations {
                 };
             };
             /** @description invalid body, or the Idempotency-Key was used for another action */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_candidates_requests__request_id__candidates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the request's id (a UUID) */
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidateList"];
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description for those who assign (managers) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such request, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;

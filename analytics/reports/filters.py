@@ -39,10 +39,7 @@ class ReportFilter:
 
     def __post_init__(self) -> None:
         for day in (self.date_from, self.date_to):
-            if not EARLIEST <= day <= LATEST:
-                raise BadPeriod(
-                    f"{day} is outside the dates reports cover ({EARLIEST} to {LATEST})"
-                )
+            _within_reach(day)
         if self.date_from > self.date_to:
             raise BadPeriod(f"the period starts ({self.date_from}) after it ends ({self.date_to})")
         if self.days > MAX_PERIOD_DAYS:
@@ -62,6 +59,9 @@ class ReportFilter:
     ) -> ReportFilter:
         """The asked period, with the defaults: up to today, 30 days back from its end."""
         end = date_to or today
+        for day in (end, date_from):
+            if day is not None:
+                _within_reach(day)  # before the default start is counted back from it
         start = date_from or end - timedelta(days=DEFAULT_PERIOD_DAYS)
         return cls(start, end, time_zone, **filters)
 
@@ -157,6 +157,11 @@ def p50_p90(count: int, quantiles: Sequence[float]) -> tuple[float | None, float
 
 def percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 2) if whole else 0.0
+
+
+def _within_reach(day: date) -> None:
+    if not EARLIEST <= day <= LATEST:
+        raise BadPeriod(f"{day} is outside the dates reports cover ({EARLIEST} to {LATEST})")
 
 
 def _utc_text(moment: datetime) -> str:

@@ -122,6 +122,7 @@ async def test_the_figures_come_from_the_store(
         {"from": "not-a-date"},
         # Dates the store cannot hold (it once answered these with a 500).
         {"to": "0222-12-24"},
+        {"to": "0001-01-01"},  # its default start, 30 days back, is before any date
         {"from": "2150-01-01", "to": "2150-01-31"},
     ],
 )

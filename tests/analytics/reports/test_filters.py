@@ -34,7 +34,9 @@ def test_a_period_is_taken_from_local_midnight_to_local_midnight() -> None:
         ReportFilter(date(2026, 6, 2), date(2026, 6, 1), "Europe/Moscow")
 
 
-@pytest.mark.parametrize("day", [date(222, 12, 24), date(1999, 12, 31), date(2100, 1, 1)])
+@pytest.mark.parametrize(
+    "day", [date(1, 1, 1), date(222, 12, 24), date(1999, 12, 31), date(2100, 1, 1)]
+)
 def test_a_day_outside_the_dates_reports_cover_is_refused(day: date) -> None:
     with pytest.raises(BadPeriod, match="outside the dates reports cover"):
         ReportFilter.of(date(2026, 12, 4), "Europe/Moscow", date_to=day)

@@ -5,7 +5,7 @@ and has no serious or critical accessibility finding (axe-core)."""
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Browser
+from playwright.async_api import Browser, expect
 
 from domain.lifecycle import Role
 from tests.helpers.api_client import PASSWORD, SignedIn
@@ -29,7 +29,8 @@ async def test_the_sign_in_page_is_russian_accessible_and_csp_clean(
     await watched.page.goto(f"{web_url}/app/")
     await watched.page.wait_for_url("**/app/signin")
     assert await watched.page.get_attribute("html", "lang") == "ru"
-    assert await watched.page.get_by_role("heading", name="Сервис заявок — Вход").is_visible()
+    # Waits for it: the sign-in page's chunk may still be loading when the URL changes.
+    await expect(watched.page.get_by_role("heading", name="Сервис заявок — Вход")).to_be_visible()
     violations = await serious_accessibility_violations(watched.page)
     assert not violations, describe(violations)
     assert watched.csp_violations == []

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from store.models import ExecutorProfile, RequestTransition, ServiceRequest, User
-from store.users import JOB_HOLDING_STATES
+from store.users import held_jobs
 
 
 @dataclass(frozen=True)
@@ -52,17 +52,11 @@ def _completed(*, breached: bool) -> ScalarSelect[int]:
 
 async def executors_with_skill(session: AsyncSession, skill: str) -> list[ExecutorRecord]:
     """Active executors who have `skill`, with what ranking them needs."""
-    open_jobs = (
-        select(func.count())
-        .where(ServiceRequest.assignee_id == User.id, ServiceRequest.state.in_(JOB_HOLDING_STATES))
-        .correlate(User)
-        .scalar_subquery()
-    )
     statement = (
         select(
             User,
             ExecutorProfile,
-            open_jobs,
+            held_jobs(),
             _by_actor("accept"),
             _by_actor("decline"),
             _completed(breached=False),

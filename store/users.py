@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from domain.lifecycle import Role
 from store.models import CustomerProfile, ExecutorProfile, ServiceRequest, User
@@ -180,14 +181,18 @@ async def _set_chat(
     await session.execute(update(ExecutorProfile).where(profiles).values(telegram_chat_id=chat_id))
 
 
-def _executors_with_load() -> Select[User, ExecutorProfile, int]:
-    jobs = (
+def held_jobs() -> ScalarSelect[int]:
+    """The requests a User row's executor holds now (assigned, accepted, in progress)."""
+    return (
         select(func.count())
         .where(ServiceRequest.assignee_id == User.id, ServiceRequest.state.in_(JOB_HOLDING_STATES))
         .correlate(User)
         .scalar_subquery()
     )
-    return select(User, ExecutorProfile, jobs).join(
+
+
+def _executors_with_load() -> Select[User, ExecutorProfile, int]:
+    return select(User, ExecutorProfile, held_jobs()).join(
         ExecutorProfile, ExecutorProfile.user_id == User.id
     )
 

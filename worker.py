@@ -37,6 +37,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.diagnostics import DiagnosticsActivities
+from activities.dispatch import DispatchActivities
 from activities.notification_delivery import NotificationDelivery, notification_delivery
 from activities.notification_planning import NotificationPlanning
 from activities.paperwork import PaperworkActivities
@@ -137,6 +138,7 @@ async def _requests_worker(client: Client, settings: Settings, deps: Deps) -> As
     verification = deps.verification
     async with _paperwork_activities(settings, deps, render_pool=None) as paperwork:
         requests = RequestActivities(deps.sessions, deps.redis)
+        dispatch = DispatchActivities(deps.sessions, deps.redis, settings.dispatch.weights())
         worker = Worker(
             client,
             task_queue=settings.task_queue_of("requests"),
@@ -150,6 +152,8 @@ async def _requests_worker(client: Client, settings: Settings, deps: Deps) -> As
                 requests.record_sla_breach,
                 requests.check_executor,
                 requests.record_paperwork,
+                dispatch.next_offeree,
+                dispatch.record_cascade_event,
                 # Local activities of the request workflow run where the workflow runs.
                 deps.planning.plan_notifications,
                 deps.delivery.give_up,

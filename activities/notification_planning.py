@@ -104,6 +104,9 @@ class NotificationPlanning:
             if executor is None:
                 return []
             return await users.recipient(session, uuid.UUID(executor))
+        if notice.audience == Audience.RELEASED_EXECUTOR:
+            released = trigger.data.get("released_executor_id")
+            return await users.recipient(session, uuid.UUID(str(released))) if released else []
         if notice.audience in STAFF_AUDIENCES:
             return await users.active_with_role(session, STAFF_AUDIENCES[notice.audience])
         if request is None:

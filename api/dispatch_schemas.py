@@ -1,8 +1,12 @@
-"""The answer of GET /requests/{id}/candidates."""
+"""The answers of GET /requests/{id}/candidates and GET /requests/{id}/offers."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
+
+from domain.cascade import CascadeState, OfferOutcome
 
 
 class ScorePart(BaseModel):
@@ -39,3 +43,20 @@ class CandidateList(BaseModel):
     ineligible: list[Ineligible] = Field(
         description="executors with the request's skill who cannot take it, and why"
     )
+
+
+class Offer(BaseModel):
+    offer_no: int = Field(description="1 for the first offer of the cascade")
+    executor_id: str
+    full_name: str
+    status: OfferOutcome = Field(description="sent while open, then what ended it")
+    sent_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None
+    reason: str | None
+
+
+class OfferList(BaseModel):
+    request_id: str
+    dispatch: CascadeState | None = Field(description="null: the category is assigned by hand")
+    offers: list[Offer]

@@ -12,6 +12,7 @@ from api.schemas import (
     TransitionPublic,
     UserPublic,
 )
+from domain.cascade import CascadeState
 from domain.lifecycle import Actor, RequestFacts, Role, actions_available
 from domain.notifications import choose_channels
 from domain.requests import RequestView, TransitionView
@@ -96,6 +97,7 @@ def request_public(view: RequestView, actor: Actor) -> RequestPublic:
         created_at=view.created_at,
         updated_at=view.updated_at,
         paperwork_failed=view.paperwork_failed,
+        dispatch=CascadeState(view.dispatch) if view.dispatch else None,
         actions=[a.value for a in actions_available(facts_of(view), actor)],
     )
 

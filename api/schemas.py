@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain.cascade import CascadeState
 from domain.lifecycle import Role, State
 from domain.notifications import Channel
 
@@ -307,6 +308,11 @@ class RequestPublic(BaseModel):
         default=False,
         description="the HR paperwork failed for good; the confirmed request waits for "
         "HR to retry it (POST /requests/{id}/paperwork/retry)",
+    )
+    dispatch: CascadeState | None = Field(
+        default=None,
+        description="where the request's automatic offer cascade stands; null when its "
+        "category is assigned by hand (GET /requests/{id}/offers lists the offers)",
     )
     actions: list[str] = Field(description="actions the caller may take now")
 

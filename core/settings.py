@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.cascade import CascadePolicy
+from domain.dispatch import Weights
 from domain.executor_verification import VerificationPolicy
 from domain.sla import SlaPolicy
 
@@ -405,6 +407,27 @@ class DispatchSettings(BaseModel):
     weight_area: float = Field(default=1.0, ge=0)
     # Candidates (and refusals) one answer lists at most.
     max_candidates: int = Field(default=100, ge=1, le=1000)
+    # The offer cascade (docs/dispatch.md): the categories whose new requests are offered
+    # to their candidates one by one (none: managers assign everything by hand), how
+    # long an offer stays open, and how many are made before the managers take over.
+    auto_categories: list[str] = Field(default_factory=list)
+    offer_timeout_s: float = Field(default=15 * 60, ge=1, le=7 * 24 * 3600)
+    max_offers: int = Field(default=3, ge=1, le=20)
+
+    def weights(self) -> Weights:
+        return Weights(
+            load=self.weight_load,
+            rating=self.weight_rating,
+            acceptance=self.weight_acceptance,
+            sla=self.weight_sla,
+            area=self.weight_area,
+        )
+
+    def cascade_for(self, category: str) -> CascadePolicy | None:
+        """The cascade a new request of `category` runs, or None when managers assign."""
+        if category not in self.auto_categories:
+            return None
+        return CascadePolicy(offer_timeout_s=self.offer_timeout_s, max_offers=self.max_offers)
 
 
 class Settings(BaseSettings):

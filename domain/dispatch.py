@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from domain.districts import district_of
 from domain.lifecycle import RULES, Action
 
 NEUTRAL = 0.5
@@ -113,6 +114,13 @@ class Refusal:
 class Ranking:
     candidates: list[Candidate]  # best first
     refused: list[Refusal] = field(default_factory=list)
+
+
+def needs_of(
+    category: str, address: str, window_end: datetime | None, now: datetime
+) -> RequestNeeds:
+    """What a request asks of its executor; its district is read from its address."""
+    return RequestNeeds(category, district_of(address), window_end, now)
 
 
 def rank(needs: RequestNeeds, executors: Iterable[ExecutorFacts], weights: Weights) -> Ranking:

@@ -42,6 +42,9 @@ STAFF_ROLES = frozenset({Role.MANAGER, Role.HEAD_MANAGER, Role.ADMIN})
 
 class Action(StrEnum):
     ASSIGN = "assign"
+    OFFER = "offer"  # the dispatch cascade assigns the request to its next candidate
+    REASSIGN = "reassign"
+    WITHDRAW = "withdraw"  # a manager takes an open offer back (stopping the cascade)
     ACCEPT = "accept"
     DECLINE = "decline"
     ACCEPT_TIMEOUT = "accept_timeout"
@@ -99,6 +102,11 @@ S = State
 
 RULES: tuple[Rule, ...] = (
     _rule(Action.ASSIGN, {S.NEW}, S.ASSIGNED, _MANAGERS, "request.assigned"),
+    # An offer is an assignment by the system: the executor accepts or declines it as
+    # any other, and the cascade moves on when it is declined or runs out.
+    _rule(Action.OFFER, {S.NEW}, S.ASSIGNED, _SYSTEM, "request.assigned"),
+    _rule(Action.REASSIGN, {S.ASSIGNED, S.ACCEPTED}, S.ASSIGNED, _MANAGERS, "request.reassigned"),
+    _rule(Action.WITHDRAW, {S.ASSIGNED}, S.NEW, _MANAGERS, "request.unassigned"),
     _rule(
         Action.ACCEPT,
         {S.ASSIGNED},

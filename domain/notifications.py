@@ -34,6 +34,7 @@ DEFAULT_LOCALE = Locale.RU
 class Audience(StrEnum):
     CUSTOMER = "customer"  # who filed the request
     EXECUTOR = "executor"  # the assignee (or the executor a cancel released)
+    RELEASED_EXECUTOR = "released_executor"  # who held it before a reassignment
     MANAGERS = "managers"  # the manager who assigned it, else every active manager
     HEAD_MANAGERS = "head_managers"
     SECURITY = "security"  # every active security officer
@@ -62,6 +63,8 @@ class Kind(StrEnum):
     VERIFICATION_EXPIRED = "verification_expired"
     VERIFICATION_PENDING = "verification_pending"
     PAPERWORK_FAILED = "paperwork_failed"
+    OFFER_GONE = "offer_gone"  # the job is no longer the executor's (expired, moved)
+    DISPATCH_ESCALATED = "dispatch_escalated"
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,21 @@ _NOTICES: dict[str, tuple[Notice, ...]] = {
         Notice(Kind.DOCUMENTS_READY, Audience.EXECUTOR),
     ),
     "hr.paperwork_failed": (Notice(Kind.PAPERWORK_FAILED, Audience.HR),),
+    "request.reassigned": (
+        Notice(Kind.EXECUTOR_OFFER, Audience.EXECUTOR),
+        Notice(Kind.OFFER_GONE, Audience.RELEASED_EXECUTOR),
+    ),
+    # The dispatch cascade (domain/cascade.py): its offers are assignments (above); the
+    # offeree hears when one ran out, the managers when the cascade gave up.
+    "offer.expired": (Notice(Kind.OFFER_GONE, Audience.EXECUTOR),),
+    "dispatch.escalated": (Notice(Kind.DISPATCH_ESCALATED, Audience.MANAGERS),),
+}
+
+# A decline or a taken-back offer in a running cascade is a step, not the end: managers
+# hear of it once the cascade escalates; an offer a manager took back tells its offeree.
+_CASCADE_STEP_NOTICES: dict[str, tuple[Notice, ...]] = {
+    "request.declined": (),
+    "request.unassigned": (Notice(Kind.OFFER_GONE, Audience.EXECUTOR),),
 }
 
 
@@ -144,6 +162,8 @@ def notices_for(trigger: NotificationTrigger) -> list[Notice]:
         tier = int(trigger.data.get("tier", 1))
         audience = Audience.MANAGERS if tier <= 1 else Audience.HEAD_MANAGERS
         return [Notice(Kind.SLA_BREACHED, audience)]
+    if trigger.data.get("offer_no") and trigger.event_type in _CASCADE_STEP_NOTICES:
+        return list(_CASCADE_STEP_NOTICES[trigger.event_type])
     return list(_NOTICES.get(trigger.event_type, ()))
 
 

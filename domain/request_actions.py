@@ -49,6 +49,21 @@ ACTION_TABLE: tuple[ActionEntry, ...] = (
         Action.ASSIGN, "assign", "assign", Carries.EXECUTOR, "Assign an executor (managers)"
     ),
     ActionEntry(
+        Action.REASSIGN,
+        "reassign",
+        "reassign",
+        Carries.EXECUTOR,
+        "Move an assigned or accepted request to another executor; the previous one is "
+        "told (managers)",
+    ),
+    ActionEntry(
+        Action.WITHDRAW,
+        "withdraw",
+        "withdraw",
+        Carries.REASON,
+        "Take an assigned request back into the queue; a running dispatch cascade stops (managers)",
+    ),
+    ActionEntry(
         Action.ACCEPT,
         "accept",
         "accept",
@@ -114,6 +129,7 @@ ACTION_TABLE: tuple[ActionEntry, ...] = (
     _by_workflow(Action.REQUEUE),
     _by_workflow(Action.VERIFICATION_REJECTED),
     _by_workflow(Action.CLOSE, Carries.NOTHING),
+    _by_workflow(Action.OFFER, Carries.EXECUTOR),
 )
 
 _ENTRIES = {entry.action: entry for entry in ACTION_TABLE}

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from domain.cascade import CascadePolicy
 from domain.lifecycle import Action, Role, State
 from domain.sla import SLA_OF_STATE, Sla, SlaPolicy
 
@@ -41,6 +42,9 @@ class RequestWorkflowInput:
     stored: RequestView | None = None
     created_event_id: str | None = None
     created_at: datetime | None = None
+    # Set for a category that is auto-dispatched: the workflow offers the request to
+    # its candidates in turn (domain/cascade.py). Unset, managers assign it.
+    cascade: CascadePolicy | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class StartIntent:
     notification_queue: str = "notifications"
     paperwork_queue: str = "paperwork"
     trace_id: str | None = None
+    cascade: CascadePolicy | None = None
 
 
 def stage_sla(
@@ -113,6 +118,8 @@ class RequestView:
     # The paperwork failed for good and waits for HR to retry it (the request stays
     # confirmed meanwhile). Defaulted: views stored before it decode unchanged.
     paperwork_failed: bool = False
+    # Where its dispatch cascade stands (domain.cascade.CascadeState); None: no cascade.
+    dispatch: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -23,6 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from core.settings import Settings
 from domain.access import can_view_request
+from domain.cascade import CascadePolicy
 from domain.lifecycle import Action, Actor, ActorNotAllowed, State, StateConflict
 from domain.request_actions import update_of
 from domain.requests import (
@@ -75,6 +77,7 @@ class RequestCommands:
         sla: SlaPolicy,
         notification_queue: str = "notifications",
         paperwork_queue: str = "paperwork",
+        cascade_for: Callable[[str], CascadePolicy | None] = lambda category: None,
     ) -> None:
         self.temporal = temporal
         self.sessions = sessions
@@ -82,6 +85,8 @@ class RequestCommands:
         self.sla = sla
         self.notification_queue = notification_queue
         self.paperwork_queue = paperwork_queue
+        # The offer cascade a new request of a category runs (None: managers assign).
+        self.cascade_for = cascade_for
         self.starts = RequestStarts(temporal, sessions)
 
     @classmethod
@@ -95,6 +100,7 @@ class RequestCommands:
             settings.sla.policy(),
             settings.notifications.task_queue,
             settings.paperwork.task_queue,
+            settings.dispatch.cascade_for,
         )
 
     async def create(
@@ -154,6 +160,7 @@ class RequestCommands:
             notification_queue=self.notification_queue,
             paperwork_queue=self.paperwork_queue,
             trace_id=trace_id,
+            cascade=self.cascade_for(draft.category),
         )
         async with self.sessions.begin() as session:
             row, created = await repo.record_creation(session, creation, intent=intent)

@@ -10,7 +10,8 @@ from sqlalchemy import String, cast, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from store.models import ExecutorProfile, RequestTransition, ServiceRequest, User
+from domain.dispatch import ExecutorFacts
+from store.models import ExecutorProfile, RequestOffer, RequestTransition, ServiceRequest, User
 from store.users import held_jobs
 
 
@@ -31,6 +32,16 @@ def _by_actor(action: str) -> ScalarSelect[int]:
         .where(
             RequestTransition.actor_id == cast(User.id, String), RequestTransition.action == action
         )
+        .correlate(User)
+        .scalar_subquery()
+    )
+
+
+def _offers_run_out() -> ScalarSelect[int]:
+    """Offers of a cascade the executor let expire: declines too, by silence."""
+    return (
+        select(func.count())
+        .where(RequestOffer.executor_id == User.id, RequestOffer.status == "expired")
         .correlate(User)
         .scalar_subquery()
     )
@@ -58,7 +69,7 @@ async def executors_with_skill(session: AsyncSession, skill: str) -> list[Execut
             ExecutorProfile,
             held_jobs(),
             _by_actor("accept"),
-            _by_actor("decline"),
+            _by_actor("decline") + _offers_run_out(),
             _completed(breached=False),
             _completed(breached=True),
         )
@@ -68,3 +79,24 @@ async def executors_with_skill(session: AsyncSession, skill: str) -> list[Execut
     )
     rows = (await session.execute(statement)).all()
     return [ExecutorRecord(*row) for row in rows]
+
+
+def facts_of(record: ExecutorRecord) -> ExecutorFacts:
+    """What ranking reads of an executor (domain/dispatch.py)."""
+    profile = record.profile
+    return ExecutorFacts(
+        executor_id=str(record.user.id),
+        skills=frozenset(profile.skills),
+        districts=frozenset(profile.districts),
+        verified=profile.verification_status == "verified",
+        verified_until=profile.verified_until,
+        on_duty=profile.available,
+        capacity=profile.capacity,
+        open_jobs=int(record.open_jobs),
+        # No ratings yet: every executor is neutral on them.
+        rating=None,
+        offers=int(record.accepted) + int(record.declined),
+        accepted=int(record.accepted),
+        jobs_with_sla=int(record.completed),
+        sla_breaches=int(record.completed_with_breach),
+    )

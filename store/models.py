@@ -86,6 +86,24 @@ class User(Base):
     __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - SQLAlchemy reads it as is
 
 
+class RequestOffer(Base):
+    """One offer of a request's dispatch cascade and what became of it."""
+
+    __tablename__ = "request_offers"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    offer_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    executor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    # domain.cascade.OfferOutcome: sent while open, then what ended it.
+    status: Mapped[str] = mapped_column(String(16))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
 class ExecutorProfile(Base):
     __tablename__ = "executor_profiles"
 
@@ -190,6 +208,8 @@ class ServiceRequest(Base):
     # Failed starts of it so far: the sweeper takes the fewest first, so a row that can
     # never start sinks behind the new ones instead of blocking them.
     start_attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Where its dispatch cascade stands (domain.cascade.CascadeState); NULL: no cascade.
+    dispatch: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         UniqueConstraint("customer_id", "idempotency_key"),

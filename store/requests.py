@@ -63,6 +63,7 @@ def to_view(row: ServiceRequest) -> RequestView:
         created_at=row.created_at,
         updated_at=row.updated_at,
         paperwork_failed=row.paperwork_failed,
+        dispatch=row.dispatch,
     )
 
 
@@ -210,6 +211,7 @@ def pending_start(row: ServiceRequest) -> PendingStart | None:
             stored=view,
             created_event_id=intent.created_event_id,
             created_at=view.created_at,
+            cascade=intent.cascade,
         ),
     )
 
@@ -333,14 +335,14 @@ async def history(session: AsyncSession, request_id: str) -> list[TransitionView
 
 
 async def assigned_last_by(session: AsyncSession, request_id: uuid.UUID) -> uuid.UUID | None:
-    """Whoever assigned the request last, while still active staff; None when nobody
-    such did."""
+    """Whoever assigned (or reassigned) the request last, while still active staff; None
+    when nobody such did (the dispatch cascade's offers are the system's)."""
     found = await session.execute(
         select(User.id)
         .join(RequestTransition, RequestTransition.actor_id == cast(User.id, String))
         .where(
             RequestTransition.request_id == request_id,
-            RequestTransition.action == Action.ASSIGN.value,
+            RequestTransition.action.in_([Action.ASSIGN.value, Action.REASSIGN.value]),
             User.is_active.is_(True),
             User.role.in_([r.value for r in STAFF_ROLES]),
         )

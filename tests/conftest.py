@@ -32,6 +32,7 @@ from devstack.emulators.tax_service import RunningTaxService, serve_tax_service
 from devstack.emulators.telegram import RunningEmulator, serve_emulator
 from devstack.mailbox import SmtpSink, serve_smtp_sink
 from devstack.provision import drop_database, ensure_database
+from domain.cascade import CascadePolicy
 from domain.lifecycle import Role
 from domain.sla import SlaPolicy
 from domain.topics import ALL_TOPICS
@@ -91,6 +92,10 @@ def local_stack(base_settings: Settings) -> Settings:
     return base_settings
 
 
+# The category the test run's API auto-dispatches.
+AUTO_DISPATCHED = "auto-dispatched"
+
+
 @pytest.fixture(scope="session")
 def settings(local_stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """Settings of this test run: same services, isolated names."""
@@ -124,6 +129,11 @@ def settings(local_stack: Settings, tmp_path_factory: pytest.TempPathFactory) ->
             # Many tests' managers hear about one queue's events: a relaxed email pace
             # keeps the suite quick (the Telegram pace stays real; a test checks it).
             "notifications": queued.notifications.model_copy(update={"email_per_s": 500.0}),
+            # One category the API files with an offer cascade (tests/api/test_dispatch.py);
+            # the workflow tests give their own cascades to RequestCommands.
+            "dispatch": local_stack.dispatch.model_copy(
+                update={"auto_categories": [AUTO_DISPATCHED], "offer_timeout_s": 120.0}
+            ),
         }
     )
     asyncio.run(ensure_database(isolated, database))
@@ -232,8 +242,11 @@ def commands(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
     worker: None,
-) -> Callable[[SlaPolicy], RequestCommands]:
-    def build(sla: SlaPolicy | None = None) -> RequestCommands:
+) -> Callable[..., RequestCommands]:
+    def build(
+        sla: SlaPolicy | None = None, cascade: CascadePolicy | None = None
+    ) -> RequestCommands:
+        """Commands whose new requests run `cascade` (every category), or none."""
         return RequestCommands(
             temporal,
             sessions,
@@ -241,6 +254,7 @@ def commands(
             sla or SlaPolicy(),
             settings.notifications.task_queue,
             settings.paperwork.task_queue,
+            cascade_for=lambda category: cascade,
         )
 
     return build

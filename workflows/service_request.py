@@ -9,7 +9,7 @@ in tiers; a confirmed request gets its paperwork and is closed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -21,8 +21,20 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from workflows.notifying import Notifier
 
 with workflow.unsafe.imports_passed_through():
+    from activities.dispatch import DispatchActivities
     from activities.paperwork import GeneratedDocument, PaperworkActivities
     from activities.requests import RequestActivities
+    from domain.cascade import (
+        ESCALATED_EVENT,
+        OFFER_EVENT_TYPES,
+        STATE_AFTER,
+        STOPPED_EVENT,
+        CascadeEvent,
+        CascadePolicy,
+        CascadeState,
+        OffereeQuery,
+        OfferOutcome,
+    )
     from domain.lifecycle import (
         SYSTEM_ACTOR,
         TERMINAL_STATES,
@@ -77,9 +89,7 @@ ParamT = TypeVar("ParamT")
 ResultT = TypeVar("ResultT")
 
 
-async def store_call(
-    activity: Callable[[RequestActivities, ParamT], Awaitable[ResultT]], arg: ParamT
-) -> ResultT:
+async def store_call(activity: Callable[[Any, ParamT], Awaitable[ResultT]], arg: ParamT) -> ResultT:
     if workflow.patched(LOCAL_STORE_WRITES):
         return await workflow.execute_local_activity_method(
             activity, arg, start_to_close_timeout=STORE_TIMEOUT, retry_policy=STORE_RETRY
@@ -133,6 +143,24 @@ PAPERWORK_HEARTBEAT = timedelta(seconds=3)
 RECHECK_AFTER_ASSIGN = "recheck-verification-after-assign"
 
 
+# The offer cascade of auto-dispatched categories (docs/dispatch.md). Only requests whose
+# input carries a cascade policy ask for the marker, so every history recorded before it
+# replays as it ran; the marker can go once no request started before it is open.
+DISPATCH_CASCADE = "dispatch-offer-cascade"
+
+
+# How an open offer ends when the request takes one of these transitions.
+_OFFER_ENDS: dict[Action, OfferOutcome] = {
+    Action.ACCEPT: OfferOutcome.ACCEPTED,
+    Action.DECLINE: OfferOutcome.DECLINED,
+    Action.ACCEPT_TIMEOUT: OfferOutcome.EXPIRED,
+    Action.VERIFICATION_REJECTED: OfferOutcome.WITHDRAWN,
+    Action.REASSIGN: OfferOutcome.WITHDRAWN,
+    Action.WITHDRAW: OfferOutcome.WITHDRAWN,
+    Action.CANCEL: OfferOutcome.WITHDRAWN,
+}
+
+
 def refusal(error: TransitionError) -> ApplicationError:
     return ApplicationError(error.message, type=error.kind, non_retryable=True)
 
@@ -156,6 +184,12 @@ class ServiceRequestWorkflow:
         # follow from that step, so their events carry it.
         self._confirmed_trace: str | None = None
         self._paperwork_parked = False
+        # The dispatch cascade: the open offer (its number and offeree), how the last
+        # one ended, where the cascade stands, and whether a manager stopped it.
+        self._offer: tuple[int, str] | None = None
+        self._offer_end: OfferOutcome | None = None
+        self._dispatch: CascadeState | None = None
+        self._cascade_stopped = False
 
     # ---- run: creation, SLA watch, closing -------------------------------------------
 
@@ -172,11 +206,17 @@ class ServiceRequestWorkflow:
             created_event_id = params.created_event_id
         self._publish_search_attributes()
         self._notify("request.created", created_event_id, params.request.customer_id)
+        cascade: asyncio.Task[None] | None = None
+        if params.cascade is not None and workflow.patched(DISPATCH_CASCADE):
+            # Beside the SLA watch below: the stage's SLA runs on while offers go out.
+            cascade = asyncio.create_task(self._run_cascade(params.cascade))
         while self.view.state not in TERMINAL_STATES:
             if self.view.state == State.CONFIRMED:
                 await self._close()
             else:
                 await self._watch_stage()
+        if cascade is not None:
+            await cascade
         await workflow.wait_condition(
             lambda: workflow.all_handlers_finished() and self._notifier.idle()
         )
@@ -369,6 +409,137 @@ class ServiceRequestWorkflow:
             self._paperwork_parked = True
             await workflow.wait_condition(lambda: not self._paperwork_parked)
 
+    # ---- the dispatch cascade --------------------------------------------------------
+
+    async def _run_cascade(self, policy: CascadePolicy) -> None:
+        """Offer the request to its candidates one at a time, best first, until one
+        accepts; after `max_offers` (or when nobody is left) escalate to the managers."""
+        offered: list[str] = []
+        while len(offered) < policy.max_offers:
+            if self._cascade_stopped or self.view.state != State.NEW:
+                await self._cascade_taken_over()
+                return
+            offeree = await store_call(
+                DispatchActivities.next_offeree,
+                OffereeQuery(self.view.id, workflow.now(), list(offered)),
+            )
+            if offeree is None:
+                break
+            async with self._lock:
+                # A manager may have assigned, stopped or cancelled while it was ranked.
+                if self._cascade_stopped or self.view.state != State.NEW:
+                    await self._cascade_taken_over()
+                    return
+                offered.append(offeree)
+                await self._make_offer(len(offered), offeree, policy)
+            try:
+                await workflow.wait_condition(
+                    lambda: self._offer is None, timeout=policy.offer_timeout
+                )
+            except TimeoutError:
+                async with self._lock:
+                    if self._offer is not None and self._offer[1] == offeree:
+                        await self._apply(
+                            Action.ACCEPT_TIMEOUT, SYSTEM_ACTOR, reason="the offer ran out"
+                        )
+            if self._offer_end in (OfferOutcome.ACCEPTED, OfferOutcome.WITHDRAWN):
+                return  # accepted, or a manager took it over (the event said so)
+        async with self._lock:
+            if self._cascade_stopped or self.view.state != State.NEW:
+                await self._cascade_taken_over()
+                return
+            reason = (
+                f"{len(offered)} offers declined or unanswered"
+                if offered
+                else "no eligible executor"
+            )
+            event_id = await self._cascade_event(ESCALATED_EVENT, reason=reason)
+            self._notify(ESCALATED_EVENT, event_id, SYSTEM_ACTOR.id, data={"reason": reason})
+
+    async def _make_offer(self, offer_no: int, offeree: str, policy: CascadePolicy) -> None:
+        """The request assigned to `offeree` by the system, as an open offer. Caller
+        holds the lock."""
+        expires_at = workflow.now() + policy.offer_timeout
+        self._offer = (offer_no, offeree)
+        self._offer_end = None
+        await self._apply(
+            Action.OFFER,
+            SYSTEM_ACTOR,
+            assignee_id=offeree,
+            extra={"expires_at": expires_at.isoformat()},
+        )
+        # Ranked eligible just now, which includes valid verification.
+        self._assignee_verified = True
+        await self._cascade_event(
+            OFFER_EVENT_TYPES[OfferOutcome.SENT],
+            executor_id=offeree,
+            offer_no=offer_no,
+            expires_at=expires_at,
+        )
+
+    async def _end_offer(self, action: Action, actor: Actor, reason: str | None) -> None:
+        """Record how the open offer ended, when `action` ended it. Caller holds the lock."""
+        if self._offer is None or action not in _OFFER_ENDS:
+            return
+        offer_no, offeree = self._offer
+        outcome = _OFFER_ENDS[action]
+        self._offer = None
+        self._offer_end = outcome
+        event_id = await self._cascade_event(
+            OFFER_EVENT_TYPES[outcome],
+            executor_id=offeree,
+            offer_no=offer_no,
+            reason=reason,
+            actor=actor,
+        )
+        if outcome == OfferOutcome.EXPIRED:
+            self._notify(
+                OFFER_EVENT_TYPES[outcome],
+                event_id,
+                SYSTEM_ACTOR.id,
+                executor_id=offeree,
+                data={"offer_no": offer_no},
+            )
+
+    async def _cascade_taken_over(self) -> None:
+        """A manager assigned by hand, stopped the cascade or cancelled between two
+        offers: the cascade ends where it stands, and says so once."""
+        if self._dispatch in (CascadeState.OFFERING, None):
+            await self._cascade_event(STOPPED_EVENT, reason=f"the request is {self.view.state}")
+
+    async def _cascade_event(
+        self,
+        event_type: str,
+        *,
+        executor_id: str | None = None,
+        offer_no: int = 0,
+        expires_at: datetime | None = None,
+        reason: str | None = None,
+        actor: Actor = SYSTEM_ACTOR,
+    ) -> str:
+        event_id = str(workflow.uuid4())
+        stored = await store_call(
+            DispatchActivities.record_cascade_event,
+            CascadeEvent(
+                event_id=event_id,
+                request_id=self.view.id,
+                event_type=event_type,
+                occurred_at=workflow.now(),
+                executor_id=executor_id,
+                offer_no=offer_no,
+                expires_at=expires_at,
+                reason=reason,
+                actor_id=actor.id,
+                actor_role=actor.role.value,
+                trace_id=self.params.trace_id,
+            ),
+        )
+        # Only its cascade state: the workflow's version moves with transitions alone
+        # (the SLA watch restarts when it moves), though the stored row counts this too.
+        self._view = replace(self.view, dispatch=stored.dispatch)
+        self._dispatch = STATE_AFTER[event_type]
+        return event_id
+
     # ---- transitions -----------------------------------------------------------------
 
     async def _apply(
@@ -380,6 +551,7 @@ class ServiceRequestWorkflow:
         reason: str | None = None,
         report: str | None = None,
         trace_id: str | None = None,
+        extra: Mapping[str, object] | None = None,
     ) -> RequestView:
         """Decide again under the lock (another handler may have moved the request
         while this one waited) and persist the transition. Caller holds the lock."""
@@ -393,10 +565,14 @@ class ServiceRequestWorkflow:
         data: dict[str, object] = {}
         if reason:
             data["reason"] = reason
-        if action == Action.CANCEL and self.view.assignee_id:
+        if action in (Action.CANCEL, Action.REASSIGN) and self.view.assignee_id:
             data["released_executor_id"] = self.view.assignee_id  # compensation: tell them
         if report is not None:
             data["report"] = report
+        if self._offer is not None:
+            # A step of the cascade: whom it concerns is told by its offer events.
+            data["offer_no"] = self._offer[0]
+        data.update(extra or {})
         record_from = self.view.state
         assignee_before = self.view.assignee_id
         event_id = str(workflow.uuid4())
@@ -437,6 +613,7 @@ class ServiceRequestWorkflow:
             data=data,
             trace_id=trace_id,
         )
+        await self._end_offer(action, actor, reason)
         return self.view
 
     # ---- notifications (never block the transition that caused them) ---------------
@@ -466,9 +643,10 @@ class ServiceRequestWorkflow:
         self._notifier.start(trigger, self.params.notification_queue)
 
     def _assignee_after(self, action: Action, assignee_id: str | None) -> str | None:
-        if action == Action.ASSIGN:
+        if action in (Action.ASSIGN, Action.OFFER, Action.REASSIGN):
             return assignee_id
         if action in (
+            Action.WITHDRAW,
             Action.DECLINE,
             Action.ACCEPT_TIMEOUT,
             Action.REQUEUE,
@@ -489,14 +667,22 @@ class ServiceRequestWorkflow:
         ]
         workflow.upsert_search_attributes(updates)
 
-    async def _act(self, action: Action, cmd: ActionInput, **kwargs: str | None) -> RequestView:
+    async def _act(
+        self,
+        action: Action,
+        cmd: ActionInput,
+        *,
+        reason: str | None = None,
+        report: str | None = None,
+    ) -> RequestView:
         await workflow.wait_condition(lambda: self._view is not None)
         async with self._lock:
             return await self._apply(
                 action,
                 Actor(cmd.actor_id, cmd.actor_role),
                 trace_id=cmd.trace_id,
-                **kwargs,
+                reason=reason,
+                report=report,
             )
 
     def _validate(self, action: Action, cmd: ActionInput) -> None:
@@ -521,9 +707,13 @@ class ServiceRequestWorkflow:
 
     @workflow.update
     async def assign(self, cmd: ActionInput) -> RequestView:
+        return await self._assign_checked(Action.ASSIGN, cmd)
+
+    async def _assign_checked(self, action: Action, cmd: ActionInput) -> RequestView:
+        """Assign (or reassign) to `cmd.executor_id` once it is found eligible."""
         if not cmd.executor_id:
             raise ApplicationError(
-                "assign needs executor_id", type="invalid_input", non_retryable=True
+                f"{action} needs executor_id", type="invalid_input", non_retryable=True
             )
         eligibility = await store_call(
             RequestActivities.check_executor,
@@ -538,10 +728,17 @@ class ServiceRequestWorkflow:
                 non_retryable=True,
             )
         async with self._lock:
+            if action == Action.REASSIGN and self.view.assignee_id == cmd.executor_id:
+                raise ApplicationError(
+                    f"the request is already with executor {cmd.executor_id}",
+                    type="invalid_input",
+                    non_retryable=True,
+                )
             view = await self._apply(
-                Action.ASSIGN,
+                action,
                 Actor(cmd.actor_id, cmd.actor_role),
                 assignee_id=cmd.executor_id,
+                reason=cmd.reason,
                 trace_id=cmd.trace_id,
             )
             # An unverified executor keeps the request waiting (no accept) until the
@@ -568,6 +765,34 @@ class ServiceRequestWorkflow:
     @assign.validator
     def _assign_ok(self, cmd: ActionInput) -> None:
         self._validate(Action.ASSIGN, cmd)
+
+    @workflow.update
+    async def reassign(self, cmd: ActionInput) -> RequestView:
+        """Move an assigned or accepted request to another executor: the stage's SLA
+        starts again as at any assignment, and the previous executor is told."""
+        return await self._assign_checked(Action.REASSIGN, cmd)
+
+    @reassign.validator
+    def _reassign_ok(self, cmd: ActionInput) -> None:
+        self._validate(Action.REASSIGN, cmd)
+
+    @workflow.update
+    async def withdraw(self, cmd: ActionInput) -> RequestView:
+        """A manager takes an assigned request back into the queue; a running dispatch
+        cascade stops there (the manager has taken over)."""
+        await workflow.wait_condition(lambda: self._view is not None)
+        async with self._lock:
+            self._cascade_stopped = True
+            return await self._apply(
+                Action.WITHDRAW,
+                Actor(cmd.actor_id, cmd.actor_role),
+                reason=cmd.reason,
+                trace_id=cmd.trace_id,
+            )
+
+    @withdraw.validator
+    def _withdraw_ok(self, cmd: ActionInput) -> None:
+        self._validate(Action.WITHDRAW, cmd)
 
     @workflow.update
     async def accept(self, cmd: ActionInput) -> RequestView:

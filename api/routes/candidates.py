@@ -1,20 +1,33 @@
 """GET /requests/{id}/candidates: whom a manager may assign, best first, and why not the
-others."""
+others; GET /requests/{id}/offers: the request's offer cascade so far."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
 
 from api.deps import CurrentActor, ResourcesDep
-from api.dispatch_schemas import Candidate, CandidateList, Ineligible, ScorePart
+from api.dispatch_schemas import (
+    Candidate,
+    CandidateList,
+    Ineligible,
+    Offer,
+    OfferList,
+    ScorePart,
+)
+from api.resources import Resources
 from api.routes.request_params import REFUSALS, RequestId
+from domain.cascade import CascadeState, OfferOutcome
 from domain.dispatch import DISPATCHERS
+from domain.lifecycle import Actor
 from services.audit import record_denial
 from services.dispatch import CandidateRanking
 from services.errors import Forbidden
 from services.request_access import visible_request
+from store import cascade as cascades
+from store import users
 
 router = APIRouter(prefix="/requests", tags=["dispatch"])
 
@@ -28,16 +41,7 @@ router = APIRouter(prefix="/requests", tags=["dispatch"])
 async def request_candidates(
     request_id: RequestId, actor: CurrentActor, resources: ResourcesDep
 ) -> CandidateList:
-    if actor.role not in DISPATCHERS:
-        await record_denial(
-            resources.sessions,
-            actor,
-            action="request.candidates",
-            target_type="request",
-            target_id=str(request_id),
-            detail="not one who assigns",
-        )
-        raise Forbidden(f"candidates are for those who assign; a {actor.role} does not")
+    await _for_dispatchers(resources, actor, request_id, "candidates")
     view = await visible_request(resources.requests, actor, str(request_id), "request.candidates")
     settings = resources.settings.dispatch
     ranked = await CandidateRanking(resources.sessions, settings).rank(view, datetime.now(UTC))
@@ -79,3 +83,52 @@ async def request_candidates(
             for r in ranked.ranking.refused[:limit]
         ],
     )
+
+
+@router.get(
+    "/{request_id}/offers",
+    response_model=OfferList,
+    summary="The request's automatic offer cascade: each offer and what became of it",
+    responses={403: {"description": "for those who assign (managers)"}, 404: REFUSALS[404]},
+)
+async def request_offers(
+    request_id: RequestId, actor: CurrentActor, resources: ResourcesDep
+) -> OfferList:
+    await _for_dispatchers(resources, actor, request_id, "offers")
+    view = await visible_request(resources.requests, actor, str(request_id), "request.offers")
+    async with resources.sessions() as session:
+        offers = await cascades.offers_of(session, view.id)
+        names = await users.full_names(session, [o.executor_id for o in offers])
+    return OfferList(
+        request_id=view.id,
+        dispatch=CascadeState(view.dispatch) if view.dispatch else None,
+        offers=[
+            Offer(
+                offer_no=o.offer_no,
+                executor_id=str(o.executor_id),
+                full_name=names.get(o.executor_id, ""),
+                status=OfferOutcome(o.status),
+                sent_at=o.sent_at,
+                expires_at=o.expires_at,
+                answered_at=o.answered_at,
+                reason=o.reason,
+            )
+            for o in offers
+        ],
+    )
+
+
+async def _for_dispatchers(
+    resources: Resources, actor: Actor, request_id: uuid.UUID, what: str
+) -> None:
+    if actor.role in DISPATCHERS:
+        return
+    await record_denial(
+        resources.sessions,
+        actor,
+        action=f"request.{what}",
+        target_type="request",
+        target_id=str(request_id),
+        detail="not one who assigns",
+    )
+    raise Forbidden(f"{what} are for those who assign; a {actor.role} does not")

@@ -32,6 +32,10 @@ HR = Actor("hr1", Role.HR)
 ALLOWED = [
     (Action.ASSIGN, MANAGER, State.NEW, State.ASSIGNED),
     (Action.ASSIGN, HEAD, State.NEW, State.ASSIGNED),
+    (Action.OFFER, SYSTEM, State.NEW, State.ASSIGNED),
+    (Action.REASSIGN, MANAGER, State.ASSIGNED, State.ASSIGNED),
+    (Action.REASSIGN, MANAGER, State.ACCEPTED, State.ASSIGNED),
+    (Action.WITHDRAW, MANAGER, State.ASSIGNED, State.NEW),
     (Action.ACCEPT, EXECUTOR, State.ASSIGNED, State.ACCEPTED),
     (Action.DECLINE, EXECUTOR, State.ASSIGNED, State.NEW),
     (Action.ACCEPT_TIMEOUT, SYSTEM, State.ASSIGNED, State.NEW),

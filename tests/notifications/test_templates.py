@@ -61,6 +61,13 @@ EVENTS: dict[Kind, tuple[str, str | None, dict[str, Any], str]] = {
     Kind.REQUEST_DISPUTED: ("request.disputed", f"Still leaking {DANGER}", {}, "disputed"),
     Kind.DISPUTE_RESOLVED: ("request.resolved", f"Redo the seal {DANGER}", {}, "in_progress"),
     Kind.REQUEST_CANCELLED: ("request.cancelled", f"Plans changed {DANGER}", {}, "cancelled"),
+    Kind.OFFER_GONE: ("offer.expired", None, {"offer_no": 1}, "new"),
+    Kind.DISPATCH_ESCALATED: (
+        "dispatch.escalated",
+        f"3 offers declined or unanswered {DANGER}",
+        {},
+        "new",
+    ),
     Kind.SLA_BREACHED: (
         "sla.breached",
         None,
@@ -102,6 +109,8 @@ AUDIENCES: dict[Kind, tuple[str, ...]] = {
     Kind.REQUEST_CANCELLED: ("customer", "executor"),
     Kind.DOCUMENTS_READY: ("customer", "executor"),
     Kind.PAPERWORK_FAILED: ("hr",),
+    Kind.OFFER_GONE: ("executor",),
+    Kind.DISPATCH_ESCALATED: ("manager",),
 }
 
 CASES = [

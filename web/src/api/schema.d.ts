@@ -737,6 +737,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/requests/{request_id}/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The request's automatic offer cascade: each offer and what became of it */
+        get: operations["request_offers_requests__request_id__offers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/requests/{request_id}/paperwork/retry": {
         parameters: {
             query?: never;
@@ -751,6 +768,23 @@ export interface paths {
          * @description The paperwork of a confirmed request that failed for good (its data cannot be put on paper) parks the request with `paperwork_failed: true`. Once the data is corrected, HR asks for it again; the request closes when it succeeds, or is parked again (a new `hr.paperwork_failed` event) when it does not.
          */
         post: operations["retry_parked_paperwork_requests__request_id__paperwork_retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/requests/{request_id}/reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move an assigned or accepted request to another executor; the previous one is told (managers) */
+        post: operations["reassign_requests__request_id__reassign_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -785,6 +819,23 @@ export interface paths {
         put?: never;
         /** Start the work (the assigned executor) */
         post: operations["start_requests__request_id__start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/requests/{request_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take an assigned request back into the queue; a running dispatch cascade stops (managers) */
+        post: operations["withdraw_requests__request_id__withdraw_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1008,6 +1059,12 @@ export interface components {
             request_id: string;
         };
         /**
+         * CascadeState
+         * @description Where a request's cascade stands (the request's `dispatch` field).
+         * @enum {string}
+         */
+        CascadeState: "offering" | "accepted" | "escalated" | "stopped";
+        /**
          * Channel
          * @enum {string}
          */
@@ -1224,6 +1281,49 @@ export interface components {
             /** Channels */
             channels: components["schemas"]["ChannelFigures"][];
         };
+        /** Offer */
+        Offer: {
+            /** Answered At */
+            answered_at: string | null;
+            /** Executor Id */
+            executor_id: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Full Name */
+            full_name: string;
+            /**
+             * Offer No
+             * @description 1 for the first offer of the cascade
+             */
+            offer_no: number;
+            /** Reason */
+            reason: string | null;
+            /**
+             * Sent At
+             * Format: date-time
+             */
+            sent_at: string;
+            /** @description sent while open, then what ended it */
+            status: components["schemas"]["OfferOutcome"];
+        };
+        /** OfferList */
+        OfferList: {
+            /** @description null: the category is assigned by hand */
+            dispatch: components["schemas"]["CascadeState"] | null;
+            /** Offers */
+            offers: components["schemas"]["Offer"][];
+            /** Request Id */
+            request_id: string;
+        };
+        /**
+         * OfferOutcome
+         * @description What became of one offer; each is an event on workflow-events (`offer.<value>`).
+         * @enum {string}
+         */
+        OfferOutcome: "sent" | "accepted" | "declined" | "expired" | "withdrawn";
         /** PayoutPage */
         PayoutPage: {
             /** Items */
@@ -1483,6 +1583,8 @@ export interface components {
             customer_id: string;
             /** Description */
             description: string;
+            /** @description where the request's automatic offer cascade stands; null when its category is assigned by hand (GET /requests/{id}/offers lists the offers) */
+            dispatch?: components["schemas"]["CascadeState"] | null;
             /** Id */
             id: string;
             /**
@@ -4848,6 +4950,65 @@ export interface operations {
             };
         };
     };
+    request_offers_requests__request_id__offers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the request's id (a UUID) */
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferList"];
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description for those who assign (managers) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such request, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     retry_parked_paperwork_requests__request_id__paperwork_retry_post: {
         parameters: {
             query?: never;
@@ -4906,6 +5067,99 @@ export interface operations {
                 };
             };
             /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reassign_requests__request_id__reassign_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description optional: repeating the action with the same key and body returns its first result (same status and body), even after the request moved on; the same key with another action or body is a 422 */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description the request's id (a UUID) */
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestPublic"];
+                };
+            };
+            /** @description the body could not be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description this actor may not take this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such request, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not possible in the request's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description executor lacks the skill, invalid body, or the key was reused */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5062,6 +5316,99 @@ export interface operations {
             };
             /** @description not possible in the request's current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid body, or the Idempotency-Key was used for another action */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    withdraw_requests__request_id__withdraw_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description optional: repeating the action with the same key and body returns its first result (same status and body), even after the request moved on; the same key with another action or body is a 422 */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description the request's id (a UUID) */
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestPublic"];
+                };
+            };
+            /** @description the body could not be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description this actor may not take this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such request, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not possible in the request's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is larger than this operation accepts */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
 
 from domain.cascade import CascadePolicy
 from domain.lifecycle import Action, ActorNotAllowed, Role
@@ -23,6 +24,7 @@ from store import cascade as cascades
 from store import requests as repo
 from store.models import AuditEntry, Notification, OutboxEvent
 from tests.helpers.people import Person, PersonFactory
+from tests.helpers.workflow_requests import result
 
 Commands = Callable[..., RequestCommands]
 Sessions = async_sessionmaker[AsyncSession]
@@ -112,7 +114,12 @@ async def notified(sessions: Sessions, request_id: str, kind: str) -> set[str]:
 
 
 async def test_a_cascade_runs_past_two_timeouts_to_a_third_executor_who_accepts(
-    commands: Commands, person: PersonFactory, sessions: Sessions, category: str
+    commands: Commands,
+    person: PersonFactory,
+    sessions: Sessions,
+    category: str,
+    temporal: Client,
+    record_history: Any,
 ) -> None:
     crew = {p.id: p for p in await executors(person, category, 3)}
     cmd = commands(cascade=QUICK)
@@ -158,6 +165,11 @@ async def test_a_cascade_runs_past_two_timeouts_to_a_third_executor_who_accepts(
     # Those whose offer ran out are told it went on; each got the offer first.
     assert await notified(sessions, view.id, "offer_gone") >= {offerees[0], offerees[1]}
     assert await notified(sessions, view.id, "executor_offer") == set(offerees)
+    # Ended (cancelled) so that its whole history replays in tests/workflows/test_replay.py.
+    manager = await person(Role.MANAGER)
+    await cmd.act(view.id, Action.CANCEL, manager.actor, reason="тест окончен")
+    assert (await result(temporal, view.id)).state == "cancelled"
+    await record_history(view.id, "cascade_two_timeouts_then_accept")
 
 
 async def test_when_every_executor_declines_the_request_escalates_to_the_managers(

@@ -138,7 +138,9 @@ async def _requests_worker(client: Client, settings: Settings, deps: Deps) -> As
     verification = deps.verification
     async with _paperwork_activities(settings, deps, render_pool=None) as paperwork:
         requests = RequestActivities(deps.sessions, deps.redis)
-        dispatch = DispatchActivities(deps.sessions, deps.redis, settings.dispatch.weights())
+        dispatch = DispatchActivities(
+            deps.sessions, deps.redis, settings.dispatch.weights(), settings.time_zone
+        )
         worker = Worker(
             client,
             task_queue=settings.task_queue_of("requests"),

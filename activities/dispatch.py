@@ -4,6 +4,8 @@ transaction keyed by the workflow-made event id, so a retry writes nothing twice
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -19,11 +21,16 @@ from store import requests as repo
 
 class DispatchActivities:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], redis: Redis, weights: Weights
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        redis: Redis,
+        weights: Weights,
+        time_zone: str,
     ) -> None:
         self.sessions = sessions
         self.redis = redis
         self.weights = weights
+        self.zone = ZoneInfo(time_zone)  # of working hours
 
     @activity.defn
     async def next_offeree(self, query: OffereeQuery) -> str | None:
@@ -32,7 +39,8 @@ class DispatchActivities:
         async with self.sessions() as session:
             row = await repo.require(session, query.request_id)
             records = await candidates.executors_with_skill(session, row.category)
-        needs = needs_of(row.category, row.address, row.window_end, query.as_of)
+        window = (row.window_start, row.window_end)
+        needs = needs_of(row.category, row.address, window, query.as_of, self.zone)
         ranking = rank(needs, (candidates.facts_of(r) for r in records), self.weights)
         ranked = [candidate.executor_id for candidate in ranking.candidates]
         return next_offeree(ranked, query.already_offered)

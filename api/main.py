@@ -18,6 +18,7 @@ from api.problems import install_problem_handlers
 from api.resources import Resources
 from api.routes import (
     auth,
+    bulk_actions,
     candidates,
     documents,
     events,
@@ -25,6 +26,7 @@ from api.routes import (
     health,
     links,
     paperwork,
+    ratings,
     reports,
     request_actions,
     requests,
@@ -86,9 +88,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi_document(app)
     app.include_router(health.router)
     app.include_router(auth.router)
+    # Before the request routes: /requests/bulk is not a request id.
+    app.include_router(bulk_actions.router)
     app.include_router(requests.router)
     app.include_router(request_actions.router)
     app.include_router(candidates.router)
+    app.include_router(ratings.router)
     app.include_router(executors.router)
     app.include_router(users.router)
     app.include_router(links.router)

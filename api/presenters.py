@@ -11,6 +11,7 @@ from api.schemas import (
     RequestPublic,
     TransitionPublic,
     UserPublic,
+    WeeklyHours,
 )
 from domain.cascade import CascadeState
 from domain.lifecycle import Actor, RequestFacts, Role, actions_available
@@ -52,6 +53,15 @@ def executor_public(executor: ExecutorView) -> ExecutorPublic:
         available=executor.available,
         active_jobs=executor.active_jobs,
         telegram_linked=executor.telegram_linked,
+        districts=executor.districts,
+        capacity=executor.capacity,
+        working_hours=(
+            WeeklyHours.model_validate(executor.working_hours)
+            if executor.working_hours is not None
+            else None
+        ),
+        rating=executor.rating,
+        ratings=executor.ratings,
     )
 
 

@@ -67,6 +67,21 @@ def status_of(exc: Exception) -> int:
     return 400
 
 
+def problem_of(exc: ServiceError | TransitionError, instance: str) -> dict[str, Any]:
+    """The problem body of a refusal, for answers that carry several (bulk actions)."""
+    status = status_of(exc)
+    extensions = exc.extensions if isinstance(exc, ServiceError) else {}
+    return {
+        "type": f"https://httpstatuses.io/{status}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": exc.message,
+        "instance": instance,
+        "code": exc.kind,
+        **extensions,
+    }
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def on_service_error(request: Request, exc: ServiceError) -> JSONResponse:

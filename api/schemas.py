@@ -49,6 +49,7 @@ Category = Annotated[
 ]
 Password = Annotated[str, StringConstraints(min_length=10, max_length=200), Clean]
 Locale = Literal["ru", "en"]
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Body(BaseModel):
@@ -178,6 +179,57 @@ class ExecutorPublic(BaseModel):
     available: bool
     active_jobs: int
     telegram_linked: bool
+    districts: list[str] = Field(
+        default_factory=list, description="districts served; none: the whole city"
+    )
+    capacity: int = Field(default=3, description="jobs held at once at most")
+    working_hours: WeeklyHours | None = Field(
+        default=None, description="weekly hours in the business time zone; null: any time"
+    )
+    rating: float | None = Field(default=None, description="mean of the customers' ratings")
+    ratings: int = Field(default=0, description="how many customers rated them")
+
+
+HoursInterval = Annotated[str, StringConstraints(pattern=r"^\d\d:\d\d-\d\d:\d\d$", max_length=11)]
+
+
+class WeeklyHours(Body):
+    """Working intervals per weekday, "HH:MM-HH:MM" in the business time zone; a day left
+    out is a day off."""
+
+    mon: list[HoursInterval] = Field(default_factory=list, max_length=8)
+    tue: list[HoursInterval] = Field(default_factory=list, max_length=8)
+    wed: list[HoursInterval] = Field(default_factory=list, max_length=8)
+    thu: list[HoursInterval] = Field(default_factory=list, max_length=8)
+    fri: list[HoursInterval] = Field(default_factory=list, max_length=8)
+    sat: list[HoursInterval] = Field(default_factory=list, max_length=8)
+    sun: list[HoursInterval] = Field(default_factory=list, max_length=8)
+
+    def by_day(self) -> dict[str, list[str]]:
+        return {day: list(getattr(self, day)) for day in WEEKDAY_NAMES if getattr(self, day)}
+
+
+class ProfileUpdate(Body):
+    """Only the fields sent change. Executors may send districts, working_hours and
+    available for themselves; managers any of them."""
+
+    skills: list[Category] | None = Field(default=None, max_length=20)
+    districts: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = Field(
+        default=None, max_length=20, description="district names; [] for the whole city"
+    )
+    capacity: int | None = Field(default=None, ge=1, le=50)
+    working_hours: WeeklyHours | None = Field(
+        default=None,
+        description='{"mon": ["09:00-13:00", "14:00-18:00"], ...}; null: any time',
+    )
+    available: bool | None = Field(default=None, description="on duty (offered work) or not")
+
+    @model_validator(mode="after")
+    def _only_hours_clear(self) -> ProfileUpdate:
+        for name in self.model_fields_set - {"working_hours"}:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 class ExecutorPage(BaseModel):

@@ -14,8 +14,8 @@ from typing import Annotated, ClassVar, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, SecretStr
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.cascade import CascadePolicy
 from domain.dispatch import Weights
@@ -396,6 +396,12 @@ def _known_time_zone(name: str) -> str:
     return name
 
 
+def _comma_separated(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
 class DispatchSettings(BaseModel):
     """How candidates for a request are ranked (domain/dispatch.py): each factor's value
     is between 0 and 1, so a weight is the most that factor can add to a score."""
@@ -410,7 +416,10 @@ class DispatchSettings(BaseModel):
     # The offer cascade (docs/dispatch.md): the categories whose new requests are offered
     # to their candidates one by one (none: managers assign everything by hand), how
     # long an offer stays open, and how many are made before the managers take over.
-    auto_categories: list[str] = Field(default_factory=list)
+    # Comma-separated in the environment (SRA_DISPATCH__AUTO_CATEGORIES=heating,installation).
+    auto_categories: Annotated[list[str], NoDecode, BeforeValidator(_comma_separated)] = Field(
+        default_factory=list
+    )
     offer_timeout_s: float = Field(default=15 * 60, ge=1, le=7 * 24 * 3600)
     max_offers: int = Field(default=3, ge=1, le=20)
 

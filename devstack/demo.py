@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -36,7 +37,7 @@ from services.requests import RequestCommands, RequestDraft
 from services.telegram_link import TelegramLinks
 from services.verification import Documents, Verifications
 from store import users
-from store.models import ExecutorProfile
+from store.models import ExecutorProfile, ServiceRequest
 
 PASSWORD = "demo-password-2026"
 
@@ -203,6 +204,17 @@ REQUESTS = (
         (ASSIGN, CANCEL),
     ),
 )
+# Requests of the auto-dispatched categories (devstack/local_secrets.DEMO_AUTO_CATEGORIES),
+# one left in each state of its offer cascade: (key, customer, category, description,
+# the executor the offer goes to, what they or the manager do with it, in order).
+WITHDRAW, DECLINE = Action.WITHDRAW, Action.DECLINE
+CASCADES = (
+    ("demo-cascade-accepted", "anna", "heating", "Не греет батарея в детской", "ivan", ACCEPT),
+    ("demo-cascade-stopped", "boris", "heating", "Промыть систему отопления", "ivan", WITHDRAW),
+    # Petr declines; the only other installer's verification ran out: the managers' turn.
+    ("demo-cascade-escalated", "boris", "installation", "Установить кондиционер", "petr", DECLINE),
+    ("demo-cascade-offering", "anna", "installation", "Повесить телевизор на стену", "petr", None),
+)
 SHORT = {
     "anna": "anna@example.com",
     "boris": "boris@example.com",
@@ -228,6 +240,8 @@ async def seed(settings: Settings) -> list[DemoAccount]:
         await _submit_documents(settings, client, sessions, ids)
         for spec in REQUESTS:
             await _request(commands, ids, *spec)
+        for cascade in CASCADES:
+            await _cascade(commands, sessions, ids, *cascade)
     finally:
         await engine.dispose()
     return list(ACCOUNTS)
@@ -379,6 +393,49 @@ async def _request(
             )
         except (TransitionError, ServiceError):
             return  # already further along (an earlier seed run); nothing to redo
+
+
+async def _cascade(
+    commands: RequestCommands,
+    sessions: async_sessionmaker[AsyncSession],
+    ids: dict[str, Actor],
+    key: str,
+    customer: str,
+    category: str,
+    description: str,
+    offeree: str,
+    answer: Action | None,
+) -> None:
+    owner, executor = ids[SHORT[customer]], ids[SHORT[offeree]]
+    address = "Москва, Тверская ул., 1" if customer == "anna" else "Москва, Арбат, 10"
+    view, _ = await commands.create(
+        owner.id, key, RequestDraft(category, description, address, budget="4500.00")
+    )
+    if answer is None or not await _offered(sessions, view.id, executor.id):
+        return  # left open, or an earlier seed run answered it already
+    actor = ids[SHORT["manager"]] if answer == WITHDRAW else executor
+    reason = {WITHDRAW: "Назначу сам", DECLINE: "Нет нужного инструмента"}.get(answer)
+    try:
+        await commands.act(view.id, answer, actor, idempotency_key=f"{key}-{answer}", reason=reason)
+    except (TransitionError, ServiceError):
+        return  # the offer moved on meanwhile; the cascade carries on by itself
+
+
+async def _offered(
+    sessions: async_sessionmaker[AsyncSession], request_id: str, executor_id: str
+) -> bool:
+    """Whether the request's cascade has its offer open with the executor (waiting a
+    little for the workflow to make it); False once it is past that."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        async with sessions() as session:
+            row = await session.get(ServiceRequest, uuid.UUID(request_id))
+        if row is not None and row.state == "assigned" and str(row.assignee_id) == executor_id:
+            return True
+        if row is not None and row.dispatch not in (None, "offering"):
+            return False
+        await asyncio.sleep(0.2)
+    return False
 
 
 # ---- months of analytics history ---------------------------------------------------------

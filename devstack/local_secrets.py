@@ -16,6 +16,8 @@ from core.settings import LOCAL_ENVIRONMENT, Settings
 # 32 random bytes: the HS256 key length the secret policy asks for, URL-safe so it
 # travels through supervisord's environment syntax unquoted.
 SECRET_BYTES = 32
+# Categories the local stack offers to executors by itself (off in production unless set).
+DEMO_AUTO_CATEGORIES = ("heating", "installation")
 
 
 def secrets_dir(settings: Settings) -> Path:
@@ -58,6 +60,11 @@ def local_stack_settings(settings: Settings) -> Settings:
     if "webhook_secret" not in settings.telegram.model_fields_set:
         secret = SecretStr(stored_secret(folder / "telegram_webhook_secret"))
         update["telegram"] = settings.telegram.model_copy(update={"webhook_secret": secret})
+    if "auto_categories" not in settings.dispatch.model_fields_set:
+        # The demo's auto-dispatched categories (devstack/demo.py shows their cascades).
+        update["dispatch"] = settings.dispatch.model_copy(
+            update={"auto_categories": list(DEMO_AUTO_CATEGORIES)}
+        )
     return settings.model_copy(update=update)
 
 
@@ -69,4 +76,5 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "SRA_TELEGRAM__WEBHOOK_SECRET": settings.telegram.webhook_secret.get_secret_value(),
         "SRA_API__OPS_TOKEN": settings.api.ops_token.get_secret_value(),
         "SRA_API__PUBLIC_DOCS": "true" if settings.api.public_docs else "false",
+        "SRA_DISPATCH__AUTO_CATEGORIES": ",".join(settings.dispatch.auto_categories),
     }

@@ -17,9 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from domain.districts import district_of
 from domain.lifecycle import RULES, Action
+from domain.working_hours import WeeklyHours, works_during
 
 NEUTRAL = 0.5
 # Who may see the candidates: whoever may assign.
@@ -36,6 +38,7 @@ class Ineligible(StrEnum):
     NOT_VERIFIED = "not_verified"
     VERIFICATION_ENDS = "verification_ends_before_the_window"
     OFF_DUTY = "off_duty"
+    OFF_HOURS = "outside_working_hours"
     AT_CAPACITY = "at_capacity"
 
 
@@ -66,6 +69,14 @@ class RequestNeeds:
     district: str  # "" when the address names none we know
     window_end: datetime | None  # the end of the customer's window, when they gave one
     now: datetime
+    window_start: datetime | None = None
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))  # of working hours
+
+    @property
+    def when(self) -> tuple[datetime, datetime]:
+        """When the work may happen: the customer's window, or now without one."""
+        start = self.window_start or self.now
+        return max(start, self.now), max(self.window_end or start, self.now)
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,7 @@ class ExecutorFacts:
     accepted: int = 0
     jobs_with_sla: int = 0
     sla_breaches: int = 0
+    hours: WeeklyHours | None = None  # None: any time
 
 
 @dataclass(frozen=True)
@@ -117,10 +129,15 @@ class Ranking:
 
 
 def needs_of(
-    category: str, address: str, window_end: datetime | None, now: datetime
+    category: str,
+    address: str,
+    window: tuple[datetime | None, datetime | None],
+    now: datetime,
+    zone: ZoneInfo,
 ) -> RequestNeeds:
     """What a request asks of its executor; its district is read from its address."""
-    return RequestNeeds(category, district_of(address), window_end, now)
+    start, end = window
+    return RequestNeeds(category, district_of(address), end, now, start, zone)
 
 
 def rank(needs: RequestNeeds, executors: Iterable[ExecutorFacts], weights: Weights) -> Ranking:
@@ -152,6 +169,8 @@ def reasons_against(needs: RequestNeeds, facts: ExecutorFacts) -> list[Ineligibl
         reasons.append(Ineligible.VERIFICATION_ENDS)
     if not facts.on_duty:
         reasons.append(Ineligible.OFF_DUTY)
+    if not works_during(facts.hours, *needs.when, needs.zone):
+        reasons.append(Ineligible.OFF_HOURS)
     if facts.open_jobs >= facts.capacity:
         reasons.append(Ineligible.AT_CAPACITY)
     return reasons

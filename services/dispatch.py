@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,13 +25,18 @@ class RankedCandidates:
 
 class CandidateRanking:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], settings: DispatchSettings
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: DispatchSettings,
+        zone: ZoneInfo,
     ) -> None:
         self.sessions = sessions
         self.settings = settings
+        self.zone = zone  # of working hours: the business's one time zone
 
     async def rank(self, view: RequestView, now: datetime) -> RankedCandidates:
-        needs = needs_of(view.category, view.address, view.window_end, now)
+        window = (view.window_start, view.window_end)
+        needs = needs_of(view.category, view.address, window, now, self.zone)
         async with self.sessions() as session:
             records = await store.executors_with_skill(session, view.category)
         executors = {str(r.user.id): r for r in records}

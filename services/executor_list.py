@@ -23,5 +23,5 @@ class ExecutorList:
             rows = await users.executors_page(
                 session, skill=skill, available=available, after=after, limit=limit + 1
             )
-        views = [executor_view(user, profile, jobs) for user, profile, jobs in rows]
+        views = [executor_view(*row) for row in rows]
         return page_of(views, limit, EXECUTOR_CURSOR, lambda v: (v.full_name, v.id))

@@ -4,7 +4,7 @@ List views never touch Temporal."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from redis.asyncio import Redis
@@ -131,6 +131,11 @@ class ExecutorView:
     available: bool
     active_jobs: int
     telegram_linked: bool
+    districts: list[str] = field(default_factory=list)
+    capacity: int = 3
+    working_hours: dict[str, list[str]] | None = None
+    rating: float | None = None  # the mean of their customers' ratings
+    ratings: int = 0
 
 
 class ExecutorQueries:
@@ -147,7 +152,9 @@ class ExecutorQueries:
         return executor_view(*row) if row else None
 
 
-def executor_view(user: User, profile: ExecutorProfile, jobs: int) -> ExecutorView:
+def executor_view(
+    user: User, profile: ExecutorProfile, jobs: int, rating: float | None = None, rated: int = 0
+) -> ExecutorView:
     return ExecutorView(
         id=str(user.id),
         email=user.email,
@@ -160,4 +167,9 @@ def executor_view(user: User, profile: ExecutorProfile, jobs: int) -> ExecutorVi
         available=profile.available,
         active_jobs=int(jobs),
         telegram_linked=profile.telegram_chat_id is not None,
+        districts=list(profile.districts),
+        capacity=profile.capacity,
+        working_hours=profile.working_hours,
+        rating=round(float(rating), 2) if rating is not None else None,
+        ratings=int(rated),
     )

@@ -11,6 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from domain.dispatch import ExecutorFacts
+from domain.ratings import RaterRole
+from domain.working_hours import parse_hours
+from store import ratings
 from store.models import ExecutorProfile, RequestOffer, RequestTransition, ServiceRequest, User
 from store.users import held_jobs
 
@@ -24,6 +27,7 @@ class ExecutorRecord:
     declined: int
     completed: int
     completed_with_breach: int
+    rating: float | None = None  # the mean of their customers' ratings
 
 
 def _by_actor(action: str) -> ScalarSelect[int]:
@@ -72,6 +76,7 @@ async def executors_with_skill(session: AsyncSession, skill: str) -> list[Execut
             _by_actor("decline") + _offers_run_out(),
             _completed(breached=False),
             _completed(breached=True),
+            ratings.average_received(RaterRole.CUSTOMER),
         )
         .join(ExecutorProfile, ExecutorProfile.user_id == User.id)
         .where(User.is_active.is_(True), ExecutorProfile.skills.contains([skill]))
@@ -93,10 +98,10 @@ def facts_of(record: ExecutorRecord) -> ExecutorFacts:
         on_duty=profile.available,
         capacity=profile.capacity,
         open_jobs=int(record.open_jobs),
-        # No ratings yet: every executor is neutral on them.
-        rating=None,
+        rating=float(record.rating) if record.rating is not None else None,
         offers=int(record.accepted) + int(record.declined),
         accepted=int(record.accepted),
         jobs_with_sla=int(record.completed),
         sla_breaches=int(record.completed_with_breach),
+        hours=parse_hours(profile.working_hours) if profile.working_hours is not None else None,
     )

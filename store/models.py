@@ -104,6 +104,52 @@ class RequestOffer(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
+class Rating(Base):
+    """One side's rating of a finished request: the customer rates the executor, the
+    executor the customer; once each, editable for a while (domain/ratings.py)."""
+
+    __tablename__ = "ratings"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    rater_role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    rater_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    ratee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    score: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(Text, server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 5", name="ck_ratings_score"),
+        CheckConstraint("rater_role IN ('customer', 'executor')", name="ck_ratings_rater_role"),
+        Index("ix_ratings_ratee_id", "ratee_id", "rater_role"),
+    )
+
+
+class FollowUp(Base):
+    """A manager's task to call back a customer who rated a job low."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="CASCADE"), unique=True
+    )
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    score: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(Text, server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, server_default="")
+
+    __table_args__ = (
+        Index("ix_follow_ups_open", "created_at", postgresql_where=text("done_at IS NULL")),
+    )
+
+
 class ExecutorProfile(Base):
     __tablename__ = "executor_profiles"
 
@@ -119,6 +165,8 @@ class ExecutorProfile(Base):
     verified_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     available: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # Weekly hours (domain.working_hours, as its `as_json`); NULL: any time.
+    working_hours: Mapped[dict[str, list[str]] | None] = mapped_column(JSONB)
     # From the executor's verified documents (the act and the contract name it).
     inn: Mapped[str | None] = mapped_column(String(12))
     verification_reason: Mapped[str] = mapped_column(Text, server_default="")

@@ -11,12 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from domain.lifecycle import Role
+from domain.ratings import RaterRole
+from store import ratings
 from store.models import CustomerProfile, ExecutorProfile, ServiceRequest, User
 
 # A person with the Telegram chat their executor profile has linked, if any.
 Recipient = tuple[User, int | None]
 # An executor with their profile and the number of jobs they hold now.
-ExecutorLoad = tuple[User, ExecutorProfile, int]
+# An executor, their profile, the jobs they hold, their customers' mean rating and count.
+ExecutorLoad = tuple[User, ExecutorProfile, int, float | None, int]
 # Where a list by name resumes: the (full name, id) of the last row seen.
 NameKey = tuple[str, uuid.UUID]
 JOB_HOLDING_STATES = ("assigned", "accepted", "in_progress")
@@ -200,18 +203,22 @@ def held_jobs() -> ScalarSelect[int]:
     )
 
 
-def _executors_with_load() -> Select[User, ExecutorProfile, int]:
-    return select(User, ExecutorProfile, held_jobs()).join(
-        ExecutorProfile, ExecutorProfile.user_id == User.id
-    )
+def _executors_with_load() -> Select[User, ExecutorProfile, int, float | None, int]:
+    return select(
+        User,
+        ExecutorProfile,
+        held_jobs(),
+        ratings.average_received(RaterRole.CUSTOMER),
+        ratings.count_received(RaterRole.CUSTOMER),
+    ).join(ExecutorProfile, ExecutorProfile.user_id == User.id)
 
 
 async def executor_with_load(session: AsyncSession, executor_id: uuid.UUID) -> ExecutorLoad | None:
     row = (await session.execute(_executors_with_load().where(User.id == executor_id))).first()
     if row is None:
         return None
-    user, profile, jobs = row
-    return user, profile, jobs
+    user, profile, jobs, rating, rated = row
+    return user, profile, jobs, rating, rated
 
 
 async def executors_page(
@@ -234,7 +241,7 @@ async def executors_page(
     elif available is False:
         statement = statement.where(ExecutorProfile.available.is_(False))
     rows = (await session.execute(statement)).all()
-    return [(user, profile, jobs) for user, profile, jobs in rows]
+    return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
 async def verification_page(

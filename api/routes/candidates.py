@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 
@@ -44,7 +45,8 @@ async def request_candidates(
     await _for_dispatchers(resources, actor, request_id, "candidates")
     view = await visible_request(resources.requests, actor, str(request_id), "request.candidates")
     settings = resources.settings.dispatch
-    ranked = await CandidateRanking(resources.sessions, settings).rank(view, datetime.now(UTC))
+    ranking = CandidateRanking(resources.sessions, settings, ZoneInfo(resources.settings.time_zone))
+    ranked = await ranking.rank(view, datetime.now(UTC))
     limit = settings.max_candidates
 
     def name(executor_id: str) -> str:

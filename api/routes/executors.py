@@ -9,12 +9,13 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import CurrentActor, ResourcesDep
 from api.presenters import executor_public
-from api.schemas import ExecutorPage, ExecutorPublic, TelegramLinkOut
+from api.schemas import ExecutorPage, ExecutorPublic, ProfileUpdate, TelegramLinkOut
 from domain.access import MANAGES_EXECUTORS, can_view_executor
 from domain.lifecycle import Role
 from services.audit import record_denial
 from services.errors import Forbidden, NotFound
 from services.executor_list import ExecutorList
+from services.executor_profiles import ExecutorProfiles, ProfileChange
 from services.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/executors", tags=["executors"])
@@ -113,5 +114,45 @@ async def get_executor(
             target_id=executor_id,
             detail="not staff",
         )
+        raise NotFound(f"executor {executor_id} does not exist")
+    return executor_public(executor)
+
+
+@router.patch(
+    "/{executor_id}/profile",
+    response_model=ExecutorPublic,
+    summary="Change an executor's dispatch profile (districts, weekly hours, duty; managers "
+    "also skills and capacity)",
+    responses={
+        403: {"description": "not this executor, or a field only managers set"},
+        404: {"description": "no such executor"},
+        422: {"description": "an unknown district, malformed hours, or a value out of range"},
+    },
+)
+async def change_profile(
+    executor_uuid: Annotated[uuid.UUID, Path(alias="executor_id")],
+    body: ProfileUpdate,
+    actor: CurrentActor,
+    resources: ResourcesDep,
+) -> ExecutorPublic:
+    executor_id = str(executor_uuid)
+    values = {name: getattr(body, name) for name in body.model_fields_set}
+    if body.working_hours is not None:
+        values["working_hours"] = body.working_hours.by_day()
+    change = ProfileChange(values)
+    try:
+        await ExecutorProfiles(resources.sessions).change(actor, executor_id, change)
+    except Forbidden as refused:
+        await record_denial(
+            resources.sessions,
+            actor,
+            action="executor.profile",
+            target_type="executor",
+            target_id=executor_id,
+            detail=str(refused),
+        )
+        raise
+    executor = await resources.executors.get(executor_id)
+    if executor is None:
         raise NotFound(f"executor {executor_id} does not exist")
     return executor_public(executor)

@@ -40,6 +40,7 @@ from domain.lifecycle import (
 )
 from domain.notifications import BUTTON_ACTIONS, REFRESH, Locale, button_data, parse_button_data
 from services.errors import ServiceError
+from services.executor_profiles import ExecutorProfiles, ProfileChange
 from services.requests import RequestCommands
 from services.telegram_link import CODE_LENGTH, TelegramLinks, normalize
 from store import attachments, users
@@ -192,6 +193,24 @@ class ExecutorBot:
             )
             return
         await self._show_job(message, executor, row, verified)
+
+    async def off_duty(self, update: Update, context: Context) -> None:
+        """/off: no new offers or assignments until /on (jobs held stay held)."""
+        await self._set_duty(update, on=False)
+
+    async def on_duty(self, update: Update, context: Context) -> None:
+        await self._set_duty(update, on=True)
+
+    async def _set_duty(self, update: Update, *, on: bool) -> None:
+        executor = await self._executor(update)
+        message = update.effective_message
+        if executor is None or message is None:
+            await self._not_linked(update)
+            return
+        change = ProfileChange({"available": on})
+        await ExecutorProfiles(self.sessions).change(executor.actor, executor.id, change)
+        log.info("bot.duty", executor_id=executor.id, on_duty=on)
+        await message.reply_text(say("on_duty" if on else "off_duty", executor.locale))
 
     async def cancel(self, update: Update, context: Context) -> None:
         executor = await self._executor(update)

@@ -103,6 +103,8 @@ def build_application(
     app.add_handler(CommandHandler("jobs", handlers.jobs))
     app.add_handler(CommandHandler("job", handlers.job))
     app.add_handler(CommandHandler("cancel", handlers.cancel))
+    app.add_handler(CommandHandler(["off", "offduty"], handlers.off_duty))
+    app.add_handler(CommandHandler(["on", "onduty"], handlers.on_duty))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(MessageHandler(filters.PHOTO, handlers.photo))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text))

@@ -34,14 +34,28 @@ _TEXTS: dict[str, dict[Locale, str]] = {
             "/jobs — мои активные заявки\n"
             "/job <номер> — подробности и действия\n"
             "/cancel — прервать ввод причины или отчёта\n"
+            "/off — не на смене: новые заявки не предлагать\n"
+            "/on — снова на смене\n"
             "/help — эта справка"
         ),
         Locale.EN: (
             "/jobs — my active jobs\n"
             "/job <number> — details and actions\n"
             "/cancel — stop entering a reason or a report\n"
+            "/off — off duty: no new job offers\n"
+            "/on — back on duty\n"
             "/help — this help"
         ),
+    },
+    "off_duty": {
+        Locale.RU: "Вы не на смене: новые заявки вам не предлагаются. Ваши текущие заявки "
+        "остаются за вами. Вернуться на смену: /on",
+        Locale.EN: "You are off duty: no new jobs will be offered to you. The jobs you hold "
+        "stay yours. Back on duty: /on",
+    },
+    "on_duty": {
+        Locale.RU: "Вы на смене: новые заявки снова будут приходить сюда.",
+        Locale.EN: "You are on duty: new jobs will come here again.",
     },
     "no_jobs": {Locale.RU: "Активных заявок нет.", Locale.EN: "No active jobs."},
     "jobs_title": {Locale.RU: "Ваши активные заявки:", Locale.EN: "Your active jobs:"},

@@ -29,6 +29,7 @@ from devstack.emulators.serving import serve_app
 from devstack.emulators.telegram import RunningEmulator
 from devstack.emulators.telegram_control import TelegramEmulatorControl
 from devstack.mailbox import SmtpSink
+from domain.cascade import CascadePolicy
 from domain.lifecycle import Action, Role
 from domain.requests import RequestView
 from services.requests import RequestCommands, RequestDraft
@@ -445,3 +446,54 @@ def test_webhook_mode_with_a_real_token_refuses_the_default_secret(settings: Set
     check_webhook_secret(settings.model_copy(update={"telegram": own}))
     emulated = real.model_copy(update={"bot_token": SecretStr("")})
     check_webhook_secret(settings.model_copy(update={"telegram": emulated}))
+
+
+async def test_a_cascade_offer_shows_its_deadline_and_says_when_it_went_to_someone_else(
+    bot: BotRuntime,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    telegram_api: RunningEmulator,
+    person: PersonFactory,
+    commands: Callable[..., RequestCommands],
+) -> None:
+    control = telegram_api.control
+    category = f"bot-cascade-{uuid.uuid4().hex[:8]}"
+    chats = {}
+    for _ in range(2):
+        executor = await person(Role.EXECUTOR, skills=[category])
+        chats[executor.id] = new_chat()
+        await link(settings, sessions, control, executor, chats[executor.id])
+    cmd = commands(cascade=CascadePolicy(offer_timeout_s=3, max_offers=2))
+    draft = RequestDraft(category, "Течёт смеситель", "Москва, Тверская 1")
+    view, _ = await cmd.create((await person(Role.CUSTOMER)).id, str(uuid.uuid4()), draft)
+
+    async def offered_to() -> str | None:
+        async with sessions() as session:
+            assignee = (await repo.require(session, view.id)).assignee_id
+        return str(assignee) if assignee else None
+
+    first: str = await until(offered_to, what="the first offer")
+    offer = await bot_says(control, chats[first], has_button(f"accept:{view.id}"))
+    assert "Ответьте до" in offer["text"]
+    # It runs out: the executor is told it moved on, and the old button says so.
+    await bot_says(control, chats[first], says("больше не ваша"), timeout_s=20)
+    (second,) = set(chats) - {first}
+    await bot_says(control, chats[second], has_button(f"accept:{view.id}"), timeout_s=20)
+    pressed = await control.user_presses(chats[first], offer["message_id"], f"accept:{view.id}")
+    alert = await answered(control, pressed)
+    assert "больше не назначена вам" in alert["text"]
+
+    # Off duty from the bot: out of every cascade until back on.
+    await control.user_says(chats[first], "/off")
+    await bot_says(control, chats[first], says("Вы не на смене"))
+    async with sessions() as session:
+        profile = await session.get(ExecutorProfile, uuid.UUID(first))
+        assert profile is not None
+        assert profile.available is False
+    await control.user_says(chats[first], "/on")
+    await bot_says(control, chats[first], says("Вы на смене"))
+    async with sessions() as session:
+        profile = await session.get(ExecutorProfile, uuid.UUID(first))
+        assert profile is not None
+        await session.refresh(profile)
+        assert profile.available is True

@@ -236,6 +236,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/executors/{executor_id}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change an executor's dispatch profile (districts, weekly hours, duty; managers also skills and capacity) */
+        patch: operations["change_profile_executors__executor_id__profile_patch"];
+        trace?: never;
+    };
     "/executors/{executor_id}/verification": {
         parameters: {
             query?: never;
@@ -264,6 +281,40 @@ export interface paths {
         put?: never;
         /** Approve or reject (with a reason) after the automated checks (security) */
         post: operations["decide_executors__executor_id__verification_decision_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/follow-ups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Customers to call back after a low rating (1 or 2), newest first */
+        get: operations["list_follow_ups_follow_ups_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/follow-ups/{follow_up_id}/done": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a follow-up done, with a note of what was agreed */
+        post: operations["follow_up_done_follow_ups__follow_up_id__done_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -489,6 +540,23 @@ export interface paths {
         put?: never;
         /** File a request (customers); idempotent on Idempotency-Key */
         post: operations["create_request_requests_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/requests/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign, reassign or cancel several requests; each item answered on its own */
+        post: operations["bulk_action_requests_bulk_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -774,6 +842,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/requests/{request_id}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Rate the request's other side (the customer the executor, the executor the customer): 201 the first time, 200 for a change within 24 hours */
+        put: operations["rate_request_requests__request_id__rating_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/requests/{request_id}/ratings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The request's ratings: both sides for staff, one's own for its customer and executor */
+        get: operations["request_ratings_requests__request_id__ratings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/requests/{request_id}/reassign": {
         parameters: {
             query?: never;
@@ -1006,6 +1108,64 @@ export interface components {
              */
             token_type: string;
         };
+        /** BulkAnswer */
+        BulkAnswer: {
+            /** Done */
+            done: number;
+            /** Refused */
+            refused: number;
+            /**
+             * Results
+             * @description in the order of the items
+             */
+            results: components["schemas"]["BulkResult"][];
+        };
+        /** BulkBody */
+        BulkBody: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "assign" | "reassign" | "cancel";
+            /** Items */
+            items: components["schemas"]["BulkItem"][];
+            /**
+             * Reason
+             * @description for cancel: kept in the history
+             */
+            reason?: string | null;
+        };
+        /** BulkItem */
+        BulkItem: {
+            /**
+             * Executor Id
+             * @description for assign and reassign
+             */
+            executor_id?: string | null;
+            /**
+             * Request Id
+             * Format: uuid
+             */
+            request_id: string;
+        };
+        /** BulkResult */
+        BulkResult: {
+            /**
+             * Problem
+             * @description RFC 9457, when refused
+             */
+            problem?: {
+                [key: string]: unknown;
+            } | null;
+            request?: components["schemas"]["RequestPublic"] | null;
+            /** Request Id */
+            request_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "done" | "refused";
+        };
         /** CancellationCount */
         CancellationCount: {
             /**
@@ -1223,6 +1383,17 @@ export interface components {
             active_jobs: number;
             /** Available */
             available: boolean;
+            /**
+             * Capacity
+             * @description jobs held at once at most
+             * @default 3
+             */
+            capacity: number;
+            /**
+             * Districts
+             * @description districts served; none: the whole city
+             */
+            districts?: string[];
             /** Email */
             email: string;
             /** Full Name */
@@ -1231,6 +1402,17 @@ export interface components {
             id: string;
             /** Is Active */
             is_active: boolean;
+            /**
+             * Rating
+             * @description mean of the customers' ratings
+             */
+            rating?: number | null;
+            /**
+             * Ratings
+             * @description how many customers rated them
+             * @default 0
+             */
+            ratings: number;
             /** Service Area */
             service_area: string;
             /** Skills */
@@ -1241,11 +1423,47 @@ export interface components {
             verification_status: string;
             /** Verified Until */
             verified_until: string | null;
+            /** @description weekly hours in the business time zone; null: any time */
+            working_hours?: components["schemas"]["WeeklyHours"] | null;
         };
         /** ExecutorsReport */
         ExecutorsReport: {
             /** Executors */
             executors: components["schemas"]["ExecutorFigures"][];
+        };
+        /** FollowUpDone */
+        FollowUpDone: {
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** FollowUpPublic */
+        FollowUpPublic: {
+            /** Comment */
+            comment: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Customer Id */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /** Done At */
+            done_at: string | null;
+            /** Done By */
+            done_by: string | null;
+            /** Id */
+            id: string;
+            /** Note */
+            note: string;
+            /** Request Id */
+            request_id: string;
+            /** Score */
+            score: number;
         };
         /** HourVolume */
         HourVolume: {
@@ -1450,6 +1668,29 @@ export interface components {
             title: string;
             type: string;
         };
+        /**
+         * ProfileUpdate
+         * @description Only the fields sent change. Executors may send districts, working_hours and
+         *     available for themselves; managers any of them.
+         */
+        ProfileUpdate: {
+            /**
+             * Available
+             * @description on duty (offered work) or not
+             */
+            available?: boolean | null;
+            /** Capacity */
+            capacity?: number | null;
+            /**
+             * Districts
+             * @description district names; [] for the whole city
+             */
+            districts?: string[] | null;
+            /** Skills */
+            skills?: string[] | null;
+            /** @description {"mon": ["09:00-13:00", "14:00-18:00"], ...}; null: any time */
+            working_hours?: components["schemas"]["WeeklyHours"] | null;
+        };
         /** QualityReport */
         QualityReport: {
             /** Cancellations */
@@ -1480,6 +1721,55 @@ export interface components {
              * @description of the confirmed
              */
             first_time_fix_pct: number;
+        };
+        /**
+         * RaterRole
+         * @enum {string}
+         */
+        RaterRole: "customer" | "executor";
+        /** RatingBody */
+        RatingBody: {
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+            /**
+             * Score
+             * @description 1 (worst) to 5 (best)
+             */
+            score: number;
+        };
+        /** RatingPublic */
+        RatingPublic: {
+            /** Comment */
+            comment: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Editable Until
+             * Format: date-time
+             * @description the rating can be changed until then
+             */
+            editable_until: string;
+            /** Ratee Id */
+            ratee_id: string;
+            /** Rater Id */
+            rater_id: string;
+            /** @description customer: rates the executor; executor: the customer */
+            rater_role: components["schemas"]["RaterRole"];
+            /** Request Id */
+            request_id: string;
+            /** Score */
+            score: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** ReadinessOut */
         ReadinessOut: {
@@ -2022,6 +2312,27 @@ export interface components {
             temporal_namespace: string;
             /** Temporal Ui Url */
             temporal_ui_url: string;
+        };
+        /**
+         * WeeklyHours
+         * @description Working intervals per weekday, "HH:MM-HH:MM" in the business time zone; a day left
+         *     out is a day off.
+         */
+        WeeklyHours: {
+            /** Fri */
+            fri?: string[];
+            /** Mon */
+            mon?: string[];
+            /** Sat */
+            sat?: string[];
+            /** Sun */
+            sun?: string[];
+            /** Thu */
+            thu?: string[];
+            /** Tue */
+            tue?: string[];
+            /** Wed */
+            wed?: string[];
         };
     };
     responses: never;
@@ -2929,6 +3240,86 @@ export interface operations {
             };
         };
     };
+    change_profile_executors__executor_id__profile_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                executor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutorPublic"];
+                };
+            };
+            /** @description the body could not be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not this executor, or a field only managers set */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such executor */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description an unknown district, malformed hours, or a value out of range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     verification_status_executors__executor_id__verification_get: {
         parameters: {
             query?: never;
@@ -3059,6 +3450,146 @@ export interface operations {
                 };
             };
             /** @description a rejection without a reason, or an id that is not a UUID */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_follow_ups_follow_ups_get: {
+        parameters: {
+            query?: {
+                /** @description only those not done */
+                open?: boolean;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowUpPublic"][];
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description for managers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    follow_up_done_follow_ups__follow_up_id__done_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                follow_up_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowUpDone"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowUpPublic"];
+                };
+            };
+            /** @description the body could not be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description for managers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such follow-up */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description done already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3880,6 +4411,78 @@ export interface operations {
                 };
             };
             /** @description invalid body, or the key was used for a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    bulk_action_requests_bulk_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a repeat with the same key repeats no item (each item's key is derived from it) */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkAnswer"];
+                };
+            };
+            /** @description the body could not be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description for managers */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a malformed body (the items are then not tried at all) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5059,6 +5662,155 @@ export interface operations {
             };
             /** @description the request's paperwork is not waiting for a retry */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rate_request_requests__request_id__rating_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the request's id (a UUID) */
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RatingBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingPublic"];
+                };
+            };
+            /** @description rated */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingPublic"];
+                };
+            };
+            /** @description the body could not be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description only the request's customer and executor rate it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such request, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the work is not confirmed yet, or the 24 hours are over */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is larger than this operation accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid body, or the Idempotency-Key was used for another action */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_ratings_requests__request_id__ratings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the request's id (a UUID) */
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingPublic"][];
+                };
+            };
+            /** @description no valid access token: missing, expired, revoked or forged */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such request, or not yours to see */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

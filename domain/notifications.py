@@ -85,7 +85,11 @@ _NOTICES: dict[str, tuple[Notice, ...]] = {
     "request.confirmed": (Notice(Kind.REQUEST_CONFIRMED, Audience.EXECUTOR),),
     # Declined, accept timeout, requeue, failed verification: back in the queue.
     "request.declined": (Notice(Kind.REQUEST_RETURNED, Audience.MANAGERS),),
-    "request.unassigned": (Notice(Kind.REQUEST_RETURNED, Audience.MANAGERS),),
+    # A manager's withdrawal names the executor it released: they hear it too.
+    "request.unassigned": (
+        Notice(Kind.REQUEST_RETURNED, Audience.MANAGERS),
+        Notice(Kind.OFFER_GONE, Audience.RELEASED_EXECUTOR),
+    ),
     "request.disputed": (
         Notice(Kind.REQUEST_DISPUTED, Audience.MANAGERS),
         Notice(Kind.REQUEST_DISPUTED, Audience.EXECUTOR),
@@ -117,7 +121,7 @@ _NOTICES: dict[str, tuple[Notice, ...]] = {
 # hear of it once the cascade escalates; an offer a manager took back tells its offeree.
 _CASCADE_STEP_NOTICES: dict[str, tuple[Notice, ...]] = {
     "request.declined": (),
-    "request.unassigned": (Notice(Kind.OFFER_GONE, Audience.EXECUTOR),),
+    "request.unassigned": (Notice(Kind.OFFER_GONE, Audience.RELEASED_EXECUTOR),),
 }
 
 

@@ -565,7 +565,7 @@ class ServiceRequestWorkflow:
         data: dict[str, object] = {}
         if reason:
             data["reason"] = reason
-        if action in (Action.CANCEL, Action.REASSIGN) and self.view.assignee_id:
+        if action in (Action.CANCEL, Action.REASSIGN, Action.WITHDRAW) and self.view.assignee_id:
             data["released_executor_id"] = self.view.assignee_id  # compensation: tell them
         if report is not None:
             data["report"] = report

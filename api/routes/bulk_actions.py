@@ -82,7 +82,11 @@ async def bulk_action(
         str | None,
         Header(
             alias="Idempotency-Key",
-            max_length=200,
+            min_length=8,
+            # Each item's key is this one, "/" and the request id (36): within the 200
+            # an action's key may have.
+            max_length=200 - 37,
+            pattern=r"^[!-~]+$",
             description="a repeat with the same key repeats no item (each item's key is "
             "derived from it)",
         ),

@@ -41,7 +41,22 @@ def trigger(event_type: str, **data: object) -> NotificationTrigger:
         ("request.started", [(Kind.REQUEST_STARTED, Audience.CUSTOMER)]),
         ("request.completed", [(Kind.REQUEST_COMPLETED, Audience.CUSTOMER)]),
         ("request.declined", [(Kind.REQUEST_RETURNED, Audience.MANAGERS)]),
-        ("request.unassigned", [(Kind.REQUEST_RETURNED, Audience.MANAGERS)]),
+        (
+            "request.unassigned",
+            [
+                (Kind.REQUEST_RETURNED, Audience.MANAGERS),
+                (Kind.OFFER_GONE, Audience.RELEASED_EXECUTOR),
+            ],
+        ),
+        (
+            "request.reassigned",
+            [
+                (Kind.EXECUTOR_OFFER, Audience.EXECUTOR),
+                (Kind.OFFER_GONE, Audience.RELEASED_EXECUTOR),
+            ],
+        ),
+        ("offer.expired", [(Kind.OFFER_GONE, Audience.EXECUTOR)]),
+        ("dispatch.escalated", [(Kind.DISPATCH_ESCALATED, Audience.MANAGERS)]),
         (
             "request.cancelled",
             [
@@ -100,3 +115,13 @@ def test_button_payloads_round_trip_and_reject_anything_else() -> None:
     assert parse_button_data(f"show:{REQUEST}") == ("show", REQUEST)
     for bad in ["", "accept", f"confirm:{REQUEST}", "accept:not-a-uuid", f"drop table:{REQUEST}"]:
         assert parse_button_data(bad) is None
+
+
+def test_a_step_of_a_dispatch_cascade_tells_the_offeree_not_the_managers() -> None:
+    """Declines and withdrawals inside a cascade (their data names the offer) are steps:
+    the managers hear once, when it escalates."""
+    assert notices_for(trigger("request.declined", offer_no=1)) == []
+    withdrawn = trigger("request.unassigned", offer_no=2)
+    assert [(n.kind, n.audience) for n in notices_for(withdrawn)] == [
+        (Kind.OFFER_GONE, Audience.RELEASED_EXECUTOR)
+    ]

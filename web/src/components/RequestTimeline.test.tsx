@@ -41,6 +41,22 @@ test("in English, dates and words follow the language", async () => {
   await i18n.changeLanguage("ru");
 });
 
+test("the dispatch steps have words of their own", async () => {
+  await i18n.changeLanguage("ru");
+  render(
+    <RequestTimeline
+      transitions={[
+        step({ seq: 1, action: "offer", from_state: "new", to_state: "assigned", actor_role: "system" }),
+        step({ seq: 2, action: "reassign", from_state: "assigned", to_state: "assigned", actor_role: "manager" }),
+        step({ seq: 3, action: "withdraw", from_state: "assigned", to_state: "new", actor_role: "manager" }),
+      ]}
+    />,
+  );
+  expect(screen.getByText("Заявка предложена исполнителю")).toBeInTheDocument();
+  expect(screen.getByText("Назначен другой исполнитель")).toBeInTheDocument();
+  expect(screen.getByText("Заявка отозвана у исполнителя")).toBeInTheDocument();
+});
+
 test("an empty history says so", () => {
   render(<RequestTimeline transitions={[]} />);
   expect(screen.getByText("Событий пока нет.")).toBeInTheDocument();

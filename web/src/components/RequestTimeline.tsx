@@ -12,8 +12,8 @@ import { StateChip, type State } from "./StateChip";
 export type Transition = components["schemas"]["TransitionPublic"];
 
 const ACTIONS = [
-  "create", "assign", "accept", "decline", "accept_timeout", "start", "complete", "confirm", "auto_confirm",
-  "dispute", "resolve_rework", "resolve_accept", "requeue", "verification_rejected", "close", "cancel",
+  "create", "assign", "offer", "reassign", "accept", "decline", "accept_timeout", "start", "complete", "confirm", "auto_confirm",
+  "dispute", "resolve_rework", "resolve_accept", "requeue", "withdraw", "verification_rejected", "close", "cancel",
 ] as const;
 const ROLES = ["customer", "executor", "manager", "head_manager", "security", "head_security", "hr", "admin", "system"] as const;
 const STATES: readonly string[] = ["new", "assigned", "accepted", "in_progress", "completed", "confirmed", "closed", "cancelled", "disputed"];

@@ -73,6 +73,8 @@ export function useLiveUpdates(userId: string | null): LiveStatus {
         queryClient.setQueryData(["request", event.request.id], event.request);
         void queryClient.invalidateQueries({ queryKey: ["requests"] });
         void queryClient.invalidateQueries({ queryKey: ["history", event.request.id] });
+        // The cascade's moves (an offer sent, declined, run out) change the request too.
+        void queryClient.invalidateQueries({ queryKey: ["offers", event.request.id] });
         liveEvents.emit(event);
       },
       onclose() {

@@ -13,6 +13,10 @@ export type ActionCall =
   | { action: "accept" | "start" | "confirm" }
   | { action: "decline" | "dispute" | "cancel"; reason?: string }
   | { action: "assign"; executorId: string }
+  // A manager moves the job to someone else; the server refuses the current assignee (422).
+  | { action: "reassign"; executorId: string }
+  // A manager takes an assigned request back into the queue; a running cascade stops.
+  | { action: "withdraw"; reason?: string }
   | { action: "complete"; report: string }
   | { action: "resolve"; outcome: "rework" | "accept"; reason?: string };
 
@@ -28,11 +32,13 @@ export async function sendAction(requestId: string, call: ActionCall, idempotenc
     case "decline":
     case "dispute":
     case "cancel":
+    case "withdraw":
       return unwrap(
         await api.POST(`/requests/{request_id}/${call.action}`, { params, body: call.reason ? { reason: call.reason } : null }),
       );
     case "assign":
-      return unwrap(await api.POST("/requests/{request_id}/assign", { params, body: { executor_id: call.executorId } }));
+    case "reassign":
+      return unwrap(await api.POST(`/requests/{request_id}/${call.action}`, { params, body: { executor_id: call.executorId } }));
     case "complete":
       return unwrap(await api.POST("/requests/{request_id}/complete", { params, body: { report: call.report } }));
     case "resolve":
@@ -60,6 +66,9 @@ export function useRequestAction(requestId: string, { quiet = false }: RequestAc
       queryClient.setQueryData(["request", view.id], view);
       void queryClient.invalidateQueries({ queryKey: ["requests"] });
       void queryClient.invalidateQueries({ queryKey: ["history", view.id] });
+      // An assignment or a withdrawal moves the offer cascade and who may take the job.
+      void queryClient.invalidateQueries({ queryKey: ["offers", view.id] });
+      void queryClient.invalidateQueries({ queryKey: ["candidates", view.id] });
     },
     onSettled: (_data, error) => {
       // A 409 means the screen was behind: show the request as it really is now.

@@ -1,4 +1,8 @@
+// Choosing an executor, to assign a new request or to move an assigned one elsewhere. The
+// server ranks the candidates (it knows areas, duty, capacity and each one's record), so
+// the dialog shows its order and its reasons instead of guessing them from the executor list.
 import Alert from "@mui/material/Alert";
+import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import Dialog from "@mui/material/Dialog";
@@ -17,95 +21,131 @@ import { useTranslation } from "react-i18next";
 
 import { ProblemAlert } from "../../feedback/ProblemAlert";
 import { notices } from "../../feedback/notices";
+import { useCategoryLabel } from "../../requests/categories";
 import { useRequestAction } from "../../requests/useRequestAction";
-import { candidatesFor, type Candidate } from "./eligibility";
-import { useExecutors, type RequestView } from "./queueApi";
+import { known } from "./History";
+import { useCandidates, type Candidate, type RequestView } from "./queueApi";
+
+export type AssignMode = "assign" | "reassign";
+
+const FACTORS = ["load", "rating", "acceptance", "sla", "area"] as const;
+const REASONS = [
+  "no_skill", "outside_area", "not_verified", "verification_ends_before_the_window", "off_duty", "outside_working_hours", "at_capacity",
+] as const;
 
 interface Props {
   request: RequestView;
+  mode: AssignMode;
   onClose: () => void;
 }
 
-export function AssignDialog({ request, onClose }: Props) {
+export function AssignDialog({ request, mode, onClose }: Props) {
   const { t, i18n } = useTranslation("manager");
   const { t: tc } = useTranslation();
-  const executors = useExecutors();
+  const categoryName = useCategoryLabel();
+  const ranking = useCandidates(request.id);
   const action = useRequestAction(request.id, { quiet: true });
   const [chosen, setChosen] = useState<string | null>(null);
-  const [openedAt] = useState(() => Date.now());
-  const { eligible, others } = useMemo(
-    () => candidatesFor(request.category, executors.data ?? [], openedAt),
-    [request.category, executors.data, openedAt],
-  );
-  const date = (iso: string) => new Date(iso).toLocaleDateString(i18n.language);
+  // One decimal: scores sit between 0 and the sum of the weights (9 by default), so whole
+  // numbers would make most candidates look tied.
+  const number = useMemo(() => new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 1 }), [i18n.language]);
 
-  const detail = (c: Candidate) => {
-    const e = c.executor;
-    const parts = [t("assign.load", { count: e.active_jobs })];
-    if (e.verified_until) parts.push(t("assign.verifiedUntil", { date: date(e.verified_until) }));
-    if (e.verification_status !== "verified") parts.push(t("assign.reverifying"));
-    if (e.service_area) parts.push(e.service_area);
-    return parts.join(" · ");
-  };
+  const candidates = ranking.data?.candidates ?? [];
+  const ineligible = ranking.data?.ineligible ?? [];
+  // Moving a job to the executor who has it is refused (422): they are shown, not offered.
+  const isCurrent = (executorId: string) => mode === "reassign" && executorId === request.assignee_id;
+  const choosable = candidates.filter((c) => !isCurrent(c.executor_id));
+
+  const summary = (c: Candidate) =>
+    t("assign.summary", {
+      score: number.format(c.score),
+      max: number.format(c.parts.reduce((sum, p) => sum + p.weight, 0)),
+      open: c.open_jobs,
+      capacity: c.capacity,
+    });
+  // The server's own words for each factor (what it counted), after the factor's name and points.
+  const explanation = (c: Candidate) =>
+    c.parts
+      .map((p) => t("assign.part", { factor: known(FACTORS, p.factor) ? t(`assign.factors.${p.factor}`) : p.factor, points: number.format(p.points), why: p.why }))
+      .join("; ");
+  const reason = (r: string) => (known(REASONS, r) ? t(`assign.reasons.${r}`, { category: categoryName(request.category) }) : r);
 
   const submit = () => {
     if (!chosen) return;
     action.mutate(
-      { action: "assign", executorId: chosen },
+      { action: mode, executorId: chosen },
       {
         onSuccess: () => {
-          notices.say(t("done.assign"));
+          notices.say(t(`done.${mode}`));
           onClose();
         },
       },
     );
   };
 
+  const district = ranking.data?.district;
   return (
     <Dialog open onClose={onClose} aria-labelledby="assign-title" fullWidth maxWidth="sm">
-      <DialogTitle id="assign-title">{t("assign.title")}</DialogTitle>
+      <DialogTitle id="assign-title">{t(`${mode}.title`)}</DialogTitle>
       <DialogContent dividers>
         <Stack spacing={2}>
-          <Typography variant="body2">{t("assign.category", { category: request.category })}</Typography>
-          <ProblemAlert error={executors.error} />
+          <Box>
+            <Typography variant="body2">{t("assign.category", { category: categoryName(request.category) })}</Typography>
+            {district !== undefined && (
+              <Typography variant="body2" color="text.secondary">
+                {district ? t("assign.district", { district }) : t("assign.noDistrict")}
+              </Typography>
+            )}
+          </Box>
+          <ProblemAlert error={ranking.error} />
           <ProblemAlert error={action.error} />
           <section aria-labelledby="assign-eligible">
             <Typography id="assign-eligible" component="h3" variant="subtitle1">
               {t("assign.eligible")}
             </Typography>
-            {executors.isPending ? (
+            {ranking.isPending ? (
               <Skeleton variant="rectangular" height={96} />
-            ) : eligible.length === 0 ? (
-              <Alert severity="info">{t("assign.none")}</Alert>
             ) : (
-              <List dense aria-labelledby="assign-eligible">
-                {eligible.map((c) => (
-                  <ListItem key={c.executor.id} disablePadding>
-                    <ListItemButton
-                      selected={chosen === c.executor.id}
-                      aria-pressed={chosen === c.executor.id}
-                      onClick={() => { setChosen(c.executor.id); }}
-                    >
-                      <ListItemText primary={c.executor.full_name} secondary={detail(c)} />
-                      {!c.executor.available && <Chip size="small" label={t("assign.unavailable")} />}
-                    </ListItemButton>
-                  </ListItem>
-                ))}
-              </List>
+              <>
+                {choosable.length === 0 && <Alert severity="info">{t("assign.none")}</Alert>}
+                {candidates.length > 0 && (
+                  <List dense aria-labelledby="assign-eligible">
+                    {candidates.map((c) => (
+                      <ListItem key={c.executor_id} disablePadding>
+                        <ListItemButton
+                          selected={chosen === c.executor_id}
+                          aria-pressed={chosen === c.executor_id}
+                          disabled={isCurrent(c.executor_id)}
+                          onClick={() => { setChosen(c.executor_id); }}
+                        >
+                          <ListItemText
+                            primary={c.full_name}
+                            secondary={
+                              <>
+                                <Box component="span" sx={{ display: "block" }}>{summary(c)}</Box>
+                                <Box component="span" sx={{ display: "block" }}>{explanation(c)}</Box>
+                              </>
+                            }
+                          />
+                          {isCurrent(c.executor_id) && <Chip size="small" label={t("assign.current")} />}
+                        </ListItemButton>
+                      </ListItem>
+                    ))}
+                  </List>
+                )}
+              </>
             )}
           </section>
-          {others.length > 0 && (
+          {ineligible.length > 0 && (
             <section aria-labelledby="assign-others">
               <Typography id="assign-others" component="h3" variant="subtitle1">
                 {t("assign.others")}
               </Typography>
               <List dense aria-labelledby="assign-others">
-                {others.map((c) => (
-                  <ListItem key={c.executor.id} data-testid="ineligible">
-                    <ListItemText
-                      primary={c.executor.full_name}
-                      secondary={c.reasons.map((r) => t(`assign.reasons.${r}`, { category: request.category })).join("; ")}
-                    />
+                {ineligible.map((c) => (
+                  <ListItem key={c.executor_id} data-testid="ineligible">
+                    <ListItemText primary={c.full_name} secondary={c.reasons.map(reason).join("; ")} />
+                    {isCurrent(c.executor_id) && <Chip size="small" label={t("assign.current")} />}
                   </ListItem>
                 ))}
               </List>
@@ -116,7 +156,7 @@ export function AssignDialog({ request, onClose }: Props) {
       <DialogActions>
         <Button onClick={onClose}>{tc("common.cancel")}</Button>
         <Button variant="contained" onClick={submit} disabled={!chosen || action.isPending}>
-          {chosen ? t("assign.submit") : t("assign.choose")}
+          {chosen ? t(`${mode}.submit`) : t("assign.choose")}
         </Button>
       </DialogActions>
     </Dialog>

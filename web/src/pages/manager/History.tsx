@@ -8,8 +8,9 @@ import { useTranslation } from "react-i18next";
 import { ProblemAlert } from "../../feedback/ProblemAlert";
 import { useHistory, type Transition } from "./queueApi";
 
-const ACTIONS = ["assign", "accept", "decline", "start", "complete", "confirm", "dispute", "resolve", "cancel"] as const;
-const MORE_ACTIONS = ["create", "accept_timeout", "auto_confirm", "resolve_rework", "resolve_accept", "requeue", "verification_rejected", "close"] as const;
+// Actions a person takes read as the buttons do (common), the others have labels of their own.
+const ACTIONS = ["assign", "reassign", "accept", "decline", "start", "complete", "confirm", "dispute", "resolve", "withdraw", "cancel"] as const;
+const MORE_ACTIONS = ["create", "offer", "accept_timeout", "auto_confirm", "resolve_rework", "resolve_accept", "requeue", "verification_rejected", "close"] as const;
 const STATES = ["new", "assigned", "accepted", "in_progress", "completed", "confirmed", "closed", "cancelled", "disputed"] as const;
 const ROLES = ["customer", "executor", "manager", "head_manager", "security", "head_security", "hr", "admin", "system"] as const;
 

@@ -1,3 +1,4 @@
+import Box from "@mui/material/Box";
 import { alpha } from "@mui/material/styles";
 import {
   DataGrid,
@@ -11,6 +12,7 @@ import { useTranslation } from "react-i18next";
 
 import { useGridLocaleText } from "../../components/gridLocale";
 import { StateChip } from "../../components/StateChip";
+import { DispatchMark } from "./DispatchMark";
 import { SlaCountdown } from "./SlaCountdown";
 import type { RequestView, SortField, SortParam } from "./queueApi";
 import { cspNonce } from "../../theme/cspNonce";
@@ -57,7 +59,18 @@ export function QueueGrid(props: Props) {
     const when = (iso: string) => new Date(iso).toLocaleString(language, { dateStyle: "short", timeStyle: "short" });
     // The deadline next to the state: it is what a dispatcher scans for first.
     return [
-      { field: "state", headerName: t("columns.state"), width: 130, sortable: false, renderCell: ({ row }) => <StateChip state={row.state} /> },
+      {
+        field: "state",
+        headerName: t("columns.state"),
+        width: 160,
+        sortable: false,
+        renderCell: ({ row }) => (
+          <Box component="span" sx={{ display: "inline-flex", alignItems: "center", gap: 0.5, height: "100%" }}>
+            <StateChip state={row.state} />
+            <DispatchMark dispatch={row.dispatch} />
+          </Box>
+        ),
+      },
       { field: "sla_due_at", headerName: t("columns.sla"), width: 320, renderCell: ({ row }) => <SlaCountdown request={row} /> },
       {
         field: "category",

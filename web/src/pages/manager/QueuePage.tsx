@@ -156,7 +156,12 @@ export default function QueuePage() {
         if (requestId) close();
         break;
       case "assign":
+        // Assign (a new request) and reassign (an assigned or accepted one) never apply at
+        // once, and both choose an executor: one key for both.
+        startAction(target && !mayOpen("assign", target) && mayOpen("reassign", target) ? "reassign" : "assign");
+        break;
       case "resolve":
+      case "withdraw":
       case "cancel":
         startAction(key);
         break;
@@ -226,8 +231,10 @@ export default function QueuePage() {
           onAction={(kind, request) => { setDialog({ kind, request }); }}
         />
       )}
-      {dialog?.kind === "assign" && <AssignDialog request={dialog.request} onClose={() => { setDialog(null); }} />}
-      {(dialog?.kind === "cancel" || dialog?.kind === "resolve") && (
+      {(dialog?.kind === "assign" || dialog?.kind === "reassign") && (
+        <AssignDialog mode={dialog.kind} request={dialog.request} onClose={() => { setDialog(null); }} />
+      )}
+      {(dialog?.kind === "cancel" || dialog?.kind === "resolve" || dialog?.kind === "withdraw") && (
         <ReasonDialog kind={dialog.kind} request={dialog.request} onClose={() => { setDialog(null); }} />
       )}
       {helpOpen && <ShortcutsHelp onClose={() => { setHelpOpen(false); }} />}

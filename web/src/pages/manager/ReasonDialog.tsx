@@ -1,5 +1,8 @@
-// Cancelling and resolving a dispute: both ask for a reason, which goes into the
-// request's history for the customer and the executor to read.
+// Cancelling, resolving a dispute and withdrawing a request from its executor: each takes
+// a reason, which goes into the request's history for the customer and the executor to
+// read. Cancelling and resolving are final decisions and must say why; a withdrawal only
+// puts the request back in the queue (the dispatcher's mirror of an executor's decline),
+// so its reason is optional, as the decline's is.
 import Button from "@mui/material/Button";
 import Dialog from "@mui/material/Dialog";
 import DialogActions from "@mui/material/DialogActions";
@@ -12,16 +15,17 @@ import Radio from "@mui/material/Radio";
 import RadioGroup from "@mui/material/RadioGroup";
 import Stack from "@mui/material/Stack";
 import TextField from "@mui/material/TextField";
+import Typography from "@mui/material/Typography";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 
 import { ProblemAlert } from "../../feedback/ProblemAlert";
 import { notices } from "../../feedback/notices";
-import { useRequestAction } from "../../requests/useRequestAction";
+import { useRequestAction, type ActionCall } from "../../requests/useRequestAction";
 import type { RequestView } from "./queueApi";
 
 interface Props {
-  kind: "cancel" | "resolve";
+  kind: "cancel" | "resolve" | "withdraw";
   request: RequestView;
   onClose: () => void;
 }
@@ -33,16 +37,20 @@ export function ReasonDialog({ kind, request, onClose }: Props) {
   const [outcome, setOutcome] = useState<"rework" | "accept">("rework");
   const [reason, setReason] = useState("");
   const [tried, setTried] = useState(false);
-  const missing = reason.trim() === "";
+  const required = kind !== "withdraw";
+  const missing = required && reason.trim() === "";
 
   const submit = (event: SyntheticEvent) => {
     event.preventDefault();
     setTried(true);
     if (missing) return;
-    const call =
-      kind === "cancel"
-        ? ({ action: "cancel", reason: reason.trim() } as const)
-        : ({ action: "resolve", outcome, reason: reason.trim() } as const);
+    const text = reason.trim();
+    const call: ActionCall =
+      kind === "resolve"
+        ? { action: "resolve", outcome, reason: text }
+        : kind === "cancel"
+          ? { action: "cancel", reason: text }
+          : { action: "withdraw", ...(text ? { reason: text } : {}) };
     action.mutate(call, {
       onSuccess: () => {
         notices.say(t(`done.${kind}`));
@@ -59,6 +67,7 @@ export function ReasonDialog({ kind, request, onClose }: Props) {
         <DialogContent dividers>
           <Stack spacing={2}>
             <ProblemAlert error={action.error} />
+            {kind === "withdraw" && <Typography variant="body2">{t("withdraw.hint")}</Typography>}
             {kind === "resolve" && (
               <FormControl>
                 <FormLabel id="resolve-outcome">{t("resolve.outcome")}</FormLabel>
@@ -73,10 +82,10 @@ export function ReasonDialog({ kind, request, onClose }: Props) {
               </FormControl>
             )}
             <TextField
-              label={t("reason")}
+              label={required ? t("reason") : t("reasonOptional")}
               value={reason}
               onChange={(e) => { setReason(e.target.value); }}
-              required
+              required={required}
               multiline
               minRows={2}
               autoFocus

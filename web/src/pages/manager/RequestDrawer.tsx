@@ -17,22 +17,33 @@ import { ProblemAlert } from "../../feedback/ProblemAlert";
 import { StateChip } from "../../components/StateChip";
 import { Attachments } from "./Attachments";
 import { History, known } from "./History";
+import { Offers } from "./Offers";
 import { SlaCountdown } from "./SlaCountdown";
 import { useRequest, useWebConfig, workflowUrl, type RequestView } from "./queueApi";
 import { useCategoryLabel } from "../../requests/categories";
 
 const SLA_STAGES = ["assign", "accept", "start", "complete", "auto_confirm"] as const;
 
-export type DialogKind = "assign" | "resolve" | "cancel";
-export const DIALOG_ACTIONS: readonly DialogKind[] = ["assign", "resolve", "cancel"];
+export type DialogKind = "assign" | "reassign" | "resolve" | "withdraw" | "cancel";
+// The order of the drawer's buttons: the constructive moves first, cancelling last.
+export const DIALOG_ACTIONS: readonly DialogKind[] = ["assign", "reassign", "resolve", "withdraw", "cancel"];
 
 // The API names a dispute's two outcomes as its actions (resolve_rework, resolve_accept);
 // one dialog offers both.
 const ACTIONS_OF: Record<DialogKind, readonly string[]> = {
   assign: ["assign"],
+  reassign: ["reassign"],
   resolve: ["resolve_rework", "resolve_accept"],
+  withdraw: ["withdraw"],
   cancel: ["cancel"],
 };
+
+/** How a dialog's button looks: cancelling warns, a withdrawal steps back, the rest move on. */
+function buttonLook(kind: DialogKind): { variant: "outlined" | "contained"; color: "error" | "primary" } {
+  if (kind === "cancel") return { variant: "outlined", color: "error" };
+  if (kind === "withdraw") return { variant: "outlined", color: "primary" };
+  return { variant: "contained", color: "primary" };
+}
 
 /** Whether the API lets the caller take this dialog's action on the request now. */
 export function mayOpen(kind: DialogKind, request: Pick<RequestView, "actions">): boolean {
@@ -81,6 +92,8 @@ export function RequestDrawer({ requestId, row, assigneeName, onClose, onAction 
   const request = query.data ?? row;
   const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(i18n.language) : "—");
   const actions = request ? DIALOG_ACTIONS.filter((a) => mayOpen(a, request)) : [];
+  // Absent from older answers: the same as a category assigned by hand.
+  const dispatch = request?.dispatch ?? null;
 
   return (
     <Drawer
@@ -108,19 +121,21 @@ export function RequestDrawer({ requestId, row, assigneeName, onClose, onAction 
                 <Typography variant="body2" color="text.secondary">{t("drawer.noActions")}</Typography>
               ) : (
                 actions.map((a) => (
-                  <Button key={a} variant={a === "cancel" ? "outlined" : "contained"} color={a === "cancel" ? "error" : "primary"} onClick={() => { onAction(a, request); }}>
+                  <Button key={a} {...buttonLook(a)} onClick={() => { onAction(a, request); }}>
                     {tc(`action.${a}`)}
                   </Button>
                 ))
               )}
             </Box>
             {request.paperwork_failed && <Alert severity="warning">{t("drawer.paperworkFailed")}</Alert>}
+            {dispatch === "escalated" && <Alert severity="warning">{t("drawer.escalated")}</Alert>}
             <Section id="drawer-details" title={t("drawer.details")}>
               <Box component="dl" sx={{ m: 0, display: "grid", gap: 1 }}>
                 <Field label={t("drawer.category")}>{categoryName(request.category)}</Field>
                 <Field label={t("drawer.address")}>{request.address}</Field>
                 <Field label={t("drawer.description")}>{request.description}</Field>
                 <Field label={t("drawer.assignee")}>{assigneeName(request.assignee_id)}</Field>
+                {dispatch && <Field label={t("drawer.dispatch")}>{t(`dispatch.state.${dispatch}`)}</Field>}
                 <Field label={t("drawer.sla")}>
                   <SlaCountdown request={request} />
                 </Field>
@@ -143,6 +158,14 @@ export function RequestDrawer({ requestId, row, assigneeName, onClose, onAction 
                 {t("drawer.workflow")}
                 <OpenInNewIcon fontSize="small" aria-hidden />
               </Link>
+            )}
+            {dispatch && (
+              <>
+                <Divider />
+                <Section id="drawer-offers" title={t("drawer.offers")}>
+                  <Offers requestId={request.id} />
+                </Section>
+              </>
             )}
             <Divider />
             <Section id="drawer-attachments" title={t("drawer.attachments")}>

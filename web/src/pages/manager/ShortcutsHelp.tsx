@@ -18,6 +18,7 @@ const ROWS = [
   { keys: ["Esc"], does: "closeRequest" },
   { keys: ["a"], does: "assign" },
   { keys: ["r"], does: "resolve" },
+  { keys: ["w"], does: "withdraw" },
   { keys: ["c"], does: "cancel" },
   { keys: ["/"], does: "filters" },
   { keys: ["g", "q"], does: "queue" },

@@ -1,6 +1,7 @@
 // What the queue reads: one page of requests per (filters, sort, cursor), every executor
-// (names, skills, load) and the web config for workflow links. Keys start with "requests"
-// so the live stream's invalidation refreshes the page on screen.
+// (names, skills, load), a request's ranked candidates and offer cascade, and the web
+// config for workflow links. Keys start with "requests" so the live stream's invalidation
+// refreshes the page on screen.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 
 import { api } from "../../api/client";
@@ -13,6 +14,11 @@ export type Executor = components["schemas"]["ExecutorPublic"];
 export type Transition = components["schemas"]["TransitionPublic"];
 export type Attachment = components["schemas"]["AttachmentPublic"];
 type ExecutorPage = components["schemas"]["ExecutorPage"];
+export type Candidate = components["schemas"]["Candidate"];
+export type Ineligible = components["schemas"]["Ineligible"];
+export type ScorePart = components["schemas"]["ScorePart"];
+export type Offer = components["schemas"]["Offer"];
+export type CascadeState = components["schemas"]["CascadeState"];
 
 export const OPEN_STATES: readonly State[] = ["new", "assigned", "accepted", "in_progress", "completed", "disputed"];
 export const ALL_STATES: readonly State[] = [...OPEN_STATES, "confirmed", "closed", "cancelled"];
@@ -95,6 +101,25 @@ export function useAttachments(requestId: string) {
     queryKey: ["attachments", requestId],
     queryFn: async ({ signal }) =>
       unwrap(await api.GET("/requests/{request_id}/attachments", { signal, params: { path: { request_id: requestId } } })),
+  });
+}
+
+/** Whom the server would let take the request, best first, and why not the others: the
+ * server knows areas, duty and capacity, which the executor list does not tell. */
+export function useCandidates(requestId: string) {
+  return useQuery({
+    queryKey: ["candidates", requestId],
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET("/requests/{request_id}/candidates", { signal, params: { path: { request_id: requestId } } })),
+  });
+}
+
+/** The request's automatic offers (the drawer asks only when the request has a cascade). */
+export function useOffers(requestId: string) {
+  return useQuery({
+    queryKey: ["offers", requestId],
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET("/requests/{request_id}/offers", { signal, params: { path: { request_id: requestId } } })),
   });
 }
 

@@ -5,7 +5,7 @@ import { render } from "@testing-library/react";
 import type { ReactNode } from "react";
 import { MemoryRouter, Route, Routes, useLocation } from "react-router";
 
-import type { Executor, RequestView } from "./queueApi";
+import type { Candidate, Executor, Offer, RequestView } from "./queueApi";
 
 type Handler = (request: Request) => Response | Promise<Response> | undefined;
 
@@ -75,6 +75,7 @@ export function aRequest(overrides: Partial<RequestView> = {}): RequestView {
     created_at: "2026-12-03T10:00:00Z",
     updated_at: "2026-12-03T10:00:00Z",
     paperwork_failed: false,
+    dispatch: null,
     actions: ["assign", "cancel"],
     ...overrides,
   };
@@ -88,11 +89,46 @@ export function anExecutor(overrides: Partial<Executor> = {}): Executor {
     is_active: true,
     available: true,
     active_jobs: 0,
+    capacity: 3,
+    ratings: 0,
     service_area: "",
     skills: ["plumbing"],
     telegram_linked: false,
     verification_status: "verified",
     verified_until: "2099-01-01T00:00:00Z",
+    ...overrides,
+  };
+}
+
+/** A ranked candidate as GET /requests/{id}/candidates lists it: an idle newcomer. */
+export function aCandidate(overrides: Partial<Candidate> = {}): Candidate {
+  return {
+    executor_id: "e0000000-0000-4000-8000-000000000001",
+    full_name: "Иван Петров",
+    score: 6.5,
+    open_jobs: 0,
+    capacity: 3,
+    parts: [
+      { factor: "load", value: 1, weight: 3, points: 3, why: "0 of 3 places taken" },
+      { factor: "rating", value: 0.5, weight: 2, points: 1, why: "not rated yet" },
+      { factor: "acceptance", value: 0.5, weight: 1.5, points: 0.75, why: "no offers yet" },
+      { factor: "sla", value: 0.5, weight: 1.5, points: 0.75, why: "no jobs yet" },
+      { factor: "area", value: 1, weight: 1, points: 1, why: "serves ЦАО" },
+    ],
+    ...overrides,
+  };
+}
+
+export function anOffer(overrides: Partial<Offer> = {}): Offer {
+  return {
+    offer_no: 1,
+    executor_id: "e0000000-0000-4000-8000-000000000001",
+    full_name: "Иван Петров",
+    status: "sent",
+    sent_at: "2026-12-03T10:00:00Z",
+    expires_at: "2026-12-03T10:15:00Z",
+    answered_at: null,
+    reason: null,
     ...overrides,
   };
 }

@@ -2,7 +2,7 @@
 // editable content) and of modifier combinations the browser or screen reader owns.
 import { useEffect, useRef } from "react";
 
-export type ShortcutMove = "next" | "previous" | "open" | "close" | "assign" | "resolve" | "cancel" | "filters" | "queue" | "help";
+export type ShortcutMove = "next" | "previous" | "open" | "close" | "assign" | "resolve" | "withdraw" | "cancel" | "filters" | "queue" | "help";
 
 const SINGLE: Record<string, ShortcutMove> = {
   j: "next",
@@ -11,8 +11,9 @@ const SINGLE: Record<string, ShortcutMove> = {
   ArrowUp: "previous",
   Enter: "open",
   Escape: "close",
-  a: "assign",
+  a: "assign", // or reassign, when that is what the request allows
   r: "resolve",
+  w: "withdraw",
   c: "cancel",
   "/": "filters",
   "?": "help",

@@ -241,7 +241,9 @@ async def seed(settings: Settings) -> list[DemoAccount]:
         for spec in REQUESTS:
             await _request(commands, ids, *spec)
         for cascade in CASCADES:
-            await _cascade(commands, sessions, ids, *cascade)
+            # Only where the category is auto-dispatched (make up switches them on).
+            if settings.dispatch.cascade_for(cascade[2]) is not None:
+                await _cascade(commands, sessions, ids, *cascade)
     finally:
         await engine.dispose()
     return list(ACCOUNTS)

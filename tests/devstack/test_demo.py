@@ -11,6 +11,7 @@ from bridges.telegram_bot.runner import BotRuntime
 from core.settings import Settings
 from devstack import demo
 from devstack.emulators.tax_service import RunningTaxService
+from devstack.local_secrets import DEMO_AUTO_CATEGORIES
 from store.models import (
     Document,
     ExecutorProfile,
@@ -37,6 +38,17 @@ async def _counts(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
         ]
 
 
+async def _cascades(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str | None]:
+    """Where each demo cascade stands; an open offer counts once it is made."""
+    async with sessions() as session:
+        rows = await session.execute(
+            select(ServiceRequest.idempotency_key, ServiceRequest.dispatch).where(
+                ServiceRequest.idempotency_key.like("demo-cascade-%")
+            )
+        )
+        return {key: state for key, state in rows.all()}
+
+
 async def _closed(sessions: async_sessionmaker[AsyncSession], key: str) -> bool:
     async with sessions() as session:
         state = await session.scalar(
@@ -53,10 +65,31 @@ async def test_seed_is_complete_and_idempotent(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     tax_service.emulator.seed_demo()
+    # As `make up` runs it: with the demo's auto-dispatched categories.
+    settings = settings.model_copy(
+        update={
+            "dispatch": settings.dispatch.model_copy(
+                update={"auto_categories": list(DEMO_AUTO_CATEGORIES)}
+            )
+        }
+    )
     await demo.seed(settings)
     # The seed returns once the customer confirmed; paperwork and the close follow on
     # the paperwork queue, so count what the first seed made only once they are done.
     await until(lambda: _closed(sessions, "demo-closed"), what="demo-closed closed")
+    # Every state of the offer cascade stands in the demo (their workflows make the
+    # offers after the seed returns: counted once they have).
+    every_state = {
+        "demo-cascade-accepted": "accepted",
+        "demo-cascade-stopped": "stopped",
+        "demo-cascade-escalated": "escalated",
+        "demo-cascade-offering": "offering",
+    }
+
+    async def cascades_settled() -> bool:
+        return await _cascades(sessions) == every_state
+
+    await until(cascades_settled, what="the demo cascades in every state")
     first = await _counts(sessions)
     await demo.seed(settings)
     assert await _counts(sessions) == first

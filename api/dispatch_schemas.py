@@ -14,7 +14,12 @@ class ScorePart(BaseModel):
     value: float = Field(description="0 (worst) to 1 (best); 0.5 where there is no record yet")
     weight: float = Field(description="the factor's weight (settings: SRA_DISPATCH__WEIGHT_*)")
     points: float = Field(description="value × weight: what the factor adds to the score")
-    why: str
+    why: str = Field(description="in English; `facts` has its numbers for other languages")
+    facts: dict[str, float | str] = Field(
+        default_factory=dict,
+        description="load {held, capacity}, rating {rating}, acceptance {accepted, offers}, "
+        "sla {kept, jobs}, area {district}; empty without a record",
+    )
 
 
 class Candidate(BaseModel):

@@ -107,6 +107,10 @@ class Part:
     weight: float
     points: float
     why: str
+    # The numbers `why` is made of, for a client to say it in its own language:
+    # load {held, capacity}, rating {rating}, acceptance {accepted, offers},
+    # sla {kept, jobs}, area {district}; empty where there is no record yet.
+    facts: dict[str, float | str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -185,37 +189,45 @@ def score(needs: RequestNeeds, facts: ExecutorFacts, weights: Weights) -> Candid
         Factor.AREA: _area(needs, facts),
     }
     parts = [
-        Part(factor, value, weights.of(factor), round(value * weights.of(factor), 4), why)
-        for factor, (value, why) in values.items()
+        Part(factor, value, weights.of(factor), round(value * weights.of(factor), 4), why, facts)
+        for factor, (value, why, facts) in values.items()
     ]
     return Candidate(facts.executor_id, round(sum(p.points for p in parts), 4), parts)
 
 
-def _load(facts: ExecutorFacts) -> tuple[float, str]:
+# A factor's value, its explanation, and the numbers of the explanation.
+Reading = tuple[float, str, dict[str, float | str]]
+
+
+def _load(facts: ExecutorFacts) -> Reading:
     free = 1 - facts.open_jobs / facts.capacity
-    return free, f"{facts.open_jobs} of {facts.capacity} places taken"
+    numbers: dict[str, float | str] = {"held": facts.open_jobs, "capacity": facts.capacity}
+    return free, f"{facts.open_jobs} of {facts.capacity} places taken", numbers
 
 
-def _rating(facts: ExecutorFacts) -> tuple[float, str]:
+def _rating(facts: ExecutorFacts) -> Reading:
     if facts.rating is None:
-        return NEUTRAL, "not rated yet"
-    return (facts.rating - 1) / 4, f"rated {facts.rating:.1f} of 5"
+        return NEUTRAL, "not rated yet", {}
+    rating = round(facts.rating, 2)
+    return (facts.rating - 1) / 4, f"rated {facts.rating:.1f} of 5", {"rating": rating}
 
 
-def _acceptance(facts: ExecutorFacts) -> tuple[float, str]:
+def _acceptance(facts: ExecutorFacts) -> Reading:
     if facts.offers == 0:
-        return NEUTRAL, "no offers yet"
-    return facts.accepted / facts.offers, f"accepted {facts.accepted} of {facts.offers} offers"
+        return NEUTRAL, "no offers yet", {}
+    why = f"accepted {facts.accepted} of {facts.offers} offers"
+    return facts.accepted / facts.offers, why, {"accepted": facts.accepted, "offers": facts.offers}
 
 
-def _sla(facts: ExecutorFacts) -> tuple[float, str]:
+def _sla(facts: ExecutorFacts) -> Reading:
     if facts.jobs_with_sla == 0:
-        return NEUTRAL, "no jobs yet"
+        return NEUTRAL, "no jobs yet", {}
     kept = facts.jobs_with_sla - facts.sla_breaches
-    return kept / facts.jobs_with_sla, f"SLA kept on {kept} of {facts.jobs_with_sla} jobs"
+    why = f"SLA kept on {kept} of {facts.jobs_with_sla} jobs"
+    return kept / facts.jobs_with_sla, why, {"kept": kept, "jobs": facts.jobs_with_sla}
 
 
-def _area(needs: RequestNeeds, facts: ExecutorFacts) -> tuple[float, str]:
+def _area(needs: RequestNeeds, facts: ExecutorFacts) -> Reading:
     if facts.districts and needs.district in facts.districts:
-        return 1.0, f"serves {needs.district}"
-    return NEUTRAL, "serves the whole city"
+        return 1.0, f"serves {needs.district}", {"district": needs.district}
+    return NEUTRAL, "serves the whole city", {}

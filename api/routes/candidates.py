@@ -70,6 +70,7 @@ async def request_candidates(
                         weight=p.weight,
                         points=p.points,
                         why=p.why,
+                        facts=p.facts,
                     )
                     for p in c.parts
                 ],

@@ -107,3 +107,21 @@ def test_weights_decide_what_matters() -> None:
     by_rating = rank(NEEDS, [loaded_star, idle_rookie], Weights(load=1, rating=5))
     assert by_load.candidates[0].executor_id == "rookie"
     assert by_rating.candidates[0].executor_id == "star"
+
+
+def test_each_part_gives_the_numbers_of_its_explanation() -> None:
+    """A client that speaks another language words the parts from these numbers."""
+    rated = replace(ABLE, rating=4.5, offers=4, accepted=3, jobs_with_sla=5, sla_breaches=1)
+    facts = {p.factor: p.facts for p in score(NEEDS, rated, Weights()).parts}
+    assert facts == {
+        Factor.LOAD: {"held": 1, "capacity": 3},
+        Factor.RATING: {"rating": 4.5},
+        Factor.ACCEPTANCE: {"accepted": 3, "offers": 4},
+        Factor.SLA: {"kept": 4, "jobs": 5},
+        Factor.AREA: {"district": "ЦАО"},
+    }
+    fresh = {
+        p.factor: p.facts
+        for p in score(NEEDS, replace(ABLE, districts=frozenset()), Weights()).parts
+    }
+    assert fresh[Factor.RATING] == fresh[Factor.ACCEPTANCE] == fresh[Factor.AREA] == {}

@@ -1942,6 +1942,13 @@ export interface components {
              */
             factor: string;
             /**
+             * Facts
+             * @description load {held, capacity}, rating {rating}, acceptance {accepted, offers}, sla {kept, jobs}, area {district}; empty without a record
+             */
+            facts?: {
+                [key: string]: number | string;
+            };
+            /**
              * Points
              * @description value × weight: what the factor adds to the score
              */
@@ -1956,7 +1963,10 @@ export interface components {
              * @description the factor's weight (settings: SRA_DISPATCH__WEIGHT_*)
              */
             weight: number;
-            /** Why */
+            /**
+             * Why
+             * @description in English; `facts` has its numbers for other languages
+             */
             why: string;
         };
         /** SlaBreakdown */

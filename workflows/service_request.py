@@ -154,7 +154,8 @@ _OFFER_ENDS: dict[Action, OfferOutcome] = {
     Action.ACCEPT: OfferOutcome.ACCEPTED,
     Action.DECLINE: OfferOutcome.DECLINED,
     Action.ACCEPT_TIMEOUT: OfferOutcome.EXPIRED,
-    Action.VERIFICATION_REJECTED: OfferOutcome.WITHDRAWN,
+    # The offeree failed security verification meanwhile: the cascade moves on.
+    Action.VERIFICATION_REJECTED: OfferOutcome.DECLINED,
     Action.REASSIGN: OfferOutcome.WITHDRAWN,
     Action.WITHDRAW: OfferOutcome.WITHDRAWN,
     Action.CANCEL: OfferOutcome.WITHDRAWN,
@@ -414,6 +415,20 @@ class ServiceRequestWorkflow:
     async def _run_cascade(self, policy: CascadePolicy) -> None:
         """Offer the request to its candidates one at a time, best first, until one
         accepts; after `max_offers` (or when nobody is left) escalate to the managers."""
+        try:
+            await self._offer_in_turn(policy)
+        except ActivityError as error:
+            # A step that can never succeed (its store call failed for good): the
+            # managers take it from here rather than the request's workflow failing.
+            async with self._lock:
+                if self._dispatch in (CascadeState.OFFERING, None):
+                    reason = f"the cascade failed: {_failure_reason(error)}"
+                    event_id = await self._cascade_event(ESCALATED_EVENT, reason=reason)
+                    self._notify(
+                        ESCALATED_EVENT, event_id, SYSTEM_ACTOR.id, data={"reason": reason}
+                    )
+
+    async def _offer_in_turn(self, policy: CascadePolicy) -> None:
         offered: list[str] = []
         while len(offered) < policy.max_offers:
             if self._cascade_stopped or self.view.state != State.NEW:
@@ -476,6 +491,16 @@ class ServiceRequestWorkflow:
             offer_no=offer_no,
             expires_at=expires_at,
         )
+        # A rejection decided between the ranking and the stored offer found no request
+        # to tell (as for a manager's assignment): read the status again now.
+        again = await store_call(
+            RequestActivities.check_executor,
+            EligibilityQuery(
+                executor_id=offeree, category=self.view.category, as_of=workflow.now()
+            ),
+        )
+        if not again.eligible:
+            await self._apply(Action.VERIFICATION_REJECTED, SYSTEM_ACTOR, reason=again.reason)
 
     async def _end_offer(self, action: Action, actor: Actor, reason: str | None) -> None:
         """Record how the open offer ended, when `action` ended it. Caller holds the lock."""
@@ -782,13 +807,16 @@ class ServiceRequestWorkflow:
         cascade stops there (the manager has taken over)."""
         await workflow.wait_condition(lambda: self._view is not None)
         async with self._lock:
-            self._cascade_stopped = True
-            return await self._apply(
+            view = await self._apply(
                 Action.WITHDRAW,
                 Actor(cmd.actor_id, cmd.actor_role),
                 reason=cmd.reason,
                 trace_id=cmd.trace_id,
             )
+            # Only once it is done: a withdrawal refused (the offeree answered first)
+            # leaves the cascade running.
+            self._cascade_stopped = True
+            return view
 
     @withdraw.validator
     def _withdraw_ok(self, cmd: ActionInput) -> None:

@@ -16,12 +16,14 @@ from api.deps import CurrentActor, ResourcesDep
 from api.problems import problem_of
 from api.routes.request_actions import perform
 from api.schemas import Body, Reason, RequestPublic
+from core.logging import get_logger
 from domain.dispatch import DISPATCHERS
 from domain.lifecycle import Action, TransitionError
 from services.audit import record_denial
-from services.errors import Forbidden, ServiceError, Unprocessable
+from services.errors import Forbidden, ServiceError, Unavailable, Unprocessable
 
 router = APIRouter(prefix="/requests", tags=["requests"])
+log = get_logger("api.bulk_actions")
 
 MAX_ITEMS = 100
 # Items in flight at once: each is a workflow update; a selection of 100 should not
@@ -119,6 +121,15 @@ async def bulk_action(
                 )
             except (ServiceError, TransitionError) as refused:
                 problem = problem_of(refused, f"/requests/{request_id}/{action.value}")
+                return BulkResult(request_id=request_id, status="refused", problem=problem)
+            except Exception:  # e.g. Temporal unreachable: this item only, and said so
+                log.exception("bulk.item_failed", request_id=request_id, action=action.value)
+                unavailable = Unavailable(
+                    "the action could not be sent now; it may or may not have been taken: "
+                    "repeat it with the same Idempotency-Key",
+                    retry_after_s=5,
+                )
+                problem = problem_of(unavailable, f"/requests/{request_id}/{action.value}")
                 return BulkResult(request_id=request_id, status="refused", problem=problem)
         return BulkResult(request_id=request_id, status="done", request=view)
 

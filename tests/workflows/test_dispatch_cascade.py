@@ -351,3 +351,28 @@ async def test_reassigning_an_accepted_request_tells_the_previous_executor_and_a
     with pytest.raises(ActorNotAllowed):
         await cmd.act(view.id, Action.START, first.actor)
     assert (await cmd.act(view.id, Action.ACCEPT, second.actor)).state == "accepted"
+
+
+async def test_a_withdrawal_that_loses_to_a_decline_leaves_the_cascade_running(
+    commands: Commands, person: PersonFactory, sessions: Sessions, category: str
+) -> None:
+    crew = {p.id: p for p in await executors(person, category, 2)}
+    manager = await person(Role.MANAGER)
+    cmd = commands(cascade=PATIENT)
+    view = await file(cmd, await person(Role.CUSTOMER), category)
+    found = await wait_for_events(sessions, view.id, lambda t: "offer.sent" in t)
+    offeree = crew[offeree_of(found[0])]
+    declined, withdrawn = await asyncio.gather(
+        cmd.act(view.id, Action.DECLINE, offeree.actor, reason="занят"),
+        cmd.act(view.id, Action.WITHDRAW, manager.actor),
+        return_exceptions=True,
+    )
+    # Exactly one of the two moves the request.
+    assert isinstance(declined, BaseException) != isinstance(withdrawn, BaseException)
+    if isinstance(withdrawn, BaseException):
+        # The offeree answered first: the cascade goes on to the next executor.
+        found = await wait_for_events(sessions, view.id, lambda t: t.count("offer.sent") == 2)
+        assert offeree_of(found[-1]) != offeree.id
+        assert (await stored(sessions, view.id)).dispatch == "offering"
+    else:
+        assert (await stored(sessions, view.id)).dispatch == "stopped"

@@ -1,6 +1,6 @@
 import { fakeApi, problem } from "./testing/fakeApi";
 
-import { act, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 
 import { seriousViolations } from "./testing/axe";
 import { renderCustomer } from "./testing/renderCustomer";
@@ -27,6 +27,7 @@ beforeEach(() => {
   });
   fakeApi.on("GET", "/requests/r-1/attachments", { body: [] });
   fakeApi.on("GET", "/requests/r-1/documents", { body: [] });
+  fakeApi.on("GET", "/requests/r-1/ratings", { body: [] });
 });
 
 async function openRequest(request = completed) {
@@ -161,4 +162,42 @@ test("photos are shown from blobs whose URLs are revoked when the page goes; doc
   unmount();
   expect(revokeObjectURL).toHaveBeenCalledWith(src);
   click.mockRestore();
+});
+
+test("the customer rates a closed request, may change it for a while, then sees it read-only", async () => {
+  const rated = (editableUntil: string) => ({
+    request_id: "r-1",
+    rater_id: "u-anna",
+    ratee_id: "u-ivan",
+    rater_role: "customer",
+    score: 4,
+    comment: "Быстро и аккуратно",
+    created_at: "2026-12-01T12:00:00Z",
+    updated_at: "2026-12-01T12:00:00Z",
+    editable_until: editableUntil,
+  });
+  // Changeable for a second more: the block locks by itself when that time comes.
+  fakeApi.on("PUT", "/requests/r-1/rating", () => ({ status: 201, body: rated(new Date(Date.now() + 1000).toISOString()) }));
+  const { user } = await openRequest(sampleRequest({ state: "closed", assignee_id: "u-ivan", actions: [] }));
+  const block = within(await screen.findByRole("region", { name: "Оцените работу" }));
+  const send = await block.findByRole("button", { name: "Отправить оценку" });
+  expect(send).toBeDisabled();
+  expect(await seriousViolations()).toEqual([]);
+
+  // A click without the pointer's travel: jsdom lays nothing out, so MUI's hover would read NaN.
+  fireEvent.click(block.getByRole("radio", { name: "4 звезды" }));
+  await user.click(block.getByRole("textbox", { name: "Комментарий (необязательно)" }));
+  await user.paste("Быстро и аккуратно");
+  await user.click(send);
+
+  await waitFor(() => { expect(fakeApi.calls("PUT", "/requests/r-1/rating")).toHaveLength(1); });
+  expect(fakeApi.calls("PUT", "/requests/r-1/rating")[0]?.body).toEqual({ score: 4, comment: "Быстро и аккуратно" });
+  expect(await screen.findByText("Спасибо! Оценка сохранена.")).toBeInTheDocument();
+  expect(await block.findByRole("button", { name: "Изменить оценку" })).toBeInTheDocument();
+
+  expect(await block.findByText("Срок изменения оценки истёк.", {}, { timeout: 5000 })).toBeInTheDocument();
+  expect(block.getByRole("img", { name: "Оценка: 4 из 5" })).toBeInTheDocument();
+  expect(block.getByText("Быстро и аккуратно")).toBeInTheDocument();
+  expect(block.queryByRole("button")).not.toBeInTheDocument();
+  expect(block.queryByRole("textbox")).not.toBeInTheDocument();
 });

@@ -12,6 +12,7 @@ import { Link as RouterLink, useParams } from "react-router";
 import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
 import { RequestTimeline } from "../../components/RequestTimeline";
+import { RatingBlock, mayRate } from "../../components/RatingBlock";
 import { StateChip } from "../../components/StateChip";
 import { ProblemAlert } from "../../feedback/ProblemAlert";
 import { notices } from "../../feedback/notices";
@@ -83,6 +84,7 @@ export default function RequestPage() {
       </Stack>
       <SlaHint request={view} />
       <Actions request={view} />
+      {mayRate(view) && <RatingBlock requestId={view.id} />}
       <Section title={t("request.details")}>
         <Details request={view} />
       </Section>

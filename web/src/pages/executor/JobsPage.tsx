@@ -15,6 +15,7 @@ import { Link as RouterLink, useParams } from "react-router";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
+import { RatingBlock, mayRate } from "../../components/RatingBlock";
 import { ProblemAlert } from "../../feedback/ProblemAlert";
 import { JobCard } from "./JobCard";
 import { byUrgency, fetchJobs, type JobGroup } from "./jobs";
@@ -130,7 +131,10 @@ function JobDetail({ requestId, outbox }: { requestId: string; outbox: Outbox })
         {t("jobs.back")}
       </Button>
       {query.data ? (
-        <JobCard job={query.data} outbox={outbox} />
+        <>
+          <JobCard job={query.data} outbox={outbox} />
+          {mayRate(query.data) && <RatingBlock requestId={query.data.id} />}
+        </>
       ) : query.isError ? (
         <Stack spacing={1}>
           <Typography variant="h5" component="h1">

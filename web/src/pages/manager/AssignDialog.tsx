@@ -63,10 +63,35 @@ export function AssignDialog({ request, mode, onClose }: Props) {
       open: c.open_jobs,
       capacity: c.capacity,
     });
-  // The server's own words for each factor (what it counted), after the factor's name and points.
+  // What each factor counted, worded here from the numbers the server sends (its own
+  // `why` is English); a factor this app does not know keeps the server's words.
+  const why = (p: Candidate["parts"][number]) => {
+    const facts = p.facts ?? {};
+    const has = Object.keys(facts).length > 0;
+    const f = (key: string) => {
+      const value = facts[key];
+      return typeof value === "number" ? number.format(value) : (value ?? "");
+    };
+    switch (p.factor) {
+      case "load":
+        return has ? t("assign.why.load", { held: f("held"), capacity: f("capacity") }) : p.why;
+      case "rating":
+        return has ? t("assign.why.rating", { rating: f("rating") }) : t("assign.why.ratingNone");
+      case "acceptance":
+        return has
+          ? t("assign.why.acceptance", { accepted: f("accepted"), offers: f("offers") })
+          : t("assign.why.acceptanceNone");
+      case "sla":
+        return has ? t("assign.why.sla", { kept: f("kept"), jobs: f("jobs") }) : t("assign.why.slaNone");
+      case "area":
+        return has ? t("assign.why.area", { district: f("district") }) : t("assign.why.areaNone");
+      default:
+        return p.why;
+    }
+  };
   const explanation = (c: Candidate) =>
     c.parts
-      .map((p) => t("assign.part", { factor: known(FACTORS, p.factor) ? t(`assign.factors.${p.factor}`) : p.factor, points: number.format(p.points), why: p.why }))
+      .map((p) => t("assign.part", { factor: known(FACTORS, p.factor) ? t(`assign.factors.${p.factor}`) : p.factor, points: number.format(p.points), why: why(p) }))
       .join("; ");
   const reason = (r: string) => (known(REASONS, r) ? t(`assign.reasons.${r}`, { category: categoryName(request.category) }) : r);
 

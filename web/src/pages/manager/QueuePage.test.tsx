@@ -219,7 +219,7 @@ describe("assigning", () => {
     const eligible = within(await within(dialog).findByRole("list", { name: "Подходят (лучшие сверху)" })).getAllByRole("listitem");
     expect(eligible.map((li) => li.textContent)).toEqual([expect.stringContaining("Борис Best"), expect.stringContaining("Анна Busy")]);
     expect(eligible[0]).toHaveTextContent("балл 6,4 из 9 · загрузка 1/3");
-    expect(eligible[0]).toHaveTextContent("загрузка 3: 0 of 3 places taken; рейтинг 1: not rated yet");
+    expect(eligible[0]).toHaveTextContent("загрузка 3: занято 0 из 3 мест; рейтинг 1: оценок ещё нет");
     expect(eligible[1]).toHaveTextContent("балл 4 из 9 · загрузка 2/4");
 
     const others = within(dialog).getByRole("list", { name: "Не подходят" });

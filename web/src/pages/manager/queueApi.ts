@@ -35,10 +35,13 @@ export interface QueueFilters {
 
 export const DEFAULT_FILTERS: QueueFilters = { states: [...OPEN_STATES], category: "", slaBreachedOnly: false, assigneeId: "" };
 
-export function useQueuePage(filters: QueueFilters, sort: SortParam, pageSize: number, cursor: string | null) {
-  return useQuery({
-    queryKey: ["requests", "queue", filters, sort, pageSize, cursor],
-    queryFn: async ({ signal }) =>
+export const PAGE_SIZES = [25, 50, 100];
+export const DEFAULT_PAGE_SIZE = 50;
+
+export function queuePageQuery(filters: QueueFilters, sort: SortParam, pageSize: number, cursor: string | null) {
+  return {
+    queryKey: ["requests", "queue", filters, sort, pageSize, cursor] as const,
+    queryFn: async ({ signal }: { signal: AbortSignal }) =>
       unwrap(
         await api.GET("/requests", {
           signal,
@@ -55,6 +58,12 @@ export function useQueuePage(filters: QueueFilters, sort: SortParam, pageSize: n
           },
         }),
       ),
+  };
+}
+
+export function useQueuePage(filters: QueueFilters, sort: SortParam, pageSize: number, cursor: string | null) {
+  return useQuery({
+    ...queuePageQuery(filters, sort, pageSize, cursor),
     // The rows on screen stay while the next page, sort or a live refresh loads.
     placeholderData: keepPreviousData,
   });
@@ -75,8 +84,14 @@ async function allExecutors(signal: AbortSignal): Promise<Executor[]> {
   return executors;
 }
 
+export const EXECUTORS_QUERY = {
+  queryKey: ["executors"],
+  queryFn: ({ signal }: { signal: AbortSignal }) => allExecutors(signal),
+  staleTime: 30_000,
+};
+
 export function useExecutors() {
-  return useQuery({ queryKey: ["executors"], queryFn: ({ signal }) => allExecutors(signal), staleTime: 30_000 });
+  return useQuery(EXECUTORS_QUERY);
 }
 
 export function useRequest(requestId: string | undefined) {

@@ -109,11 +109,11 @@ export function aCandidate(overrides: Partial<Candidate> = {}): Candidate {
     open_jobs: 0,
     capacity: 3,
     parts: [
-      { factor: "load", value: 1, weight: 3, points: 3, why: "0 of 3 places taken" },
-      { factor: "rating", value: 0.5, weight: 2, points: 1, why: "not rated yet" },
-      { factor: "acceptance", value: 0.5, weight: 1.5, points: 0.75, why: "no offers yet" },
-      { factor: "sla", value: 0.5, weight: 1.5, points: 0.75, why: "no jobs yet" },
-      { factor: "area", value: 1, weight: 1, points: 1, why: "serves ЦАО" },
+      { factor: "load", value: 1, weight: 3, points: 3, why: "0 of 3 places taken", facts: { held: 0, capacity: 3 } },
+      { factor: "rating", value: 0.5, weight: 2, points: 1, why: "not rated yet", facts: {} },
+      { factor: "acceptance", value: 0.5, weight: 1.5, points: 0.75, why: "no offers yet", facts: {} },
+      { factor: "sla", value: 0.5, weight: 1.5, points: 0.75, why: "no jobs yet", facts: {} },
+      { factor: "area", value: 1, weight: 1, points: 1, why: "serves ЦАО", facts: { district: "ЦАО" } },
     ],
     ...overrides,
   };

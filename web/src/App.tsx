@@ -1,6 +1,5 @@
-import { useQueryClient } from "@tanstack/react-query";
-import { lazy, useEffect } from "react";
-import { Navigate, Route, Routes, useLocation } from "react-router";
+import { lazy } from "react";
+import { Navigate, Route, Routes } from "react-router";
 
 import { useAuth } from "./auth/AuthProvider";
 import { ExpiredSessionDialog } from "./auth/ExpiredSessionDialog";
@@ -10,16 +9,13 @@ import SignInPage from "./auth/SignInPage";
 import { Notices } from "./feedback/Notices";
 import { AppShell } from "./layout/AppShell";
 import { PageLoading } from "./layout/PageLoading";
-import { QUEUE_PATH, prefetchQueue } from "./pages/manager/queuePrefetch";
 import { REPORT_ROLES } from "./pages/reports/access";
 
 // One chunk per role's pages: a customer never downloads the manager's data grid.
 const MyRequestsPage = lazy(() => import("./pages/customer/MyRequestsPage"));
 const NewRequestPage = lazy(() => import("./pages/customer/NewRequestPage"));
 const RequestPage = lazy(() => import("./pages/customer/RequestPage"));
-const loadQueuePage = () => import("./pages/manager/QueuePage");
-const QueuePage = lazy(loadQueuePage);
-
+const QueuePage = lazy(() => import("./pages/manager/QueuePage"));
 const JobsPage = lazy(() => import("./pages/executor/JobsPage"));
 const ProfilePage = lazy(() => import("./pages/executor/ProfilePage"));
 const FollowUpsPage = lazy(() => import("./pages/manager/FollowUpsPage"));
@@ -27,33 +23,6 @@ const SecurityPage = lazy(() => import("./pages/security/SecurityPage"));
 const PayoutsPage = lazy(() => import("./pages/hr/PayoutsPage"));
 const UsersPage = lazy(() => import("./pages/admin/UsersPage"));
 const ReportsPage = lazy(() => import("./pages/reports/ReportsPage"));
-
-/** A manager opening the queue: its chunk loads during the session restore, and its data is
- * asked for as soon as the session is known (see queuePrefetch.ts); for the page the app
- * was opened on only. */
-function QueuePrefetch() {
-  const { status, user } = useAuth();
-  const client = useQueryClient();
-  const { pathname, search } = useLocation();
-  useEffect(() => {
-    if (!QUEUE_PATH.test(pathname)) return;
-    // The queue's chunk (the data grid) loads and runs while the session restore is on
-    // the network, instead of after it: a task later, so the restore's request (sent in
-    // this same commit's effects) goes out first.
-    const timer = window.setTimeout(() => void loadQueuePage(), 0);
-    return () => { window.clearTimeout(timer); };
-    // The page the app was opened on only.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
-  useEffect(() => {
-    if (status === "signed-in" && user && MANAGERS.includes(user.role) && QUEUE_PATH.test(pathname)) {
-      prefetchQueue(client, new URLSearchParams(search));
-    }
-    // The address of the first screen only: later moves load their data themselves.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [status, user?.id]);
-  return null;
-}
 
 function Home() {
   const { status, user } = useAuth();
@@ -99,7 +68,6 @@ export function App() {
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>
-      <QueuePrefetch />
       <ExpiredSessionDialog />
       <Notices />
     </>

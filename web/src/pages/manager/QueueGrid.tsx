@@ -14,10 +14,11 @@ import { useGridLocaleText } from "../../components/gridLocale";
 import { StateChip } from "../../components/StateChip";
 import { DispatchMark } from "./DispatchMark";
 import { SlaCountdown } from "./SlaCountdown";
-import { PAGE_SIZES, type RequestView, type SortField, type SortParam } from "./queueApi";
+import type { RequestView, SortField, SortParam } from "./queueApi";
 import { cspNonce } from "../../theme/cspNonce";
 import { useCategoryLabel } from "../../requests/categories";
 
+export const PAGE_SIZES = [25, 50, 100];
 const SORTABLE: readonly string[] = ["created_at", "updated_at", "sla_due_at"];
 
 interface Props {

@@ -16,11 +16,11 @@ import { notices } from "../../feedback/notices";
 import { liveEvents } from "../../live/liveEvents";
 import { AssignDialog } from "./AssignDialog";
 import { QueueFilters } from "./QueueFilters";
-import { QueueGrid } from "./QueueGrid";
+import { PAGE_SIZES, QueueGrid } from "./QueueGrid";
 import { ReasonDialog } from "./ReasonDialog";
 import { mayOpen, RequestDrawer, type DialogKind } from "./RequestDrawer";
 import { ShortcutsHelp } from "./ShortcutsHelp";
-import { DEFAULT_PAGE_SIZE, useExecutors, useQueuePage, useRequest, type QueueFilters as Filters, type RequestView, type SortParam } from "./queueApi";
+import { useExecutors, useQueuePage, useRequest, type QueueFilters as Filters, type RequestView, type SortParam } from "./queueApi";
 import { DEFAULT_SORT, readQueue, writeQueue } from "./queueUrl";
 import { useShortcuts, type ShortcutMove } from "./useShortcuts";
 
@@ -71,7 +71,7 @@ export default function QueuePage() {
   const { filters, sort } = useMemo(() => readQueue(searchParams), [searchParams]);
   const identity = searchParams.toString();
 
-  const [stored, setPaging] = useState<Paging>({ identity, page: 0, pageSize: DEFAULT_PAGE_SIZE, cursors: [null] });
+  const [stored, setPaging] = useState<Paging>({ identity, page: 0, pageSize: PAGE_SIZES[1] ?? 50, cursors: [null] });
   const paging = stored.identity === identity ? stored : { ...stored, identity, page: 0, cursors: [null] };
   const cursor = paging.cursors[paging.page] ?? null;
   const queue = useQueuePage(filters, sort, paging.pageSize, cursor);

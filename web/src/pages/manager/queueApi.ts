@@ -35,13 +35,10 @@ export interface QueueFilters {
 
 export const DEFAULT_FILTERS: QueueFilters = { states: [...OPEN_STATES], category: "", slaBreachedOnly: false, assigneeId: "" };
 
-export const PAGE_SIZES = [25, 50, 100];
-export const DEFAULT_PAGE_SIZE = 50;
-
-export function queuePageQuery(filters: QueueFilters, sort: SortParam, pageSize: number, cursor: string | null) {
-  return {
-    queryKey: ["requests", "queue", filters, sort, pageSize, cursor] as const,
-    queryFn: async ({ signal }: { signal: AbortSignal }) =>
+export function useQueuePage(filters: QueueFilters, sort: SortParam, pageSize: number, cursor: string | null) {
+  return useQuery({
+    queryKey: ["requests", "queue", filters, sort, pageSize, cursor],
+    queryFn: async ({ signal }) =>
       unwrap(
         await api.GET("/requests", {
           signal,
@@ -58,12 +55,6 @@ export function queuePageQuery(filters: QueueFilters, sort: SortParam, pageSize:
           },
         }),
       ),
-  };
-}
-
-export function useQueuePage(filters: QueueFilters, sort: SortParam, pageSize: number, cursor: string | null) {
-  return useQuery({
-    ...queuePageQuery(filters, sort, pageSize, cursor),
     // The rows on screen stay while the next page, sort or a live refresh loads.
     placeholderData: keepPreviousData,
   });
@@ -84,14 +75,8 @@ async function allExecutors(signal: AbortSignal): Promise<Executor[]> {
   return executors;
 }
 
-export const EXECUTORS_QUERY = {
-  queryKey: ["executors"],
-  queryFn: ({ signal }: { signal: AbortSignal }) => allExecutors(signal),
-  staleTime: 30_000,
-};
-
 export function useExecutors() {
-  return useQuery(EXECUTORS_QUERY);
+  return useQuery({ queryKey: ["executors"], queryFn: ({ signal }) => allExecutors(signal), staleTime: 30_000 });
 }
 
 export function useRequest(requestId: string | undefined) {

@@ -38,6 +38,7 @@ from domain.sla import SlaPolicy
 from domain.topics import ALL_TOPICS
 from services.requests import RequestCommands
 from store.migrate import upgrade_to_head
+from tests.helpers.dispatch import AUTO_DISPATCHED
 from tests.helpers.people import Person, PersonFactory, make_person
 from tests.helpers.processes import free_port
 from worker import running_worker
@@ -90,10 +91,6 @@ def local_stack(base_settings: Settings) -> Settings:
                 "the local stack did not come up; see the launcher's message above", returncode=3
             )
     return base_settings
-
-
-# The category the test run's API auto-dispatches.
-AUTO_DISPATCHED = "auto-dispatched"
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 
 from domain.lifecycle import Role
-from tests.conftest import AUTO_DISPATCHED
 from tests.helpers.api_client import BODY, SignedIn, User, act, create
+from tests.helpers.dispatch import AUTO_DISPATCHED
 
 AUTO_BODY = {**BODY, "category": AUTO_DISPATCHED}
 

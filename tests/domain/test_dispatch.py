@@ -3,36 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from domain.dispatch import (
     NEUTRAL,
-    ExecutorFacts,
     Factor,
     Ineligible,
-    RequestNeeds,
     Weights,
     rank,
     reasons_against,
     score,
 )
+from tests.helpers.dispatch import ABLE, NEEDS, NOW
 
 pytestmark = pytest.mark.fast
-
-NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
-NEEDS = RequestNeeds("plumbing", "ЦАО", window_end=NOW + timedelta(days=2), now=NOW)
-ABLE = ExecutorFacts(
-    executor_id="e-able",
-    skills=frozenset({"plumbing"}),
-    districts=frozenset({"ЦАО", "ЮЗАО"}),
-    verified=True,
-    verified_until=NOW + timedelta(days=200),
-    on_duty=True,
-    capacity=3,
-    open_jobs=1,
-)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 
 from domain.dispatch import Ineligible, needs_of, reasons_against
 from domain.working_hours import parse_hours, works_during
-from tests.domain.test_dispatch import ABLE
+from tests.helpers.dispatch import ABLE
 
 pytestmark = pytest.mark.fast
 

@@ -428,7 +428,7 @@ async def _offered(
 ) -> bool:
     """Whether the request's cascade has its offer open with the executor (waiting a
     little for the workflow to make it); False once it is past that."""
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         async with sessions() as session:
             row = await session.get(ServiceRequest, uuid.UUID(request_id))

@@ -128,8 +128,14 @@ def settings(local_stack: Settings, tmp_path_factory: pytest.TempPathFactory) ->
             "notifications": queued.notifications.model_copy(update={"email_per_s": 500.0}),
             # One category the API files with an offer cascade (tests/api/test_dispatch.py);
             # the workflow tests give their own cascades to RequestCommands.
+            # The run's database holds every test's executors, hundreds with the same
+            # skill and score: the candidates list them all, so a test finds its own.
             "dispatch": local_stack.dispatch.model_copy(
-                update={"auto_categories": [AUTO_DISPATCHED], "offer_timeout_s": 120.0}
+                update={
+                    "auto_categories": [AUTO_DISPATCHED],
+                    "offer_timeout_s": 120.0,
+                    "max_candidates": 1000,
+                }
             ),
         }
     )
